@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The event ABI shared by the BPF programs (bpf/) and userspace (user/).
+ *
+ * Every record in the ring buffer and in a recording file starts with
+ * struct ev_hdr; `type` says which struct follows and `size` is the whole
+ * record's length, so a reader can skip types it does not know.  Only
+ * fixed-width types are used so the layout is the same on both sides.
+ * Changing any struct here means bumping IPCS_ABI_VERSION (recordings
+ * store it).
+ */
+#ifndef IPCSCOPE_EVENTS_H
+#define IPCSCOPE_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define IPCS_ABI_VERSION 1
+
+#define IPCS_COMM_LEN     16
+#define IPCS_MAX_SOPS     16     /* sembufs copied per semop; more sets EVF_SOPS_TRUNC */
+#define IPCS_CMDLINE_LEN  256    /* creator command line (NUL-separated argv) */
+#define IPCS_STACK_DEPTH  32     /* frames in the frame-pointer user stack */
+#define IPCS_STACK_COPY   8192   /* bytes of raw user stack copied at creation */
+#define IPCS_HIST_SLOTS   32     /* log2 latency buckets (ns) */
+
+/* The twelve System V IPC syscalls, in a stable order (recordings store it). */
+enum ipcs_call {
+	CALL_NONE = 0,
+	CALL_SHMGET, CALL_SHMAT, CALL_SHMDT, CALL_SHMCTL,
+	CALL_SEMGET, CALL_SEMOP, CALL_SEMTIMEDOP, CALL_SEMCTL,
+	CALL_MSGGET, CALL_MSGSND, CALL_MSGRCV, CALL_MSGCTL,
+	CALL__MAX,
+};
+
+enum ipcs_kind {
+	KIND_NONE = 0,
+	KIND_SHM = 1,
+	KIND_SEM = 2,
+	KIND_MSG = 3,
+};
+
+/* Bit per kind, for the -t filter. */
+#define KIND_BIT(k) (1u << (k))
+
+enum ipcs_ev_type {
+	EV_CALL = 1,    /* one completed IPC syscall (struct ev_call) */
+	EV_FORK,        /* struct ev_proc: pid = child tgid, ppid = parent */
+	EV_EXEC,        /* struct ev_proc */
+	EV_EXIT,        /* struct ev_proc: thread-group leader exited */
+	EV_CREATE,      /* struct ev_create: context captured when a *get succeeded */
+	EV_KOBJ,        /* struct ev_kobj: kernel-internal create/destroy (extras) */
+	EV_BLOCK,       /* struct ev_call with ret unset: a call still blocked */
+	EV__MAX,
+};
+
+/* ev_call.flags */
+#define EVF_SOPS_TRUNC   (1u << 0)  /* nsops > IPCS_MAX_SOPS: sops[] holds the first ones */
+#define EVF_SOPS_FAULT   (1u << 1)  /* the sembuf array could not be read */
+#define EVF_HAS_TIMEOUT  (1u << 2)  /* semtimedop with a non-NULL timeout */
+#define EVF_ID_FROM_ADDR (1u << 3)  /* shmdt: id found from the shmat address map */
+#define EVF_FENTRY       (1u << 4)  /* produced by an fentry/fexit program */
+#define EVF_COMPAT       (1u << 5)  /* produced by the raw sys_enter/sys_exit hooks */
+
+/* Common header, 64 bytes. ts_ns is CLOCK_MONOTONIC (bpf_ktime_get_ns). */
+struct ev_hdr {
+	__u16 type;          /* enum ipcs_ev_type */
+	__u16 size;          /* whole record, header included */
+	__u32 cpu;
+	__u64 ts_ns;         /* at syscall exit for EV_CALL */
+	__u32 pid;           /* tgid */
+	__u32 tid;
+	__u32 ppid;          /* real parent's tgid */
+	__u32 uid;
+	__u32 gid;
+	__u32 ipcns;         /* IPC namespace inode */
+	__u64 cgroup_id;
+	char comm[IPCS_COMM_LEN];
+};
+
+struct ipcs_sembuf {
+	__u16 num;
+	__s16 op;
+	__s16 flg;
+};
+
+struct ev_call {
+	struct ev_hdr h;
+	__u8 call;           /* enum ipcs_call */
+	__u8 kind;           /* enum ipcs_kind */
+	__u8 nsops_copied;   /* entries valid in sops[] */
+	__u8 flags;          /* EVF_* */
+	__s32 id;            /* object id: argument, or return value of *get; -1 if none */
+	__s32 key;           /* *get key */
+	__s32 cmd;           /* *ctl command (IPC_RMID, GETVAL, ...) with IPC_64 stripped */
+	__s32 semnum;        /* semctl semnum */
+	__s32 err;           /* errno (positive) or 0 */
+	__s64 ret;           /* raw return value */
+	__u64 lat_ns;        /* exit ts - enter ts */
+	__u64 offcpu_ns;     /* time switched out inside the call (0 unless tracked) */
+	__u64 size;          /* shmget size, msgsnd msgsz, msgrcv msgsz */
+	__s64 mtype;         /* msgsnd mtype, msgrcv msgtyp */
+	__u64 addr;          /* shmat/shmdt address (shmat: returned address) */
+	__u64 timeout_ns;    /* semtimedop timeout if EVF_HAS_TIMEOUT */
+	__u32 iflags;        /* the call's flag argument (shmflg/semflg/msgflg) */
+	__u32 nsops;         /* semop/semtimedop nsops argument; semget nsems */
+	__s32 stack_id;      /* frame-pointer user stack id, or -1 */
+	__u32 _pad;
+	struct ipcs_sembuf sops[IPCS_MAX_SOPS];
+};
+
+struct ev_proc {
+	struct ev_hdr h;
+	__u32 child_pid;     /* EV_FORK: the new process's tgid */
+	__s32 exit_code;     /* EV_EXIT: task->exit_code */
+	char filename[64];   /* EV_EXEC: tail of the executed path */
+};
+
+/*
+ * Context captured when a *get call returned an id with IPC_CREAT or
+ * IPC_PRIVATE: enough for userspace to attribute and unwind later.  Rare,
+ * so it can afford to be large.
+ */
+struct ev_create {
+	struct ev_hdr h;
+	__u8 call;
+	__u8 kind;
+	__u16 cmdline_len;
+	__s32 id;
+	__s32 key;
+	__s32 stack_id;
+	__u64 regs[18];      /* x86_64 user regs, DWARF numbering 0..16 + rip at [16] */
+	__u64 sp;            /* user stack pointer the copy starts at */
+	__u32 stack_len;     /* bytes valid in stack[] */
+	__u32 _pad;
+	char cmdline[IPCS_CMDLINE_LEN];
+	__u8 stack[IPCS_STACK_COPY];
+};
+
+enum ipcs_kobj_op {
+	KOBJ_CREATE = 1,     /* newseg/newary/newque returned */
+	KOBJ_DESTROY,        /* shm_destroy/freeary/freeque */
+	KOBJ_UNDO_EXIT,      /* exit_sem applied SEM_UNDO adjustments */
+};
+
+struct ev_kobj {
+	struct ev_hdr h;
+	__u8 op;             /* enum ipcs_kobj_op */
+	__u8 kind;
+	__u16 _pad;
+	__s32 id;
+	__s32 key;
+	__u32 _pad2;
+	__u64 size;          /* shm bytes / nsems / qbytes */
+};
+
+/* In-kernel latency histograms (map `hists`), keyed by struct hist_key. */
+struct hist_key {
+	__u8 call;
+	__u8 _pad[3];
+	__s32 id;            /* -1 unless per-object aggregation is on */
+	__u32 ipcns;
+};
+
+struct hist_val {
+	__u64 slots[IPCS_HIST_SLOTS];      /* log2(lat_ns) buckets */
+	__u64 offcpu_slots[IPCS_HIST_SLOTS];
+	__u64 count;
+	__u64 errors;
+	__u64 sum_ns;
+	__u64 offcpu_sum_ns;
+	__u64 max_ns;
+	__u64 bytes;          /* msgsnd/msgrcv payload bytes */
+};
+
+/* Per-thread in-flight call (map `inflight`, keyed by tid). */
+struct inflight {
+	__u64 start_ns;
+	__u64 offcpu_ns;
+	__u64 switched_out_ns;
+	__u64 arg[6];
+	__u32 pid;
+	__u8 call;
+	__u8 nsops_copied;
+	__u8 flags;
+	__u8 _pad;
+	struct ipcs_sembuf sops[IPCS_MAX_SOPS];
+};
+
+#endif /* IPCSCOPE_EVENTS_H */

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Facts about processes from /proc/PID: comm, cmdline, exe, cgroup, liveness. */
+#ifndef IPCS_PROC_H
+#define IPCS_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct proc_info {
+	int32_t pid;
+	bool alive;
+	char comm[16];
+	char cmdline[512];      /* argv joined with spaces, truncated with "..." */
+	char exe[256];
+	char cgroup[256];       /* cgroup v2 path */
+	char container[80];     /* container id taken from the cgroup path, if any */
+	uint32_t uid;
+	uint32_t ipcns;
+	uint64_t starttime;     /* clock ticks since boot: tells pid reuse apart */
+};
+
+/* Fill `pi` for pid; returns 0, or -ESRCH when the process does not exist. */
+int proc_info_read(int32_t pid, struct proc_info *pi);
+bool proc_alive(int32_t pid);
+/* Container id (docker/containerd/cri-o/podman/libpod) from a cgroup path. */
+bool cgroup_container_id(const char *cgroup, char *out, size_t len);
+
+#endif

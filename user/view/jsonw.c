@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "view/jsonw.h"
+
+void jsonw_init(struct jsonw *w, FILE *f, bool pretty)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->pretty = pretty;
+}
+
+static void indent(struct jsonw *w)
+{
+	if (!w->pretty)
+		return;
+	fputc('\n', w->f);
+	for (int i = 0; i < w->depth; i++)
+		fputs("  ", w->f);
+}
+
+/* Called before every value and every name. */
+static void sep(struct jsonw *w)
+{
+	if (w->after_name) {
+		w->after_name = false;
+		return;
+	}
+	if (w->need_comma[w->depth])
+		fputc(',', w->f);
+	if (w->depth > 0)
+		indent(w);
+	w->need_comma[w->depth] = true;
+}
+
+static void jw_open(struct jsonw *w, int c)
+{
+	sep(w);
+	fputc(c, w->f);
+	if (w->depth < JSONW_MAX_DEPTH - 1)
+		w->depth++;
+	w->need_comma[w->depth] = false;
+}
+
+static void jw_close(struct jsonw *w, int c)
+{
+	bool had = w->need_comma[w->depth];
+
+	if (w->depth > 0)
+		w->depth--;
+	if (had)
+		indent(w);
+	fputc(c, w->f);
+}
+
+void jsonw_start_object(struct jsonw *w) { jw_open(w, '{'); }
+void jsonw_end_object(struct jsonw *w) { jw_close(w, '}'); }
+void jsonw_start_array(struct jsonw *w) { jw_open(w, '['); }
+void jsonw_end_array(struct jsonw *w) { jw_close(w, ']'); }
+
+static void put_escaped(FILE *f, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = 0;
+
+	fputc('"', f);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		const char *esc = NULL;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+			continue;
+		if (i > start)
+			fwrite(s + start, 1, i - start, f);
+		start = i + 1;
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\t': esc = "\\t"; break;
+		case '\r': esc = "\\r"; break;
+		default: {
+			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+
+			fputs(u, f);
+			continue;
+		}
+		}
+		fputs(esc, f);
+	}
+	if (len > start)
+		fwrite(s + start, 1, len - start, f);
+	fputc('"', f);
+}
+
+void jsonw_name(struct jsonw *w, const char *name)
+{
+	sep(w);
+	put_escaped(w->f, name, strlen(name));
+	fputc(':', w->f);
+	if (w->pretty)
+		fputc(' ', w->f);
+	w->after_name = true;
+}
+
+void jsonw_string(struct jsonw *w, const char *s)
+{
+	jsonw_string_len(w, s, strlen(s));
+}
+
+void jsonw_string_len(struct jsonw *w, const char *s, size_t len)
+{
+	sep(w);
+	put_escaped(w->f, s, len);
+}
+
+void jsonw_int(struct jsonw *w, int64_t v)
+{
+	sep(w);
+	fprintf(w->f, "%" PRId64, v);
+}
+
+void jsonw_uint(struct jsonw *w, uint64_t v)
+{
+	sep(w);
+	fprintf(w->f, "%" PRIu64, v);
+}
+
+void jsonw_float(struct jsonw *w, double v)
+{
+	sep(w);
+	if (isfinite(v))
+		fprintf(w->f, "%.6g", v);
+	else
+		fputs("null", w->f);
+}
+
+void jsonw_bool(struct jsonw *w, bool v)
+{
+	sep(w);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void jsonw_null(struct jsonw *w)
+{
+	sep(w);
+	fputs("null", w->f);
+}
+
+void jsonw_eol(struct jsonw *w)
+{
+	fputc('\n', w->f);
+	w->need_comma[0] = false;
+	w->after_name = false;
+}
