@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What an analysis needs besides the event stream, from either kind of
+ * source: table snapshots and process metadata.  Live commands fill it from
+ * the kernel and /proc; `report` fills it from the recording.  Analyses and
+ * views take a session and never care which.
+ */
+#ifndef IPCS_SESSION_H
+#define IPCS_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "tables/procmeta.h"
+#include "tables/sysvipc.h"
+
+struct session {
+	struct ev_source *src;
+	struct ev_bus bus;
+	bool live;                        /* false: replaying a recording */
+	struct ipc_snapshot *start;       /* tables when the source began (may be NULL) */
+	struct ipc_snapshot *end;         /* tables at the end (NULL while live) */
+	struct procmeta_cache *procs;     /* pid -> comm/cmdline/exe/maps, filled on
+					     EV_CREATE/EV_EXEC (live) or from the file */
+	/*
+	 * The current tables: live reads the kernel now; a recording returns
+	 * its last snapshot.  0 or -errno; free with snapshot_free().
+	 */
+	int (*snapshot_now)(struct session *s, struct ipc_snapshot *out);
+	uint64_t lost_events;             /* updated by the source at the end */
+	uint64_t first_ts_ns, last_ts_ns; /* span of events seen */
+	int64_t mono_to_real_ns;
+	uint32_t ipcns;                   /* namespace the tables were read in */
+};
+
+#endif

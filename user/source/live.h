@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The live event source: loads bpf/ipcscope.bpf.c (streaming) with the
+ * filters from common_opts, attaches it, and delivers ring-buffer records to
+ * a bus.  Also the run loop and `-- CMD` handling shared by every live
+ * command.
+ */
+#ifndef IPCS_LIVE_H
+#define IPCS_LIVE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "event.h"
+#include "opts.h"
+#include "session.h"
+
+struct live_config {
+	const struct common_opts *opts;   /* filters */
+	bool create_ctx;     /* EV_CREATE with regs, stack copy, cmdline on *get */
+	bool stack_ids;      /* frame-pointer user stacks in ev_call.stack_id */
+	bool offcpu;         /* sched_switch accounting into ev_call.offcpu_ns */
+	bool proc_events;    /* EV_FORK/EV_EXEC/EV_EXIT */
+	bool calls;          /* EV_CALL per completed call (false: in-flight map only) */
+};
+
+/*
+ * Load and attach.  Prints a one-line error (needs root, no BTF, ...) and
+ * returns NULL with *status set to the exit status on failure.
+ */
+struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, int *status);
+/* Add a tgid to the -p/-- CMD filter (and its future children). */
+int live_track_pid(struct ev_source *src, pid_t pid);
+/* Map fds for analyses that read BPF maps directly (or -1). */
+int live_inflight_fd(struct ev_source *src);   /* tid -> struct inflight */
+int live_stack_fd(struct ev_source *src);      /* stack id -> u64 ips[IPCS_STACK_DEPTH] */
+
+/*
+ * `-- CMD ARGS`: fork CMD stopped before exec, so it can be tracked before
+ * it makes a call.  live_cmd_start() lets it exec; exec failure is reported
+ * as "cannot execute 'CMD': <reason>" with status 127/126.
+ */
+struct live_cmd {
+	pid_t pid;
+	int go_fd;           /* write end: release the child */
+	int err_fd;          /* read end: exec errno, closed on success */
+	int status;          /* wait status once exited */
+	bool exited;
+};
+int live_cmd_fork(struct live_cmd *cmd, char **argv);
+int live_cmd_start(struct live_cmd *cmd);
+
+/*
+ * Run until -d elapses, the command exits, or SIGINT/SIGTERM arrives;
+ * calls tick(ctx) every `interval` seconds if interval > 0.  Returns 0, or
+ * the first non-zero tick()/sink status.
+ */
+struct run_loop {
+	struct ev_source *src;
+	double duration;
+	double interval;
+	int (*tick)(void *ctx);
+	void *ctx;
+	struct live_cmd *cmd;   /* NULL unless `-- CMD` */
+};
+int run_loop(struct run_loop *rl);
+/* Set by SIGINT/SIGTERM handlers installed by run_loop. */
+extern volatile sig_atomic_t ipcs_exiting;
+
+/* Fill a session for a live source: start snapshot, /proc-backed snapshot_now. */
+int live_session_init(struct session *s, struct ev_source *src);
+void session_fini(struct session *s);
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Process metadata kept for attribution and symbolization after a process
+ * is gone: captured live (from /proc while the process exists) and stored
+ * in recordings, so that a stack can be symbolized later, elsewhere.
+ */
+#ifndef IPCS_PROCMETA_H
+#define IPCS_PROCMETA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROCMETA_BUILD_ID_MAX 20
+
+struct proc_map {
+	uint64_t start, end, pgoff;      /* executable mappings only */
+	char path[256];
+	uint8_t build_id[PROCMETA_BUILD_ID_MAX];
+	uint8_t build_id_len;
+};
+
+struct proc_meta {
+	int32_t pid;
+	int32_t ppid;
+	uint32_t uid;
+	uint64_t cgroup_id;
+	uint32_t ipcns;
+	char comm[16];
+	char cmdline[512];
+	char exe[256];
+	char cgroup[256];
+	char container[80];
+	bool exited;
+	uint64_t exit_ts_ns;
+	struct proc_map *maps;
+	size_t nmaps;
+};
+
+struct procmeta_cache;
+
+struct procmeta_cache *procmeta_new(void);
+void procmeta_free(struct procmeta_cache *c);
+/* Capture pid from /proc now (replaces an older entry for the same pid). */
+const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid);
+/* Insert a copy (used by the recording reader). */
+const struct proc_meta *procmeta_put(struct procmeta_cache *c, const struct proc_meta *m);
+const struct proc_meta *procmeta_get(const struct procmeta_cache *c, int32_t pid);
+void procmeta_mark_exit(struct procmeta_cache *c, int32_t pid, uint64_t ts_ns);
+/* Iterate: returns entry i or NULL past the end. */
+const struct proc_meta *procmeta_at(const struct procmeta_cache *c, size_t i);
+/* The mapping holding addr, or NULL. */
+const struct proc_map *procmeta_find_map(const struct proc_meta *m, uint64_t addr);
+
+#endif
