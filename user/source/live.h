@@ -9,6 +9,7 @@
 #define IPCS_LIVE_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "event.h"
