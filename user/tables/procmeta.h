@@ -52,4 +52,23 @@ const struct proc_meta *procmeta_at(const struct procmeta_cache *c, size_t i);
 /* The mapping holding addr, or NULL. */
 const struct proc_map *procmeta_find_map(const struct proc_meta *m, uint64_t addr);
 
+/*
+ * A forked child that did not exec shares its parent's mappings: copy the
+ * parent's entry under the child's pid (no /proc access).  NULL if the
+ * parent is unknown.
+ */
+const struct proc_meta *procmeta_inherit(struct procmeta_cache *c, int32_t child,
+					 int32_t parent);
+/* Number of entries. */
+size_t procmeta_count(const struct procmeta_cache *c);
+/*
+ * Parse one /proc/PID/maps line; true if it is an executable mapping of a
+ * file (path set, " (deleted)" kept).  Build-id left empty.
+ */
+bool procmeta_parse_map_line(const char *line, struct proc_map *m);
+/* GNU build-id of an ELF file (libelf); its length, or 0 if it has none. */
+size_t procmeta_build_id_fd(int fd, uint8_t *out, size_t len);
+/* "0123ab..." for a build-id; out needs 2*len+1 bytes. */
+void procmeta_build_id_hex(const uint8_t *id, size_t len, char *out);
+
 #endif

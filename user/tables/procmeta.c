@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Process metadata captured from /proc/PID while the process lives, so that
+ * attribution and stack symbolization still work after it has exited.
+ *
+ * Entries are heap-allocated and never move: a pointer returned by the cache
+ * stays valid until procmeta_free(); recapturing a pid updates its entry in
+ * place.  Build-ids are read with libelf once per file (dev, inode, size,
+ * mtime), not once per process: every process maps the same libc.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <elfutils/libdwelf.h>
+#include <gelf.h>
+#include <libelf.h>
+
+#include "tables/procmeta.h"
+
+struct bid_entry {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime;
+	uint8_t id[PROCMETA_BUILD_ID_MAX];
+	uint8_t len;
+};
+
+struct procmeta_cache {
+	struct proc_meta **v;       /* insertion order, for procmeta_at() */
+	size_t n, cap;
+	struct proc_meta **hash;    /* open addressing on pid, size hcap (power of 2) */
+	size_t hcap;
+	struct bid_entry *bids;     /* build-id cache */
+	size_t nbids, capbids;
+};
+
+struct procmeta_cache *procmeta_new(void)
+{
+	struct procmeta_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	elf_version(EV_CURRENT);
+	return c;
+}
+
+void procmeta_free(struct procmeta_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i]->maps);
+		free(c->v[i]);
+	}
+	free(c->v);
+	free(c->hash);
+	free(c->bids);
+	free(c);
+}
+
+static size_t slot_of(int32_t pid, size_t hcap)
+{
+	return ((uint32_t)pid * 2654435761u) & (hcap - 1);
+}
+
+static struct proc_meta *lookup(const struct procmeta_cache *c, int32_t pid)
+{
+	if (!c->hcap)
+		return NULL;
+	for (size_t i = slot_of(pid, c->hcap);; i = (i + 1) & (c->hcap - 1)) {
+		if (!c->hash[i])
+			return NULL;
+		if (c->hash[i]->pid == pid)
+			return c->hash[i];
+	}
+}
+
+static int rehash(struct procmeta_cache *c, size_t hcap)
+{
+	struct proc_meta **h = calloc(hcap, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	for (size_t k = 0; k < c->n; k++) {
+		size_t i = slot_of(c->v[k]->pid, hcap);
+
+		while (h[i])
+			i = (i + 1) & (hcap - 1);
+		h[i] = c->v[k];
+	}
+	free(c->hash);
+	c->hash = h;
+	c->hcap = hcap;
+	return 0;
+}
+
+/* The entry for pid, created empty if missing. */
+static struct proc_meta *slot_for(struct procmeta_cache *c, int32_t pid)
+{
+	struct proc_meta *m = lookup(c, pid);
+
+	if (m)
+		return m;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct proc_meta **v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		c->v = v;
+		c->cap = cap;
+	}
+	if ((c->n + 1) * 2 > c->hcap && rehash(c, c->hcap ? c->hcap * 2 : 128))
+		return NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->pid = pid;
+	c->v[c->n++] = m;
+	size_t i = slot_of(pid, c->hcap);
+
+	while (c->hash[i])
+		i = (i + 1) & (c->hcap - 1);
+	c->hash[i] = m;
+	return m;
+}
+
+const struct proc_meta *procmeta_get(const struct procmeta_cache *c, int32_t pid)
+{
+	return c ? lookup(c, pid) : NULL;
+}
+
+const struct proc_meta *procmeta_at(const struct procmeta_cache *c, size_t i)
+{
+	return c && i < c->n ? c->v[i] : NULL;
+}
+
+size_t procmeta_count(const struct procmeta_cache *c)
+{
+	return c ? c->n : 0;
+}
+
+void procmeta_mark_exit(struct procmeta_cache *c, int32_t pid, uint64_t ts_ns)
+{
+	struct proc_meta *m = c ? lookup(c, pid) : NULL;
+
+	if (m && !m->exited) {
+		m->exited = true;
+		m->exit_ts_ns = ts_ns;
+	}
+}
+
+const struct proc_map *procmeta_find_map(const struct proc_meta *m, uint64_t addr)
+{
+	if (!m)
+		return NULL;
+	for (size_t i = 0; i < m->nmaps; i++)
+		if (addr >= m->maps[i].start && addr < m->maps[i].end)
+			return &m->maps[i];
+	return NULL;
+}
+
+/* Copy `src` into `dst` (an entry of the cache), deep-copying the maps. */
+static int assign(struct proc_meta *dst, const struct proc_meta *src, int32_t pid)
+{
+	struct proc_map *maps = NULL;
+
+	if (src->nmaps) {
+		maps = malloc(src->nmaps * sizeof(*maps));
+		if (!maps)
+			return -ENOMEM;
+		memcpy(maps, src->maps, src->nmaps * sizeof(*maps));
+	}
+	free(dst->maps);
+	*dst = *src;
+	dst->pid = pid;
+	dst->maps = maps;
+	return 0;
+}
+
+const struct proc_meta *procmeta_put(struct procmeta_cache *c, const struct proc_meta *m)
+{
+	struct proc_meta *e;
+
+	if (!c || !m)
+		return NULL;
+	e = slot_for(c, m->pid);
+	if (!e || assign(e, m, m->pid))
+		return NULL;
+	return e;
+}
+
+const struct proc_meta *procmeta_inherit(struct procmeta_cache *c, int32_t child,
+					 int32_t parent)
+{
+	const struct proc_meta *p = procmeta_get(c, parent);
+	struct proc_meta tmp;
+	struct proc_meta *e;
+
+	if (!p)
+		return NULL;
+	tmp = *p;          /* p may move into a rehashed table, not in memory */
+	tmp.ppid = parent;
+	tmp.exited = false;
+	tmp.exit_ts_ns = 0;
+	e = slot_for(c, child);
+	if (!e || assign(e, &tmp, child))
+		return NULL;
+	return e;
+}
+
+/* ---- /proc readers -------------------------------------------------- */
+
+static ssize_t read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (got + 1 < len) {
+		ssize_t r = read(fd, buf + got, len - 1 - got);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		if (r == 0)
+			break;
+		got += r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return got;
+}
+
+/* argv joined with spaces; "..." marks truncation. */
+static void read_cmdline(int32_t pid, char *out, size_t len)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	n = read_file(path, buf, sizeof(buf));
+	out[0] = '\0';
+	if (n <= 0)
+		return;
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	if ((size_t)n >= len) {
+		memcpy(out, buf, len - 4);
+		strcpy(out + len - 4, "...");
+	} else {
+		memcpy(out, buf, n + 1);
+	}
+}
+
+/*
+ * Container id: the last run of 32+ hex digits in the cgroup path, as
+ * docker (docker-<id>.scope, /docker/<id>), containerd (cri-containerd-),
+ * cri-o (crio-) and podman (libpod-) name their scopes.
+ */
+static void container_of(const char *cg, char *out, size_t len)
+{
+	const char *best = NULL;
+	size_t bestlen = 0;
+
+	out[0] = '\0';
+	for (const char *p = cg; *p;) {
+		size_t n = 0;
+
+		while (isxdigit((unsigned char)p[n]))
+			n++;
+		if (n >= 32 && (p == cg || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[n])) {
+			best = p;
+			bestlen = n;
+		}
+		p += n ? n : 1;
+	}
+	if (best && bestlen < len) {
+		memcpy(out, best, bestlen);
+		out[bestlen] = '\0';
+	}
+}
+
+static void read_cgroup(struct proc_meta *m)
+{
+	char path[64], buf[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", m->pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return;
+	/* cgroup v2: the "0::/path" line */
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		snprintf(m->cgroup, sizeof(m->cgroup), "%s", line + 3);
+		break;
+	}
+	if (!m->cgroup[0])
+		return;
+	container_of(m->cgroup, m->container, sizeof(m->container));
+	/* The cgroup id BPF reports is the cgroup directory's inode. */
+	char dir[sizeof(m->cgroup) + 32];
+
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup%s", m->cgroup);
+	if (!stat(dir, &st))
+		m->cgroup_id = st.st_ino;
+}
+
+static void read_status(struct proc_meta *m)
+{
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", m->pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0)
+		return;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strncmp(line, "PPid:", 5))
+			m->ppid = strtol(line + 5, NULL, 10);
+		else if (!strncmp(line, "Uid:", 4))
+			m->uid = strtoul(line + 4, NULL, 10);
+	}
+}
+
+bool procmeta_parse_map_line(const char *line, struct proc_map *m)
+{
+	unsigned long long start, end, pgoff, ino;
+	char perms[8];
+	int pathpos = 0;
+	size_t len;
+
+	memset(m, 0, sizeof(*m));
+	if (sscanf(line, "%llx-%llx %7s %llx %*x:%*x %llu %n",
+		   &start, &end, perms, &pgoff, &ino, &pathpos) != 5 || !pathpos)
+		return false;
+	if (strlen(perms) < 3 || perms[2] != 'x' || line[pathpos] != '/')
+		return false;
+	m->start = start;
+	m->end = end;
+	m->pgoff = pgoff;
+	snprintf(m->path, sizeof(m->path), "%s", line + pathpos);
+	len = strlen(m->path);
+	if (len && m->path[len - 1] == '\n')
+		m->path[len - 1] = '\0';
+	return true;
+}
+
+size_t procmeta_build_id_fd(int fd, uint8_t *out, size_t len)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	const void *id = NULL;
+	ssize_t n;
+
+	if (!elf)
+		return 0;
+	n = dwelf_elf_gnu_build_id(elf, &id);   /* id points into elf's data */
+	if (n <= 0 || !id) {
+		elf_end(elf);
+		return 0;
+	}
+	if ((size_t)n > len)
+		n = len;
+	memcpy(out, id, n);
+	elf_end(elf);
+	return n;
+}
+
+void procmeta_build_id_hex(const uint8_t *id, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hex[id[i] >> 4];
+		out[2 * i + 1] = hex[id[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/*
+ * Open the file behind a mapping: map_files/ works for deleted files and
+ * across mount namespaces; the process's root is the next best thing.
+ */
+static int open_mapped(int32_t pid, const struct proc_map *pm)
+{
+	char path[sizeof(pm->path) + 64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64,
+		 pid, pm->start, pm->end);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, pm->path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	return open(pm->path, O_RDONLY | O_CLOEXEC);
+}
+
+static void fill_build_id(struct procmeta_cache *c, int32_t pid, struct proc_map *pm)
+{
+	struct bid_entry *b;
+	struct stat st;
+	int fd = open_mapped(pid, pm);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return;
+	}
+	for (size_t i = 0; i < c->nbids; i++) {
+		b = &c->bids[i];
+		if (b->dev == st.st_dev && b->ino == st.st_ino && b->size == st.st_size &&
+		    b->mtime == (int64_t)st.st_mtime) {
+			memcpy(pm->build_id, b->id, b->len);
+			pm->build_id_len = b->len;
+			close(fd);
+			return;
+		}
+	}
+	pm->build_id_len = procmeta_build_id_fd(fd, pm->build_id, sizeof(pm->build_id));
+	close(fd);
+	if (c->nbids == c->capbids) {
+		size_t cap = c->capbids ? c->capbids * 2 : 32;
+		struct bid_entry *v = realloc(c->bids, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		c->bids = v;
+		c->capbids = cap;
+	}
+	b = &c->bids[c->nbids++];
+	b->dev = st.st_dev;
+	b->ino = st.st_ino;
+	b->size = st.st_size;
+	b->mtime = st.st_mtime;
+	memcpy(b->id, pm->build_id, pm->build_id_len);
+	b->len = pm->build_id_len;
+}
+
+static int read_maps(struct procmeta_cache *c, int32_t pid, struct proc_map **out, size_t *nout)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0, n = 0, linecap = 0;
+	struct proc_map *v = NULL, pm;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &linecap, f) > 0) {
+		if (!procmeta_parse_map_line(line, &pm))
+			continue;
+		if (n == cap) {
+			struct proc_map *nv;
+
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		fill_build_id(c, pid, &pm);
+		v[n++] = pm;
+	}
+	free(line);
+	fclose(f);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
+{
+	struct proc_meta tmp = { .pid = pid };
+	struct proc_meta *e;
+	char path[64], buf[64];
+	struct stat st;
+	ssize_t n;
+
+	if (!c || pid <= 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return NULL;          /* gone: keep whatever we had */
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	buf[sizeof(tmp.comm) - 1] = '\0';
+	memcpy(tmp.comm, buf, sizeof(tmp.comm));
+	read_cmdline(pid, tmp.cmdline, sizeof(tmp.cmdline));
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, tmp.exe, sizeof(tmp.exe) - 1);
+	tmp.exe[n > 0 ? n : 0] = '\0';
+	read_status(&tmp);
+	read_cgroup(&tmp);
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
+	if (!stat(path, &st))
+		tmp.ipcns = st.st_ino;
+	read_maps(c, pid, &tmp.maps, &tmp.nmaps);
+	/*
+	 * A zombie still has /proc/PID but no mappings any more: keep the
+	 * entry captured earlier (or inherited at fork) rather than one
+	 * without mappings.
+	 */
+	e = lookup(c, pid);
+	if (!tmp.nmaps && e && e->nmaps) {
+		free(tmp.maps);
+		return e;
+	}
+	e = slot_for(c, pid);
+	if (!e) {
+		free(tmp.maps);
+		return NULL;
+	}
+	free(e->maps);
+	*e = tmp;
+	return e;
+}
