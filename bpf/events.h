@@ -144,14 +144,25 @@ enum ipcs_kobj_op {
 	KOBJ_UNDO_EXIT,      /* exit_sem applied SEM_UNDO adjustments */
 };
 
+/*
+ * ipcns in the header is the object's namespace (teardown runs in a
+ * kworker of another namespace); pid/comm are the task the kernel ran in.
+ * KOBJ_UNDO_EXIT: one record per semaphore whose adjustment was applied.
+ */
 struct ev_kobj {
 	struct ev_hdr h;
 	__u8 op;             /* enum ipcs_kobj_op */
 	__u8 kind;
-	__u16 _pad;
+	union {
+		__u16 _pad;
+		__u16 semnum;    /* KOBJ_UNDO_EXIT: semaphore number */
+	};
 	__s32 id;
 	__s32 key;
-	__u32 _pad2;
+	union {
+		__u32 _pad2;
+		__s32 semadj;    /* KOBJ_UNDO_EXIT: adjustment added to semval */
+	};
 	__u64 size;          /* shm bytes / nsems / qbytes */
 };
 

@@ -10,6 +10,7 @@
 #define IPCS_EXTRAS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "opts.h"
 
@@ -33,5 +34,9 @@ struct extras *extras_open(const struct common_opts *o, int events_fd, int track
 /* Probe only (for doctor). */
 void extras_probe(struct extras_status *st);
 void extras_close(struct extras *x);
+/* Records the extras could not reserve in the ring buffer (add to the total). */
+uint64_t extras_lost(struct extras *x);
+/* "fentry", "kprobe", "none" */
+const char *extras_mech_name(enum extras_mech m);
 
 #endif
