@@ -406,6 +406,19 @@ static __always_inline struct sem_array *sem_find(struct ipc_namespace *ns, int 
 	return (struct sem_array *)entry;
 }
 
+/* Until 6.5 (or so) sem_undo.semadj was a pointer to the array that follows. */
+struct sem_undo___ptr {
+	short *semadj;
+} __attribute__((preserve_access_index));
+
+static __always_inline int read_semadj(short *adj, __u32 len, struct sem_undo *un)
+{
+	if (bpf_core_field_exists(struct sem_undo___ptr, semadj))
+		return bpf_probe_read_kernel(adj, len,
+					     BPF_CORE_READ((struct sem_undo___ptr *)un, semadj));
+	return bpf_core_read(adj, len, &un->semadj);
+}
+
 static __always_inline void on_exit_sem(struct task_struct *tsk)
 {
 	struct sem_undo_list *ulp = BPF_CORE_READ(tsk, sysvsem.undo_list);
@@ -442,8 +455,8 @@ static __always_inline void on_exit_sem(struct task_struct *tsk)
 			nsems = MAX_UNDO_SEMS;
 		if (nsems <= 0)
 			continue;
-		/* semadj[] has nsems entries; the rest of adj[] is ignored. */
-		if (bpf_core_read(adj, sizeof(adj), &un->semadj))
+		/* semadj has nsems entries; the rest of adj[] is ignored. */
+		if (read_semadj(adj, sizeof(adj), un))
 			continue;
 		for (int s = 0; s < MAX_UNDO_SEMS; s++) {
 			if (s >= nsems)

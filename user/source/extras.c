@@ -184,6 +184,7 @@ static const char *errname(int err)
 	case ENOENT:  return "ENOENT";
 	case EINVAL:  return "EINVAL";
 	case 524:     return "ENOTSUPP";   /* kernel-internal errno */
+	case ECANCELED: return "not tried: IPCSCOPE_EXTRAS";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	default:      return strerror(-err);
 	}
@@ -200,9 +201,14 @@ struct extras *extras_open(const struct common_opts *o, int events_fd, int track
 	if (!st)
 		st = &tmp;
 	memset(st, 0, sizeof(*st));
+	const char *only = getenv("IPCSCOPE_EXTRAS");   /* tests: fentry|kprobe|none */
+
+	x = NULL;
+	st->fentry_err = st->kprobe_err = -ECANCELED;
 	/* without BTF, fentry fails to load and says so */
-	x = try_mech(EXTRAS_FENTRY, o, events_fd, tracked_fd, vmlinux, &st->fentry_err);
-	if (!x)
+	if (!only || !strcmp(only, "fentry"))
+		x = try_mech(EXTRAS_FENTRY, o, events_fd, tracked_fd, vmlinux, &st->fentry_err);
+	if (!x && (!only || !strcmp(only, "kprobe")))
 		x = try_mech(EXTRAS_KPROBE, o, events_fd, tracked_fd, vmlinux, &st->kprobe_err);
 	btf__free(vmlinux);
 	libbpf_set_print(old);

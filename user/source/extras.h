@@ -5,6 +5,8 @@
  * exit_sem, via fentry/fexit or kprobes, whichever this kernel allows.
  * Probed with a real test load; absence is never an error.  Events go to
  * the same ring buffer as the streaming object (EV_KOBJ).
+ * IPCSCOPE_EXTRAS=fentry|kprobe|none in the environment restricts the
+ * mechanisms tried (tests use it to cover both).
  */
 #ifndef IPCS_EXTRAS_H
 #define IPCS_EXTRAS_H
@@ -18,7 +20,8 @@ enum extras_mech { EXTRAS_NONE = 0, EXTRAS_FENTRY, EXTRAS_KPROBE };
 
 struct extras_status {
 	enum extras_mech mech;
-	int fentry_err;      /* 0 if fentry loads, else -errno from the test load */
+	int fentry_err;      /* 0 if fentry loads, else -errno from the test load
+				(-ECANCELED: not tried) */
 	int kprobe_err;      /* same for kprobes */
 	int nhooks;          /* hooks attached */
 	char why[160];       /* human reason when mech == EXTRAS_NONE */

@@ -1,0 +1,291 @@
+#!/bin/bash
+# Run the end-to-end suite on a second kernel: Debian's (scripts/vmtest.conf),
+# booted under QEMU with software emulation (no KVM needed), where kprobes,
+# fentry and LSM programs are allowed.  Exits with pytest's status.
+#
+#   scripts/vmtest.sh             boot, run tests/e2e in the guest
+#   scripts/vmtest.sh --update    pin the kernel package apt currently offers
+#   scripts/vmtest.sh --shell     boot to an interactive shell instead
+#
+# The guest is a busybox initramfs that loads the 9p/virtio/overlay modules
+# from the kernel package, mounts the host's /usr and /etc read-only over
+# virtio-9p, the repository with a tmpfs overlay (writes stay in the guest),
+# then chroots and runs the same build/ipcscope and pytest as the host.
+# The uncompressed kernel is booted directly through its PVH entry point:
+# decompressing a bzImage under emulation costs seconds per boot.
+#
+# Environment: BUILD (build dir, default ./build), VMTEST_CACHE (default
+# /var/cache/ipcscope-vmtest), VMTEST_TIMEOUT (seconds, default 900),
+# VMTEST_SMP (2), VMTEST_MEM (1536M), PYTEST_ARGS (extra pytest arguments),
+# VMTEST_TESTS (default tests/e2e).
+# Exit status: pytest's; 69 when QEMU or the kernel is unavailable; 70 when
+# the guest hangs (killed at VMTEST_TIMEOUT) or ends without a result.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+conf=$here/vmtest.conf
+cache=${VMTEST_CACHE:-/var/cache/ipcscope-vmtest}
+build=$(cd "$repo" && mkdir -p "${BUILD:-build}" && cd "${BUILD:-build}" && pwd)
+timeout_s=${VMTEST_TIMEOUT:-900}
+smp=${VMTEST_SMP:-2}
+mem=${VMTEST_MEM:-1536M}
+tests=${VMTEST_TESTS:-tests/e2e}
+marker=IPCSCOPE_VMTEST_RESULT
+
+die() { echo "ipcscope: vmtest: $1" >&2; exit "${2:-69}"; }
+
+# shellcheck source=vmtest.conf
+. "$conf"
+
+update_pin() {
+	local pkg ver
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+	[ -n "$pkg" ] || die "apt knows no linux-image-amd64: run 'apt-get update' first"
+	ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no candidate version of $pkg"
+	sed -i -e "s/^VMTEST_KPKG=.*/VMTEST_KPKG=$pkg/" -e "s/^VMTEST_KVER=.*/VMTEST_KVER=$ver/" "$conf"
+	echo "vmtest: kernel pinned to $pkg $ver (was $VMTEST_KPKG $VMTEST_KVER)"
+}
+
+# Uncompressed ELF kernel from a bzImage: find the compressed payload.
+extract_vmlinux() {
+	python3 - "$1" "$2" <<'EOF'
+import gzip, lzma, subprocess, sys
+img = open(sys.argv[1], 'rb').read()
+def unzstd(b):
+    return subprocess.run(['zstd', '-dcq'], input=b, capture_output=True).stdout
+for magic, dec in ((b'\xfd7zXZ\x00', lambda b: lzma.LZMADecompressor().decompress(b)),
+                   (b'\x28\xb5\x2f\xfd', unzstd),
+                   (b'\x1f\x8b\x08', lambda b: gzip.GzipFile(fileobj=__import__('io').BytesIO(b)).read())):
+    off = img.find(magic)
+    while off >= 0:
+        try:
+            out = dec(img[off:])
+        except Exception:
+            out = b''
+        if out[:4] == b'\x7fELF':
+            open(sys.argv[2], 'wb').write(out)
+            sys.exit(0)
+        off = img.find(magic, off + 1)
+sys.exit(1)
+EOF
+}
+
+# Modules to load, dependencies first (read from each .ko's modinfo).
+mod_order() {
+	local kdir=$1; shift
+	local seen=" " out=""
+	visit() {
+		local m=$1 f deps d
+		case "$seen" in *" $m "*) return ;; esac
+		seen="$seen$m "
+		f=$(find "$kdir" -name "$m.ko*" -o -name "$(echo "$m" | tr _ -).ko*" | head -1)
+		[ -n "$f" ] || die "module $m not in the kernel package"
+		deps=$(decompress_ko "$f" | strings | sed -n 's/^depends=//p' | tr , ' ')
+		for d in $deps; do visit "$d"; done
+		out="$out $m:$f"
+	}
+	for m in "$@"; do visit "$m"; done
+	echo "$out"
+}
+
+decompress_ko() {
+	case "$1" in
+	*.xz) xz -dc "$1" ;;
+	*.zst) zstd -dcq "$1" ;;
+	*.gz) gzip -dc "$1" ;;
+	*) cat "$1" ;;
+	esac
+}
+
+# Download and unpack the pinned kernel once; $kdir/vmlinux and modules/.
+prepare_kernel() {
+	kdir=$cache/${VMTEST_KPKG}_$VMTEST_KVER
+	[ -e "$kdir/.done" ] && return
+	mkdir -p "$cache" || die "cannot create $cache: run as root or set VMTEST_CACHE"
+	exec 9>"$cache/.lock"
+	flock 9
+	[ -e "$kdir/.done" ] && return
+	rm -rf "$kdir" && mkdir -p "$kdir/pkg" "$kdir/modules"
+	local deb
+	deb=$(ls "$cache"/"${VMTEST_KPKG}_${VMTEST_KVER//:/%3a}"_*.deb 2>/dev/null | head -1 || true)
+	if [ -z "$deb" ]; then
+		echo "vmtest: downloading $VMTEST_KPKG $VMTEST_KVER" >&2
+		(cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1) ||
+			die "cannot download $VMTEST_KPKG=$VMTEST_KVER: run 'apt-get update', or 'scripts/vmtest.sh --update' if apt no longer offers it"
+		deb=$(ls "$cache"/"${VMTEST_KPKG}"_*.deb | head -1)
+	fi
+	dpkg-deb -x "$deb" "$kdir/pkg"
+	local img
+	img=$(ls "$kdir"/pkg/boot/vmlinuz-* | head -1)
+	cp "$img" "$kdir/bzImage"
+	cp "$kdir"/pkg/boot/config-* "$kdir/config"
+	if extract_vmlinux "$img" "$kdir/vmlinux.tmp" &&
+	   readelf -n "$kdir/vmlinux.tmp" 2>/dev/null | grep -q 'Unknown note type: (0x00000012)'; then
+		mv "$kdir/vmlinux.tmp" "$kdir/vmlinux"       # has a PVH entry point
+	else
+		rm -f "$kdir/vmlinux.tmp"
+		echo "vmtest: no PVH-bootable ELF in $img; booting the bzImage (slower)" >&2
+	fi
+	local kmods entry m f
+	kmods=$(ls -d "$kdir"/pkg/lib/modules/*/kernel)
+	for entry in $(mod_order "$kmods" 9pnet_virtio 9p virtio_pci overlay); do
+		m=${entry%%:*} f=${entry#*:}
+		decompress_ko "$f" >"$kdir/modules/$m.ko"
+		echo "$m" >>"$kdir/modules/order"
+	done
+	rm -rf "$kdir/pkg"
+	touch "$kdir/.done"
+	flock -u 9
+}
+
+# The guest's /init: mounts, the chroot, the result marker.
+write_init() {
+	cat <<EOF
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "vmtest: init at \$(cut -d' ' -f1 /proc/uptime)s"
+finish() { echo "$marker=\$1"; sync; reboot -f; }
+for m in \$(cat /modules/order); do
+	insmod /modules/\$m.ko || { echo "vmtest: insmod \$m failed"; finish 70; }
+done
+r=/newroot
+mount -t tmpfs -o mode=0755 root \$r
+for d in bin sbin lib lib32 lib64 libx32; do
+	t=\$(cat /links/\$d 2>/dev/null) && ln -s "\$t" \$r/\$d
+done
+opts=trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000
+n=0
+while read -r tag path ovl; do
+	mkdir -p \$r\$path
+	if [ "\$ovl" = ovl ]; then
+		mkdir -p /ovl/\$n/lower /ovl/\$n/rw
+		mount -t 9p -o \$opts \$tag /ovl/\$n/lower || finish 70
+		mount -t tmpfs tmpfs /ovl/\$n/rw
+		mkdir /ovl/\$n/rw/upper /ovl/\$n/rw/work
+		mount -t overlay -o lowerdir=/ovl/\$n/lower,upperdir=/ovl/\$n/rw/upper,workdir=/ovl/\$n/rw/work \
+			overlay \$r\$path || finish 70
+	else
+		mount -t 9p -o \$opts \$tag \$r\$path || finish 70
+	fi
+	n=\$((n + 1))
+done </shares
+mkdir -p \$r/proc \$r/sys \$r/dev \$r/tmp \$r/run \$r/root \$r/var/tmp
+mount -t proc proc \$r/proc
+mount -t sysfs sysfs \$r/sys
+mount -t devtmpfs devtmpfs \$r/dev
+mkdir -p \$r/dev/shm \$r/dev/pts
+mount -t tmpfs tmpfs \$r/dev/shm
+mount -t devpts devpts \$r/dev/pts
+mount -t tmpfs tmpfs \$r/tmp
+mount -t tmpfs tmpfs \$r/run
+mount -t tracefs tracefs \$r/sys/kernel/tracing
+mount -t debugfs debugfs \$r/sys/kernel/debug
+mount -t bpf bpf \$r/sys/fs/bpf
+mount -t cgroup2 cgroup2 \$r/sys/fs/cgroup
+echo 1 >/proc/sys/kernel/panic_on_oops
+hostname vmtest
+echo "vmtest: guest ready at \$(cut -d' ' -f1 /proc/uptime)s, kernel \$(uname -r)"
+if [ -e /shell ]; then
+	setsid cttyhack chroot \$r /bin/bash -l
+	finish 0
+fi
+chroot \$r /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin \
+	HOME=/root TERM=dumb LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
+	IPCSCOPE_BUILD=$build IPCSCOPE_VMTEST=1 \
+	/bin/sh -c 'cd $repo && exec /usr/bin/python3 -m pytest $tests ${PYTEST_ARGS:-}' </dev/null
+rc=\$?
+echo "vmtest: suite done at \$(cut -d' ' -f1 /proc/uptime)s"
+finish \$rc
+EOF
+}
+
+build_initramfs() {
+	local dir=$1 out=$2 d
+	mkdir -p "$dir"/{bin,proc,sys,dev,newroot,modules,links,ovl}
+	cp /bin/busybox "$dir/bin/busybox"
+	for a in sh mount insmod cat cut echo mkdir ln chroot reboot sync setsid cttyhack hostname uname; do
+		ln -s busybox "$dir/bin/$a"
+	done
+	cp "$kdir"/modules/* "$dir/modules/"
+	for d in bin sbin lib lib32 lib64 libx32; do
+		[ -L "/$d" ] && readlink "/$d" >"$dir/links/$d"
+	done
+	write_init >"$dir/init"
+	chmod 755 "$dir/init"
+	printf '%s\n' "${shares[@]}" >"$dir/shares"
+	[ "$mode" = shell ] && touch "$dir/shell"
+	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out"
+}
+
+mode=test
+case "${1:-}" in
+--update) update_pin; exit 0 ;;
+--shell) mode=shell ;;
+"") ;;
+-h|--help) sed -n '2,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+*) die "unknown option '$1': see 'scripts/vmtest.sh --help'" 64 ;;
+esac
+
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run 'make deps'"
+[ -x /bin/busybox ] || die "/bin/busybox missing: run 'make deps' (busybox-static)"
+[ -x "$build/ipcscope" ] || die "$build/ipcscope not built: run 'make tests-build'" 66
+prepare_kernel
+
+# Host directories the guest sees: tag, path, and whether writes go to an overlay.
+shares=("usr /usr" "etc /etc" "repo $repo ovl")
+case "$build/" in "$repo"/*) ;; *) shares+=("build $build ovl") ;; esac
+for d in bin sbin lib lib32 lib64 libx32; do
+	[ -d "/$d" ] && [ ! -L "/$d" ] && shares+=("$d /$d")
+done
+
+out=$build/vmtest
+mkdir -p "$out"
+rm -rf "$out/initramfs"
+build_initramfs "$out/initramfs" "$out/initramfs.cpio"
+log=$out/console.log
+
+qemu=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp "$smp" -m "$mem"
+      -nodefaults -no-user-config -display none -no-reboot
+      -initrd "$out/initramfs.cpio"
+      -append "console=ttyS0 quiet panic=-1 rdinit=/init")
+if [ -e "$kdir/vmlinux" ]; then
+	qemu+=(-kernel "$kdir/vmlinux")
+else
+	qemu+=(-kernel "$kdir/bzImage")
+fi
+for s in "${shares[@]}"; do
+	set -- $s
+	qemu+=(-fsdev "local,id=fs_$1,path=$2,security_model=none,readonly=on,multidevs=remap"
+	       -device "virtio-9p-pci,fsdev=fs_$1,mount_tag=$1")
+done
+
+if [ "$mode" = shell ]; then
+	exec "${qemu[@]}" -serial mon:stdio
+fi
+
+echo "vmtest: booting $VMTEST_KPKG $VMTEST_KVER under QEMU/TCG ($smp CPUs), timeout ${timeout_s}s; console: $log"
+start=$(date +%s)
+set +e
+timeout -k 10 "$timeout_s" "${qemu[@]}" -chardev stdio,id=con,signal=off -serial chardev:con \
+	</dev/null 2>&1 | tee "$log"
+qrc=${PIPESTATUS[0]}
+set -e
+secs=$(( $(date +%s) - start ))
+result=$(tr -d '\r' <"$log" | sed -n "s/^$marker=\([0-9]*\)$/\1/p" | tail -1)
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "ipcscope: vmtest: the guest did not finish within ${timeout_s}s and was killed: console log kept in $log (raise VMTEST_TIMEOUT if it was only slow)" >&2
+	exit 70
+fi
+if [ -z "$result" ]; then
+	echo "ipcscope: vmtest: the guest ended without a result (QEMU status $qrc): console log kept in $log" >&2
+	exit 70
+fi
+echo "vmtest: suite exited $result in the guest; ${secs}s in all"
+[ "$result" = 0 ] || echo "vmtest: console log kept in $log" >&2
+exit "$result"
