@@ -1,0 +1,702 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Leak attribution over events and snapshots (see leaks.h).
+ *
+ * Every object an event names gets an entry keyed by (kind, id): its
+ * creation (if seen), removal, attachment and last user.  A *get result is a
+ * creation when the key is IPC_PRIVATE, or IPC_CREAT was given and the id
+ * was not in the start tables (or was removed since: ids are reused).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+
+#include "analysis/leaks.h"
+
+struct obj {
+	uint8_t kind;
+	int32_t id;
+	bool created;              /* creation seen while tracing */
+	bool have_ctx;             /* from EV_CREATE (cmdline, unwound stack) */
+	bool removed;              /* IPC_RMID or kernel destroy seen */
+	bool attached;             /* a shmat succeeded */
+	int32_t key;
+	struct leak_creator cr;
+	int32_t last_pid;
+	char last_comm[16];
+	uint8_t last_call;
+};
+
+/* u64 -> u64 map, open addressing; key 0 marks an empty slot. */
+struct kv {
+	uint64_t k, v;
+};
+
+struct idset {
+	struct kv *v;
+	size_t cap, n;
+};
+
+struct leaks {
+	struct leaks_opts o;
+	struct obj *objs;
+	size_t nobjs, capobjs;
+	struct idset index;        /* (kind, id) -> objs[] index, packed */
+	struct idset started;      /* (kind, id) present in the start tables */
+	struct idset exited;       /* tgids whose exit was seen */
+};
+
+/* ---- small hash set / map of u64 ------------------------------------- */
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+static int set_grow(struct idset *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 256;
+	struct kv *nv = calloc(cap, sizeof(*nv));
+	struct kv *old = s->v;
+
+	if (!nv)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->cap; i++) {
+		if (!old[i].k)
+			continue;
+		size_t j = mix(old[i].k) & (cap - 1);
+
+		while (nv[j].k)
+			j = (j + 1) & (cap - 1);
+		nv[j] = old[i];
+	}
+	free(old);
+	s->v = nv;
+	s->cap = cap;
+	return 0;
+}
+
+/* key must be non-zero */
+static struct kv *set_find(const struct idset *s, uint64_t key)
+{
+	struct kv *t = s->v;
+
+	if (!s->cap)
+		return NULL;
+	for (size_t i = mix(key) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (!t[i].k)
+			return NULL;
+		if (t[i].k == key)
+			return &t[i];
+	}
+}
+
+static int set_put(struct idset *s, uint64_t key, uint64_t val)
+{
+	struct kv *e = set_find(s, key), *t;
+	size_t i;
+
+	if (e) {
+		e->v = val;
+		return 0;
+	}
+	if ((s->n + 1) * 2 > s->cap && set_grow(s))
+		return -ENOMEM;
+	t = s->v;
+	for (i = mix(key) & (s->cap - 1); t[i].k; i = (i + 1) & (s->cap - 1))
+		;
+	t[i].k = key;
+	t[i].v = val;
+	s->n++;
+	return 0;
+}
+
+static uint64_t obj_key(unsigned int kind, int32_t id)
+{
+	return ((uint64_t)(kind & 0xff) << 32 | (uint32_t)id) + (1ull << 40);
+}
+
+static uint64_t pid_key(int32_t pid)
+{
+	return (uint64_t)(uint32_t)pid + (1ull << 40);
+}
+
+/* ---- tracker --------------------------------------------------------- */
+
+struct leaks *leaks_new(const struct leaks_opts *o, const struct ipc_snapshot *start)
+{
+	struct leaks *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	if (o)
+		l->o = *o;
+	if (start) {
+		for (size_t i = 0; i < start->nshm; i++)
+			set_put(&l->started, obj_key(KIND_SHM, start->shm[i].c.id), 1);
+		for (size_t i = 0; i < start->nsem; i++)
+			set_put(&l->started, obj_key(KIND_SEM, start->sem[i].c.id), 1);
+		for (size_t i = 0; i < start->nmsg; i++)
+			set_put(&l->started, obj_key(KIND_MSG, start->msg[i].c.id), 1);
+	}
+	return l;
+}
+
+static void obj_clear_creator(struct obj *o)
+{
+	free(o->cr.stack);
+	o->cr.stack = NULL;
+	o->cr.nstack = 0;
+	o->cr.stack_how = NULL;
+}
+
+void leaks_free(struct leaks *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->nobjs; i++)
+		obj_clear_creator(&l->objs[i]);
+	free(l->objs);
+	free(l->index.v);
+	free(l->started.v);
+	free(l->exited.v);
+	free(l);
+}
+
+size_t leaks_tracked(const struct leaks *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; l && i < l->nobjs; i++)
+		n += l->objs[i].created && !l->objs[i].removed;
+	return n;
+}
+
+static struct obj *obj_lookup(const struct leaks *l, unsigned int kind, int32_t id)
+{
+	struct kv *e = set_find(&l->index, obj_key(kind, id));
+
+	return e ? &l->objs[e->v] : NULL;
+}
+
+static struct obj *obj_get(struct leaks *l, unsigned int kind, int32_t id)
+{
+	struct obj *o = obj_lookup(l, kind, id);
+
+	if (o)
+		return o;
+	if (l->nobjs == l->capobjs) {
+		size_t cap = l->capobjs ? l->capobjs * 2 : 64;
+		struct obj *v = realloc(l->objs, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		l->objs = v;
+		l->capobjs = cap;
+	}
+	if (set_put(&l->index, obj_key(kind, id), l->nobjs))
+		return NULL;
+	o = &l->objs[l->nobjs++];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->id = id;
+	return o;
+}
+
+/* NUL-separated argv (as BPF copies it) to one line. */
+static void join_argv(char *out, size_t outlen, const char *argv, size_t len)
+{
+	size_t n = len < outlen - 1 ? len : outlen - 1;
+
+	while (n && argv[n - 1] == '\0')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		out[i] = argv[i] ? argv[i] : ' ';
+	out[n] = '\0';
+}
+
+static void set_stack(struct leaks *l, struct obj *o, const struct ev_hdr *ev)
+{
+	struct stack_frame *frames;
+	const char *how = NULL;
+	size_t n = 0;
+
+	if (!l->o.stack)
+		return;
+	frames = l->o.stack(l->o.stack_ctx, ev, &n, &how);
+	if (!frames)
+		return;
+	obj_clear_creator(o);
+	o->cr.stack = frames;
+	o->cr.nstack = n;
+	o->cr.stack_how = how;
+}
+
+/* A *get returned `id`: does it count as a creation? */
+static bool is_creation(struct leaks *l, const struct obj *o, unsigned int kind,
+			int32_t id, int32_t key, bool creat_flag)
+{
+	if (key == IPC_PRIVATE)
+		return true;
+	if (!creat_flag)
+		return false;
+	if (o && o->removed)
+		return true;           /* id reused after a removal we saw */
+	if (o && o->created)
+		return false;          /* another IPC_CREAT on an object we saw made */
+	return !set_find(&l->started, obj_key(kind, id));
+}
+
+static void fill_creator(struct obj *o, const struct ev_hdr *h)
+{
+	o->cr.known = true;
+	o->cr.pid = h->pid;
+	o->cr.tid = h->tid;
+	o->cr.ppid = h->ppid;
+	o->cr.uid = h->uid;
+	o->cr.ipcns = h->ipcns;
+	o->cr.cgroup_id = h->cgroup_id;
+	memcpy(o->cr.comm, h->comm, sizeof(o->cr.comm));
+	o->cr.comm[sizeof(o->cr.comm) - 1] = '\0';
+	o->cr.create_ts_ns = h->ts_ns;
+	o->cr.exited = false;
+	o->cr.exit_ts_ns = 0;
+}
+
+static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kind,
+		       int32_t id, int32_t key, bool creat_flag)
+{
+	struct obj *o = obj_lookup(l, kind, id);
+	bool same = o && o->created && !o->removed && o->cr.pid == (int32_t)h->pid;
+
+	if (!same) {
+		if (!is_creation(l, o, kind, id, key, creat_flag))
+			return;
+		o = obj_get(l, kind, id);
+		if (!o)
+			return;
+		obj_clear_creator(o);
+		memset(&o->cr, 0, sizeof(o->cr));
+		o->created = true;
+		o->removed = false;
+		o->attached = false;
+		o->have_ctx = false;
+		o->key = key;
+		fill_creator(o, h);
+	}
+	if (h->type == EV_CREATE) {
+		const struct ev_create *c = (const void *)h;
+
+		if (!o->have_ctx) {
+			size_t len = c->cmdline_len < IPCS_CMDLINE_LEN ? c->cmdline_len
+								       : IPCS_CMDLINE_LEN;
+
+			join_argv(o->cr.cmdline, sizeof(o->cr.cmdline), c->cmdline, len);
+			o->have_ctx = true;
+			set_stack(l, o, h);     /* the unwound stack beats the fp one */
+		}
+	} else if (!o->have_ctx && !o->cr.stack) {
+		set_stack(l, o, h);
+	}
+}
+
+static void on_used(struct leaks *l, const struct ev_hdr *h, unsigned int kind,
+		    int32_t id, unsigned int call)
+{
+	struct obj *o = obj_get(l, kind, id);
+
+	if (!o)
+		return;
+	o->last_pid = h->pid;
+	memcpy(o->last_comm, h->comm, sizeof(o->last_comm));
+	o->last_comm[sizeof(o->last_comm) - 1] = '\0';
+	o->last_call = call;
+}
+
+static void on_removed(struct leaks *l, unsigned int kind, int32_t id)
+{
+	struct obj *o = obj_get(l, kind, id);
+
+	if (o)
+		o->removed = true;
+}
+
+static void on_call(struct leaks *l, const struct ev_call *c)
+{
+	unsigned int kind = c->kind ? c->kind : call_kind(c->call);
+
+	if (c->err || c->id < 0 || !kind)
+		return;
+	switch (c->call) {
+	case CALL_SHMGET: case CALL_SEMGET: case CALL_MSGGET:
+		on_created(l, &c->h, kind, c->id, c->key, c->iflags & IPC_CREAT);
+		break;
+	case CALL_SHMAT: {
+		struct obj *o = obj_get(l, kind, c->id);
+
+		if (o)
+			o->attached = true;
+		break;
+	}
+	case CALL_SHMCTL: case CALL_SEMCTL: case CALL_MSGCTL:
+		if (c->cmd == IPC_RMID) {
+			on_removed(l, kind, c->id);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	on_used(l, &c->h, kind, c->id, c->call);
+}
+
+int leaks_event(void *ctx, const struct ev_hdr *ev)
+{
+	struct leaks *l = ctx;
+
+	switch (ev->type) {
+	case EV_CALL:
+		on_call(l, (const struct ev_call *)ev);
+		break;
+	case EV_CREATE: {
+		const struct ev_create *c = (const void *)ev;
+
+		if (c->id >= 0 && c->kind)
+			on_created(l, ev, c->kind, c->id, c->key, true);
+		break;
+	}
+	case EV_EXIT:
+		set_put(&l->exited, pid_key(ev->pid), ev->ts_ns ? ev->ts_ns : 1);
+		break;
+	case EV_KOBJ: {
+		const struct ev_kobj *k = (const void *)ev;
+
+		if (k->op == KOBJ_DESTROY)
+			on_removed(l, k->kind, k->id);
+		break;
+	}
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ---- finding candidates --------------------------------------------- */
+
+/* true: pid is known gone; *ts gets the exit time if an event said so. */
+static bool pid_gone(const struct leaks *l, int32_t pid, uint64_t *ts)
+{
+	struct kv *e = set_find(&l->exited, pid_key(pid));
+
+	*ts = 0;
+	if (e) {
+		*ts = e->v > 1 ? e->v : 0;
+		return true;
+	}
+	if (pid <= 0)
+		return false;
+	return l->o.alive ? !l->o.alive(l->o.alive_ctx, pid) : false;
+}
+
+static bool pid_alive(const struct leaks *l, int32_t pid)
+{
+	uint64_t ts;
+
+	return pid > 0 && !pid_gone(l, pid, &ts);
+}
+
+struct vec {
+	struct leak *v;
+	size_t n, cap;
+};
+
+static struct leak *push(struct vec *v)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		struct leak *nv = realloc(v->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		v->v = nv;
+		v->cap = cap;
+	}
+	memset(&v->v[v->n], 0, sizeof(v->v[0]));
+	return &v->v[v->n++];
+}
+
+static void common(struct leak *k, unsigned int kind, const struct ipc_common *c,
+		   const struct ipc_snapshot *now)
+{
+	k->kind = kind;
+	k->id = c->id;
+	k->key = c->key;
+	k->mode = c->mode;
+	k->uid = c->uid;
+	k->cuid = c->cuid;
+	k->ctime = c->ctime;
+	k->age_s = now->taken_real && c->ctime ? now->taken_real - c->ctime : 0;
+	if (k->age_s < 0)
+		k->age_s = 0;
+}
+
+/*
+ * The traced creation of an object, or NULL when it predates tracing (or
+ * was made by a process outside the filters).
+ */
+static const struct obj *traced(const struct leaks *l, unsigned int kind,
+				 const struct ipc_common *c)
+{
+	const struct obj *o = obj_lookup(l, kind, c->id);
+
+	if (!o || !o->created)
+		return NULL;
+	/* ctime older than tracing: our "creation" was an IPC_CREAT open */
+	if (l->o.start_real && c->ctime && c->ctime < l->o.start_real - 1)
+		return NULL;
+	return o;
+}
+
+static void last_user(struct leak *k, const struct obj *o)
+{
+	if (o && o->last_pid) {
+		k->last_pid = o->last_pid;
+		memcpy(k->last_comm, o->last_comm, sizeof(k->last_comm));
+		k->last_call = o->last_call;
+	}
+}
+
+/* Fill the creator from a traced creation; false if it is still alive. */
+static bool creator_gone(const struct leaks *l, const struct obj *o, struct leak *k)
+{
+	uint64_t ts;
+
+	k->creator = o->cr;
+	if (!pid_gone(l, o->cr.pid, &ts))
+		return false;
+	k->creator.exited = true;
+	k->creator.exit_ts_ns = ts;
+	return true;
+}
+
+static int find_shm(const struct leaks *l, const struct ipc_snapshot *now, struct vec *v)
+{
+	for (size_t i = 0; i < now->nshm; i++) {
+		const struct shm_obj *s = &now->shm[i];
+		const struct obj *o = traced(l, KIND_SHM, &s->c);
+		const struct obj *any = obj_lookup(l, KIND_SHM, s->c.id);
+		struct leak k = { 0 };
+		uint64_t ts;
+
+		if (s->nattch > 0)
+			continue;              /* attached by a live process */
+		if (o) {
+			if (!creator_gone(l, o, &k))
+				continue;
+			k.reason = o->attached || s->atime ? "creator-exited" : "never-attached";
+		} else {
+			if (l->o.only_traced || !s->cpid || !pid_gone(l, s->cpid, &ts))
+				continue;
+			k.creator.pid = s->cpid;
+			k.creator.exited = true;
+			k.reason = s->atime || (any && any->attached) ? "creator-exited"
+								   : "never-attached";
+		}
+		common(&k, KIND_SHM, &s->c, now);
+		k.bytes = s->size;
+		k.last_pid = s->lpid;
+		last_user(&k, any);
+		struct leak *p = push(v);
+
+		if (!p)
+			return -ENOMEM;
+		*p = k;
+	}
+	return 0;
+}
+
+static bool sem_waited(const struct sem_obj *s)
+{
+	for (uint32_t j = 0; s->sems && j < s->nsems; j++)
+		if (s->sems[j].ncnt > 0 || s->sems[j].zcnt > 0)
+			return true;
+	return false;
+}
+
+static int find_sem(const struct leaks *l, const struct ipc_snapshot *now, struct vec *v)
+{
+	for (size_t i = 0; i < now->nsem; i++) {
+		const struct sem_obj *s = &now->sem[i];
+		const struct obj *o = traced(l, KIND_SEM, &s->c);
+		const struct obj *any = obj_lookup(l, KIND_SEM, s->c.id);
+		struct leak k = { 0 };
+		bool user_alive = false;
+
+		if (sem_waited(s))
+			continue;              /* a live process waits on it */
+		/* semctl(GETPID): the last process to operate on each semaphore */
+		for (uint32_t j = 0; s->sems && j < s->nsems; j++) {
+			if (!s->sems[j].pid)
+				continue;
+			if (!k.last_pid)
+				k.last_pid = s->sems[j].pid;
+			user_alive |= pid_alive(l, s->sems[j].pid);
+		}
+		if (o) {
+			if (!creator_gone(l, o, &k))
+				continue;
+			k.reason = "creator-exited";
+		} else {
+			if (l->o.only_traced || user_alive)
+				continue;
+			k.reason = s->otime ? "users-exited" : "never-used";
+		}
+		common(&k, KIND_SEM, &s->c, now);
+		k.nsems = s->nsems;
+		last_user(&k, any);
+		struct leak *p = push(v);
+
+		if (!p)
+			return -ENOMEM;
+		*p = k;
+	}
+	return 0;
+}
+
+static int find_msg(const struct leaks *l, const struct ipc_snapshot *now, struct vec *v)
+{
+	for (size_t i = 0; i < now->nmsg; i++) {
+		const struct msg_obj *m = &now->msg[i];
+		const struct obj *o = traced(l, KIND_MSG, &m->c);
+		const struct obj *any = obj_lookup(l, KIND_MSG, m->c.id);
+		struct leak k = { 0 };
+
+		if (o) {
+			if (!creator_gone(l, o, &k))
+				continue;
+			k.reason = "creator-exited";
+		} else {
+			if (l->o.only_traced || pid_alive(l, m->lspid) || pid_alive(l, m->lrpid))
+				continue;
+			k.reason = m->stime || m->rtime ? "users-exited" : "never-used";
+		}
+		common(&k, KIND_MSG, &m->c, now);
+		k.bytes = m->cbytes;
+		k.messages = m->qnum;
+		k.last_pid = m->stime >= m->rtime ? m->lspid : m->lrpid;
+		last_user(&k, any);
+		struct leak *p = push(v);
+
+		if (!p)
+			return -ENOMEM;
+		*p = k;
+	}
+	return 0;
+}
+
+/* Same creator: same command line (or comm) and same stack, by function. */
+static bool same_creator(const struct leak *a, const struct leak *b)
+{
+	const struct leak_creator *x = &a->creator, *y = &b->creator;
+
+	if (x->known != y->known)
+		return false;
+	if (!x->known)
+		return true;           /* one group: predates tracing */
+	if (strcmp(x->cmdline, y->cmdline) || (!x->cmdline[0] && strcmp(x->comm, y->comm)))
+		return false;
+	if (x->nstack != y->nstack)
+		return false;
+	for (size_t i = 0; i < x->nstack; i++) {
+		const struct stack_frame *f = &x->stack[i], *g = &y->stack[i];
+
+		if (f->symbol[0] || g->symbol[0] ? strcmp(f->symbol, g->symbol) ||
+						    strcmp(f->module, g->module)
+						  : f->file_offset != g->file_offset)
+			return false;
+	}
+	return true;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct leak_group *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int group(struct leak_report *r)
+{
+	r->groups = calloc(r->n ? r->n : 1, sizeof(*r->groups));
+	if (!r->groups)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t g;
+
+		for (g = 0; g < r->ngroups; g++)
+			if (same_creator(&r->v[r->groups[g].first], &r->v[i]))
+				break;
+		if (g == r->ngroups)
+			r->groups[r->ngroups++] = (struct leak_group){ .first = i };
+		r->groups[g].count++;
+		r->groups[g].bytes += r->v[i].bytes;
+	}
+	qsort(r->groups, r->ngroups, sizeof(*r->groups), cmp_group);
+	return 0;
+}
+
+int leaks_find(struct leaks *l, const struct ipc_snapshot *now, struct leak_report *r)
+{
+	unsigned int kinds = l->o.kinds ? l->o.kinds : ~0u;
+	struct vec v = { 0 };
+	int err = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (!now)
+		return 0;
+	if (kinds & KIND_BIT(KIND_SHM))
+		err = find_shm(l, now, &v);
+	if (!err && (kinds & KIND_BIT(KIND_SEM)))
+		err = find_sem(l, now, &v);
+	if (!err && (kinds & KIND_BIT(KIND_MSG)))
+		err = find_msg(l, now, &v);
+	r->v = v.v;
+	r->n = v.n;
+	if (!err)
+		err = group(r);
+	if (err)
+		leak_report_free(r);
+	return err;
+}
+
+void leak_report_free(struct leak_report *r)
+{
+	free(r->v);
+	free(r->groups);
+	memset(r, 0, sizeof(*r));
+}
+
+int leaks_find_untraced(const struct ipc_snapshot *now, const struct leaks_opts *o,
+			struct leak_report *r)
+{
+	struct leaks_opts opts = *o;
+	struct leaks *l;
+	int err;
+
+	opts.only_traced = false;
+	opts.stack = NULL;
+	l = leaks_new(&opts, now);
+	if (!l)
+		return -ENOMEM;
+	err = leaks_find(l, now, r);
+	leaks_free(l);
+	return err;
+}
