@@ -23,6 +23,9 @@ struct live_config {
 	bool offcpu;         /* sched_switch accounting into ev_call.offcpu_ns */
 	bool proc_events;    /* EV_FORK/EV_EXEC/EV_EXIT */
 	bool calls;          /* EV_CALL per completed call (false: in-flight map only) */
+	pid_t cmd_pid;       /* `-- CMD` child (live_cmd_fork): tracked with its
+				descendants, turns the pid filter on; 0 = none */
+	unsigned int ringbuf_bytes;  /* ring buffer size (power of 2); 0 = 16 MiB */
 };
 
 /*
@@ -47,9 +50,14 @@ struct live_cmd {
 	int err_fd;          /* read end: exec errno, closed on success */
 	int status;          /* wait status once exited */
 	bool exited;
+	const char *argv0;   /* for messages */
 };
 int live_cmd_fork(struct live_cmd *cmd, char **argv);
 int live_cmd_start(struct live_cmd *cmd);
+/* Never started (e.g. live_open failed): the child exits unexecuted, reaped. */
+void live_cmd_abort(struct live_cmd *cmd);
+/* CMD's status as ipcscope's exit status: its exit code, or 128 + signal. */
+int live_cmd_exit_status(const struct live_cmd *cmd);
 
 /*
  * Run until -d elapses, the command exits, or SIGINT/SIGTERM arrives;
@@ -68,8 +76,33 @@ int run_loop(struct run_loop *rl);
 /* Set by SIGINT/SIGTERM handlers installed by run_loop. */
 extern volatile sig_atomic_t ipcs_exiting;
 
+/*
+ * The programs of the streaming object, one row each: what doctor lists and
+ * what live_open loads (a row loads when its `need` holds for the config).
+ */
+enum live_need {
+	LIVE_NEED_SYSCALL,   /* a syscall hook: loads unless -t excludes its kind */
+	LIVE_NEED_PID,       /* fork/exit: -p, -- CMD, or process events */
+	LIVE_NEED_PROC,      /* exec: process events */
+	LIVE_NEED_OFFCPU,    /* sched_switch: live_config.offcpu */
+};
+struct live_prog {
+	const char *prog;    /* program name in bpf/ipcscope.bpf.c */
+	const char *hook;    /* "syscalls/sys_enter_semop", "tp_btf/sched_switch" */
+	unsigned int kind;   /* KIND_* for syscall hooks, else 0 */
+	enum live_need need;
+};
+extern const struct live_prog live_progs[];
+extern const unsigned int live_nprogs;
+
 /* Fill a session for a live source: start snapshot, /proc-backed snapshot_now. */
 int live_session_init(struct session *s, struct ev_source *src);
+/*
+ * The usual sequence in one call: zero `s`, init its bus, live_open() onto
+ * it and live_session_init().  Returns the source, or NULL with *status set.
+ */
+struct ev_source *live_session_open(struct session *s, const struct live_config *cfg,
+				    int *status);
 void session_fini(struct session *s);
 
 #endif

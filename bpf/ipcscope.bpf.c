@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The streaming object: every System V IPC syscall through its
+ * sys_enter_/sys_exit_ tracepoints, plus fork/exec/exit, into one ring
+ * buffer.  At entry a selected thread's arguments (and sembufs) go into
+ * `inflight`; at exit one struct ev_call is built from it.  Userspace
+ * (user/source/live.c) decides which programs load, from one table.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "events.h"
+#include "filter.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define IPC_CREAT   00001000
+#define IPC_PRIVATE 0
+#define IPC_64      0x0100
+
+/* Knobs, set by userspace before load. */
+const volatile bool want_calls = true;      /* EV_CALL per completed call */
+const volatile bool want_proc = true;       /* EV_FORK/EV_EXEC/EV_EXIT */
+const volatile bool want_create = false;    /* EV_CREATE on creating *get */
+const volatile bool want_stack = false;     /* ev_call.stack_id */
+const volatile bool want_offcpu = false;    /* ev_call.offcpu_ns */
+/* Wake the reader only once this much is pending; it polls with a timeout. */
+const volatile __u64 wakeup_bytes = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);       /* resized by userspace before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);                  /* tid */
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct shm_addr_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 addr;
+};
+
+/* Where each process attached each segment: shmdt names the segment. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct shm_addr_key);
+	__type(value, __s32);
+} shm_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__uint(value_size, IPCS_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+/* Failed ring-buffer reservations, per CPU: loss is counted, never silent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Scratch for records too big for the BPF stack (EV_CREATE, enter state). */
+struct scratch {
+	struct inflight in;
+	char path[256];
+	struct ev_create cr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+static __always_inline __u64 submit_flags(void)
+{
+	if (!wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void fill_hdr(struct ev_hdr *h, __u16 type, __u16 size,
+				     struct task_struct *t)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 ugid = bpf_get_current_uid_gid();
+
+	h->type = type;
+	h->size = size;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts_ns = bpf_ktime_get_ns();
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	h->uid = (__u32)ugid;
+	h->gid = ugid >> 32;
+	h->ipcns = task_ipcns(t);
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* ------------------------------------------------------------------ entry */
+
+static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 call,
+				    __u8 kind, int nargs)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, zero = 0;
+	struct scratch *sc;
+	struct inflight *in;
+
+	if (!ipcs_kind_selected(kind) || !ipcs_task_selected(pid_tgid >> 32))
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	in = &sc->in;
+	in->start_ns = bpf_ktime_get_ns();
+	in->offcpu_ns = 0;
+	in->switched_out_ns = 0;
+	in->pid = pid_tgid >> 32;
+	in->call = call;
+	in->nsops_copied = 0;
+	in->flags = 0;
+	in->_pad = 0;
+	/*
+	 * One constant-offset load per argument the syscall has: the verifier
+	 * refuses ctx + variable offset, and attaching fails (EACCES) if the
+	 * program reads past the tracepoint's record.
+	 */
+	in->arg[0] = ctx->args[0];
+	in->arg[1] = nargs > 1 ? ctx->args[1] : 0;
+	in->arg[2] = nargs > 2 ? ctx->args[2] : 0;
+	in->arg[3] = nargs > 3 ? ctx->args[3] : 0;
+	in->arg[4] = nargs > 4 ? ctx->args[4] : 0;
+	in->arg[5] = 0;
+
+	if (call == CALL_SEMOP || call == CALL_SEMTIMEDOP) {
+		__u64 nsops = ctx->args[2];
+		__u32 n = nsops > IPCS_MAX_SOPS ? IPCS_MAX_SOPS : nsops;
+
+		if (nsops > IPCS_MAX_SOPS)
+			in->flags |= EVF_SOPS_TRUNC;
+		if (n && bpf_probe_read_user(in->sops, n * sizeof(struct ipcs_sembuf),
+					     (void *)ctx->args[1]) == 0)
+			in->nsops_copied = n;
+		else if (n)
+			in->flags |= EVF_SOPS_FAULT;
+		if (call == CALL_SEMTIMEDOP && ctx->args[3])
+			in->flags |= EVF_HAS_TIMEOUT;
+	}
+	bpf_map_update_elem(&inflight, &tid, in, BPF_ANY);
+	return 0;
+}
+
+/* ------------------------------------------------------------------- exit */
+
+static __always_inline void emit_create(void *ctx, struct scratch *sc, __u8 call, __u8 kind,
+					__s32 id, __s32 key, __s32 stack_id)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct ev_create *cr = &sc->cr;
+	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(t);
+	unsigned long arg_start, arg_end;
+	__u64 sp, len;
+	__u32 got = 0;
+
+	cr->call = call;
+	cr->kind = kind;
+	cr->id = id;
+	cr->key = key;
+	cr->stack_id = stack_id;
+	/* DWARF x86_64 numbering; rip at 16 */
+	cr->regs[0] = BPF_CORE_READ(r, ax);
+	cr->regs[1] = BPF_CORE_READ(r, dx);
+	cr->regs[2] = BPF_CORE_READ(r, cx);
+	cr->regs[3] = BPF_CORE_READ(r, bx);
+	cr->regs[4] = BPF_CORE_READ(r, si);
+	cr->regs[5] = BPF_CORE_READ(r, di);
+	cr->regs[6] = BPF_CORE_READ(r, bp);
+	cr->regs[7] = BPF_CORE_READ(r, sp);
+	cr->regs[8] = BPF_CORE_READ(r, r8);
+	cr->regs[9] = BPF_CORE_READ(r, r9);
+	cr->regs[10] = BPF_CORE_READ(r, r10);
+	cr->regs[11] = BPF_CORE_READ(r, r11);
+	cr->regs[12] = BPF_CORE_READ(r, r12);
+	cr->regs[13] = BPF_CORE_READ(r, r13);
+	cr->regs[14] = BPF_CORE_READ(r, r14);
+	cr->regs[15] = BPF_CORE_READ(r, r15);
+	cr->regs[16] = BPF_CORE_READ(r, ip);
+	cr->regs[17] = 0;
+	sp = cr->regs[7];
+	cr->sp = sp;
+	cr->_pad = 0;
+
+	/* The whole copy faults if any page is unmapped: try smaller ones. */
+	if (!bpf_probe_read_user(cr->stack, IPCS_STACK_COPY, (void *)sp))
+		got = IPCS_STACK_COPY;
+	else if (!bpf_probe_read_user(cr->stack, 4096, (void *)sp))
+		got = 4096;
+	else if (!bpf_probe_read_user(cr->stack, 1024, (void *)sp))
+		got = 1024;
+	else if (!bpf_probe_read_user(cr->stack, 256, (void *)sp))
+		got = 256;
+	cr->stack_len = got;
+
+	arg_start = BPF_CORE_READ(t, mm, arg_start);
+	arg_end = BPF_CORE_READ(t, mm, arg_end);
+	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (len > IPCS_CMDLINE_LEN)
+		len = IPCS_CMDLINE_LEN;
+	if (len && bpf_probe_read_user(cr->cmdline, len, (void *)arg_start))
+		len = 0;
+	cr->cmdline_len = len;
+
+	len = offsetof(struct ev_create, stack) + got;
+	if (len > sizeof(*cr))
+		len = sizeof(*cr);
+	fill_hdr(&cr->h, EV_CREATE, len, t);
+	if (bpf_ringbuf_output(&events, cr, len, submit_flags()))
+		count_lost();
+}
+
+static __always_inline __s32 shmdt_lookup(__u32 tgid, __u32 ppid, __u64 addr, bool remove)
+{
+	struct shm_addr_key k = { .tgid = tgid, .addr = addr };
+	__s32 *id = bpf_map_lookup_elem(&shm_addrs, &k);
+	__s32 v;
+
+	if (!id) {
+		/* inherited across fork: the parent attached it */
+		k.tgid = ppid;
+		id = bpf_map_lookup_elem(&shm_addrs, &k);
+		if (!id)
+			return -1;
+		return *id;
+	}
+	v = *id;
+	if (remove)
+		bpf_map_delete_elem(&shm_addrs, &k);
+	return v;
+}
+
+static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 call, __u8 kind)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, zero = 0;
+	struct task_struct *t;
+	struct inflight *in;
+	struct ev_call *e;
+	long ret = ctx->ret;
+	__u64 now, lat;
+	__s32 id = -1, key = 0, stack_id = -1;
+	bool is_get;
+
+	in = bpf_map_lookup_elem(&inflight, &tid);
+	if (!in)
+		return 0;
+	if (in->call != call) {   /* stale entry (e.g. a restarted call): drop it */
+		bpf_map_delete_elem(&inflight, &tid);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	lat = now - in->start_ns;
+
+	/* shmat/shmdt bookkeeping happens whatever the result filter says */
+	if (call == CALL_SHMAT && ret >= 0) {
+		struct shm_addr_key k = { .tgid = pid_tgid >> 32, .addr = (__u64)ret };
+		__s32 shmid = in->arg[0];
+
+		bpf_map_update_elem(&shm_addrs, &k, &shmid, BPF_ANY);
+	}
+
+	t = (struct task_struct *)bpf_get_current_task();
+	is_get = call == CALL_SHMGET || call == CALL_SEMGET || call == CALL_MSGGET;
+	switch (call) {
+	case CALL_SHMGET: case CALL_SEMGET: case CALL_MSGGET:
+		key = in->arg[0];
+		id = ret >= 0 ? ret : -1;
+		break;
+	case CALL_SHMDT:
+		id = shmdt_lookup(pid_tgid >> 32, BPF_CORE_READ(t, real_parent, tgid),
+				  in->arg[0], ret == 0);
+		break;
+	default:
+		id = in->arg[0];
+	}
+
+	if (!want_calls || !ipcs_result_selected(lat, ret))
+		goto create;
+	if (want_stack)
+		stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
+		goto create;
+	}
+	fill_hdr(&e->h, EV_CALL, sizeof(*e), t);
+	e->h.ts_ns = now;
+	e->call = call;
+	e->kind = kind;
+	e->nsops_copied = in->nsops_copied;
+	e->flags = in->flags;
+	e->id = id;
+	e->key = key;
+	e->cmd = 0;
+	e->semnum = 0;
+	e->err = ret < 0 && ret >= -4095 ? -ret : 0;
+	e->ret = ret;
+	e->lat_ns = lat;
+	e->offcpu_ns = in->offcpu_ns;
+	e->size = 0;
+	e->mtype = 0;
+	e->addr = 0;
+	e->timeout_ns = 0;
+	e->iflags = 0;
+	e->nsops = 0;
+	e->stack_id = stack_id;
+	e->_pad = 0;
+	__builtin_memcpy(e->sops, in->sops, sizeof(e->sops));
+
+	switch (call) {
+	case CALL_SHMGET:
+		e->size = in->arg[1];
+		e->iflags = in->arg[2];
+		break;
+	case CALL_SEMGET:
+		e->nsops = in->arg[1];
+		e->iflags = in->arg[2];
+		break;
+	case CALL_MSGGET:
+		e->iflags = in->arg[1];
+		break;
+	case CALL_SHMAT:
+		e->addr = ret < 0 && ret >= -4095 ? in->arg[1] : (__u64)ret;
+		e->iflags = in->arg[2];
+		break;
+	case CALL_SHMDT:
+		e->addr = in->arg[0];
+		if (id >= 0)
+			e->flags |= EVF_ID_FROM_ADDR;
+		break;
+	case CALL_SEMOP:
+	case CALL_SEMTIMEDOP:
+		e->nsops = in->arg[2];
+		if (in->flags & EVF_HAS_TIMEOUT) {
+			struct __kernel_timespec ts;
+
+			if (!bpf_probe_read_user(&ts, sizeof(ts), (void *)in->arg[3]))
+				e->timeout_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		}
+		break;
+	case CALL_SHMCTL:
+	case CALL_MSGCTL:
+		e->cmd = (__s32)in->arg[1] & ~IPC_64;
+		break;
+	case CALL_SEMCTL:
+		e->semnum = in->arg[1];
+		e->cmd = (__s32)in->arg[2] & ~IPC_64;
+		break;
+	case CALL_MSGSND: {
+		long mtype = 0;
+
+		/* msgsnd does not modify the buffer: its mtype is still there */
+		bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1]);
+		e->mtype = mtype;
+		e->size = in->arg[2];
+		e->iflags = in->arg[3];
+		break;
+	}
+	case CALL_MSGRCV:
+		e->size = in->arg[2];
+		e->mtype = in->arg[3];
+		e->iflags = in->arg[4];
+		break;
+	}
+	bpf_ringbuf_submit(e, submit_flags());
+
+create:
+	if (want_create && ret >= 0 && is_get) {
+		__u32 flg = call == CALL_MSGGET ? in->arg[1] : in->arg[2];
+		struct scratch *sc;
+
+		if (key == IPC_PRIVATE || (flg & IPC_CREAT)) {
+			if (stack_id < 0)
+				stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+			sc = bpf_map_lookup_elem(&scratch, &zero);
+			if (sc)
+				emit_create(ctx, sc, call, kind, id, key, stack_id);
+		}
+	}
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+/* One enter and one exit program per call; names are the table keys in live.c. */
+#define IPC_CALL(name, CALL, KIND, NARGS)                                       \
+SEC("tracepoint/syscalls/sys_enter_" #name)                                     \
+int enter_##name(struct trace_event_raw_sys_enter *ctx)                         \
+{ return on_enter(ctx, CALL, KIND, NARGS); }                                           \
+SEC("tracepoint/syscalls/sys_exit_" #name)                                      \
+int exit_##name(struct trace_event_raw_sys_exit *ctx)                           \
+{ return on_exit(ctx, CALL, KIND); }
+
+IPC_CALL(shmget, CALL_SHMGET, KIND_SHM, 3)
+IPC_CALL(shmat, CALL_SHMAT, KIND_SHM, 3)
+IPC_CALL(shmdt, CALL_SHMDT, KIND_SHM, 1)
+IPC_CALL(shmctl, CALL_SHMCTL, KIND_SHM, 3)
+IPC_CALL(semget, CALL_SEMGET, KIND_SEM, 3)
+IPC_CALL(semop, CALL_SEMOP, KIND_SEM, 3)
+IPC_CALL(semtimedop, CALL_SEMTIMEDOP, KIND_SEM, 4)
+IPC_CALL(semctl, CALL_SEMCTL, KIND_SEM, 4)
+IPC_CALL(msgget, CALL_MSGGET, KIND_MSG, 2)
+IPC_CALL(msgsnd, CALL_MSGSND, KIND_MSG, 4)
+IPC_CALL(msgrcv, CALL_MSGRCV, KIND_MSG, 5)
+IPC_CALL(msgctl, CALL_MSGCTL, KIND_MSG, 3)
+
+/* ---------------------------------------------------------------- process */
+
+static __always_inline struct ev_proc *proc_reserve(__u16 type, struct task_struct *t)
+{
+	struct ev_proc *p = bpf_ringbuf_reserve(&events, sizeof(*p), 0);
+
+	if (!p) {
+		count_lost();
+		return NULL;
+	}
+	fill_hdr(&p->h, type, sizeof(*p), t);
+	p->child_pid = 0;
+	p->exit_code = 0;
+	__builtin_memset(p->filename, 0, sizeof(p->filename));
+	return p;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct ev_proc *p;
+	__u32 ptgid = parent->tgid;
+
+	ipcs_filter_on_fork(parent, child);
+	/* new processes only; a new thread is not a fork for us */
+	if (!want_proc || child->tgid == ptgid || !ipcs_task_selected(ptgid))
+		return 0;
+	p = proc_reserve(EV_FORK, parent);
+	if (!p)
+		return 0;
+	p->child_pid = child->tgid;
+	bpf_ringbuf_submit(p, submit_flags());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct scratch *sc;
+	struct ev_proc *p;
+	__u32 zero = 0;
+	long n;
+
+	if (!want_proc || !ipcs_task_selected(task->tgid))
+		return 0;
+	p = proc_reserve(EV_EXEC, task);
+	if (!p)
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (sc) {
+		/* keep the tail of the path: the program's name is at the end */
+		n = bpf_probe_read_kernel_str(sc->path, sizeof(sc->path), bprm->filename);
+		if (n > (long)sizeof(p->filename)) {
+			__u32 off = n - sizeof(p->filename);
+
+			if (off < sizeof(sc->path) - sizeof(p->filename))
+				bpf_probe_read_kernel(p->filename, sizeof(p->filename), sc->path + off);
+		} else if (n > 0) {
+			bpf_probe_read_kernel(p->filename, sizeof(p->filename), sc->path);
+		}
+	}
+	bpf_ringbuf_submit(p, submit_flags());
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_exit, struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+	struct ev_proc *p;
+
+	if (task->pid != tgid)
+		return 0;                 /* a thread, not the process */
+	if (want_proc && ipcs_task_selected(tgid)) {
+		p = proc_reserve(EV_EXIT, task);
+		if (p) {
+			p->exit_code = task->exit_code;
+			bpf_ringbuf_submit(p, submit_flags());
+		}
+	}
+	ipcs_filter_on_exit(tgid);
+	return 0;
+}
+
+/* Time switched out inside a call: only loaded when asked for (it runs on
+ * every context switch of the machine). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	__u32 ptid = prev->pid, ntid = next->pid;
+	struct inflight *in;
+	__u64 now;
+
+	if (!want_offcpu)
+		return 0;
+	now = bpf_ktime_get_ns();
+	in = bpf_map_lookup_elem(&inflight, &ptid);
+	if (in)
+		in->switched_out_ns = now;
+	in = bpf_map_lookup_elem(&inflight, &ntid);
+	if (in && in->switched_out_ns) {
+		in->offcpu_ns += now - in->switched_out_ns;
+		in->switched_out_ns = 0;
+	}
+	return 0;
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Unit tests for view/trace_fmt: raw event records -> text lines and JSON. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <cmocka.h>
+
+#include "event.h"
+#include "view/trace_fmt.h"
+
+static void hdr(struct ev_hdr *h, unsigned int type, size_t size)
+{
+	memset(h, 0, sizeof(*h));
+	h->type = type;
+	h->size = size;
+	h->ts_ns = 1000000123;
+	h->pid = 42;
+	h->tid = 43;
+	h->ppid = 1;
+	h->uid = 1000;
+	h->ipcns = 4026531839u;
+	memcpy(h->comm, "worker", 7);
+}
+
+static struct ev_call semop_eidrm(void)
+{
+	struct ev_call e;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, EV_CALL, sizeof(e));
+	e.call = CALL_SEMTIMEDOP;
+	e.kind = KIND_SEM;
+	e.id = 5;
+	e.key = 0;
+	e.err = EIDRM;
+	e.ret = -EIDRM;
+	e.lat_ns = 1500000;
+	e.nsops = 2;
+	e.nsops_copied = 2;
+	e.sops[0] = (struct ipcs_sembuf){ 0, -1, 0x1000 };
+	e.sops[1] = (struct ipcs_sembuf){ 1, 1, 04000 | 0x1000 };
+	e.stack_id = -1;
+	return e;
+}
+
+/* Format through the bus, as the live and file sources do, from raw bytes. */
+struct capture {
+	char *buf;
+	size_t len;
+	FILE *f;
+	struct jsonw w;
+	bool json;
+};
+
+static int fmt_sink(void *ctx, const struct ev_hdr *ev)
+{
+	struct capture *c = ctx;
+
+	if (c->json) {
+		if (trace_fmt_json(&c->w, ev))
+			jsonw_eol(&c->w);
+	} else {
+		trace_fmt_text(c->f, ev, 0);
+	}
+	return 0;
+}
+
+static char *format_bytes(const void *rec, size_t len, bool json, uint64_t *malformed)
+{
+	struct capture c = { .json = json };
+	struct ev_bus bus;
+
+	c.f = open_memstream(&c.buf, &c.len);
+	jsonw_init(&c.w, c.f, false);
+	ev_bus_init(&bus);
+	ev_bus_add(&bus, fmt_sink, &c);
+	ev_bus_emit(&bus, rec, len);
+	fclose(c.f);
+	if (malformed)
+		*malformed = bus.malformed;
+	return c.buf;
+}
+
+static void test_text_semop_eidrm(void **state)
+{
+	struct ev_call e = semop_eidrm();
+	unsigned char raw[sizeof(e)];
+	char *s;
+
+	memcpy(raw, &e, sizeof(e));
+	s = format_bytes(raw, sizeof(raw), false, NULL);
+	assert_non_null(strstr(s, " worker[42/43] semtimedop(5, [{0, -1, SEM_UNDO}, "
+			       "{1, 1, SEM_UNDO|IPC_NOWAIT}], 2, NULL) = -1 EIDRM "
+			       "(Identifier removed) <0.001500>\n"));
+	free(s);
+}
+
+static void test_json_semop_eidrm(void **state)
+{
+	struct ev_call e = semop_eidrm();
+	char *s = format_bytes(&e, sizeof(e), true, NULL);
+
+	assert_string_equal(s,
+		"{\"event\":\"call\",\"ts_ns\":1000000123,\"call\":\"semtimedop\",\"kind\":\"sem\","
+		"\"id\":5,\"key\":null,\"pid\":42,\"tid\":43,\"ppid\":1,\"comm\":\"worker\","
+		"\"uid\":1000,\"gid\":0,\"ipcns\":4026531839,\"cgroup_id\":0,\"ret\":-1,"
+		"\"errno\":\"EIDRM\",\"lat_ns\":1500000,\"nsops\":2,\"sops\":["
+		"{\"num\":0,\"op\":-1,\"flg\":4096},{\"num\":1,\"op\":1,\"flg\":6144}]}\n");
+	free(s);
+}
+
+static void test_json_shmget_and_truncated_sops(void **state)
+{
+	struct ev_call e;
+	char *s;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, EV_CALL, sizeof(e));
+	e.call = CALL_SHMGET;
+	e.kind = KIND_SHM;
+	e.id = 3;
+	e.key = 0x5eed;
+	e.ret = 3;
+	e.size = 4096;
+	e.iflags = 01000 | 02000 | 0640;
+	e.stack_id = 7;
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"call\":\"shmget\",\"kind\":\"shm\",\"id\":3,\"key\":24301,"));
+	assert_non_null(strstr(s, "\"ret\":3,\"errno\":0,"));
+	assert_non_null(strstr(s, "\"stack_id\":7,\"size\":4096,\"flags\":1952}"));
+	free(s);
+	s = format_bytes(&e, sizeof(e), false, NULL);
+	assert_non_null(strstr(s, "shmget(0x5eed, 4096, IPC_CREAT|IPC_EXCL|0640) = 3 <0.000000>"));
+	free(s);
+
+	e = semop_eidrm();
+	e.nsops = 40;
+	e.nsops_copied = IPCS_MAX_SOPS;
+	e.flags = EVF_SOPS_TRUNC;
+	e.err = 0;
+	e.ret = 0;
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"nsops\":40,"));
+	assert_non_null(strstr(s, "\"sops_truncated\":true"));
+	free(s);
+	s = format_bytes(&e, sizeof(e), false, NULL);
+	assert_non_null(strstr(s, ", ...], 40, NULL) = 0"));
+	free(s);
+}
+
+static void test_shmdt_ctl_msg(void **state)
+{
+	struct ev_call e;
+	char buf[256];
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, EV_CALL, sizeof(e));
+	e.call = CALL_SHMDT;
+	e.kind = KIND_SHM;
+	e.id = 9;
+	e.addr = 0x7f0000001000ull;
+	e.flags = EVF_ID_FROM_ADDR;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "0x7f0000001000");
+
+	e.call = CALL_SEMCTL;
+	e.kind = KIND_SEM;
+	e.semnum = 2;
+	e.cmd = 16;   /* SETVAL */
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "9, 2, SETVAL");
+
+	e.call = CALL_MSGRCV;
+	e.kind = KIND_MSG;
+	e.size = 64;
+	e.mtype = -5;
+	e.iflags = 04000 | 010000;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "9, 64, -5, IPC_NOWAIT|MSG_NOERROR");
+
+	e.call = CALL_SHMAT;
+	e.kind = KIND_SHM;
+	e.ret = 0x7f0000002000ll;
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "0x7f0000002000");
+
+	/* truncated output buffers stay terminated */
+	e.call = CALL_MSGRCV;
+	trace_fmt_args(buf, 8, &e);
+	assert_int_equal(strlen(buf), 7);
+}
+
+static void test_proc_events(void **state)
+{
+	struct ev_proc p;
+	char *s;
+
+	memset(&p, 0, sizeof(p));
+	hdr(&p.h, EV_EXIT, sizeof(p));
+	p.exit_code = 3 << 8;
+	s = format_bytes(&p, sizeof(p), false, NULL);
+	assert_non_null(strstr(s, "worker[42] +++ exited with 3 +++"));
+	free(s);
+	p.exit_code = 9;   /* SIGKILL */
+	s = format_bytes(&p, sizeof(p), false, NULL);
+	assert_non_null(strstr(s, "+++ killed by KILL +++"));
+	free(s);
+	hdr(&p.h, EV_FORK, sizeof(p));
+	p.child_pid = 77;
+	s = format_bytes(&p, sizeof(p), true, NULL);
+	assert_non_null(strstr(s, "{\"event\":\"fork\",\"ts_ns\":1000000123,\"pid\":42,"));
+	assert_non_null(strstr(s, "\"child_pid\":77}"));
+	free(s);
+}
+
+static void test_create_cmdline(void **state)
+{
+	size_t len = offsetof(struct ev_create, stack) + 16;
+	struct ev_create *c = calloc(1, sizeof(*c));
+	char *s;
+
+	hdr(&c->h, EV_CREATE, len);
+	c->call = CALL_SEMGET;
+	c->kind = KIND_SEM;
+	c->id = 2;
+	c->stack_id = -1;
+	c->stack_len = 16;
+	memcpy(c->cmdline, "app\0-x\0", 7);
+	c->cmdline_len = 7;
+	c->regs[16] = 0x401000;
+	/* a record cut to its stack_len is valid */
+	s = format_bytes(c, len, true, NULL);
+	assert_non_null(strstr(s, "\"event\":\"create\""));
+	assert_non_null(strstr(s, "\"rip\":4198400,"));
+	assert_non_null(strstr(s, "\"cmdline\":[\"app\",\"-x\"]}"));
+	free(s);
+	free(c);
+}
+
+static void test_malformed_records_skipped(void **state)
+{
+	struct ev_call e = semop_eidrm();
+	uint64_t bad = 0;
+	char *s;
+
+	s = format_bytes(&e, sizeof(e) - 8, true, &bad);   /* short */
+	assert_int_equal(bad, 1);
+	assert_string_equal(s, "");
+	free(s);
+	e.h.type = 200;                                      /* unknown type */
+	s = format_bytes(&e, sizeof(e), false, &bad);
+	assert_int_equal(bad, 1);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_flag_words(void **state)
+{
+	char buf[64];
+
+	trace_fmt_get_flags(buf, sizeof(buf), CALL_SEMGET, 0600);
+	assert_string_equal(buf, "0600");
+	trace_fmt_get_flags(buf, sizeof(buf), CALL_SHMAT, 0);
+	assert_string_equal(buf, "0");
+	trace_fmt_get_flags(buf, sizeof(buf), CALL_SHMAT, 010000 | 0x80000000u);
+	assert_string_equal(buf, "SHM_RDONLY|0x80000000");
+	trace_fmt_sem_flg(buf, sizeof(buf), 0);
+	assert_string_equal(buf, "0");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_semop_eidrm),
+		cmocka_unit_test(test_json_semop_eidrm),
+		cmocka_unit_test(test_json_shmget_and_truncated_sops),
+		cmocka_unit_test(test_shmdt_ctl_msg),
+		cmocka_unit_test(test_proc_events),
+		cmocka_unit_test(test_create_cmdline),
+		cmocka_unit_test(test_malformed_records_skipped),
+		cmocka_unit_test(test_flag_words),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Driving a session's source to its end, live or replayed; see analyses.h. */
+#include <errno.h>
+#include <string.h>
+
+#include "analyses.h"
+#include "ipcscope.h"
+
+/* Keeps the session's first/last event time, which replay ticks follow. */
+static int span_sink(void *ctx, const struct ev_hdr *ev)
+{
+	struct session *s = ctx;
+
+	if (!s->first_ts_ns || ev->ts_ns < s->first_ts_ns)
+		s->first_ts_ns = ev->ts_ns;
+	if (ev->ts_ns > s->last_ts_ns)
+		s->last_ts_ns = ev->ts_ns;
+	return 0;
+}
+
+static void add_span_sink(struct session *s)
+{
+	for (int i = 0; i < s->bus.n; i++)
+		if (s->bus.sinks[i].fn == span_sink)
+			return;
+	ev_bus_add(&s->bus, span_sink, s);
+}
+
+static int replay(struct session *s, struct run_loop *rl)
+{
+	uint64_t step = 0, next = 0;
+	int n;
+
+	if (rl && rl->tick)
+		step = (uint64_t)((rl->interval > 0 ? rl->interval : 1.0) * 1e9);
+	for (;;) {
+		n = s->src->poll(s->src, 0);
+		if (n == -ENODATA)
+			break;
+		if (n < 0)
+			return errmsg(EX_DATAERR, "reading the recording failed: %s", strerror(-n));
+		if (step && s->last_ts_ns) {
+			if (!next)
+				next = s->first_ts_ns + step;
+			while (s->last_ts_ns >= next) {
+				int r = rl->tick(rl->ctx);
+
+				if (r)
+					return r;
+				next += step;
+			}
+		}
+	}
+	return 0;
+}
+
+int session_drive(struct session *s, struct run_loop *rl)
+{
+	struct run_loop def = { 0 };
+	int r;
+
+	add_span_sink(s);
+	if (s->live) {
+		if (!rl)
+			rl = &def;
+		rl->src = s->src;
+		r = run_loop(rl);
+	} else {
+		r = replay(s, rl);
+	}
+	if (s->src->lost)
+		s->lost_events = s->src->lost(s->src);
+	return r;
+}

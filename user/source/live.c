@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The live event source: the streaming BPF object's lifecycle (checks,
+ * knobs, one program table, load, attach), its ring buffer, `-- CMD`
+ * handling and the run loop shared by every live command.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ipcscope.h"
+#include "ipcscope.skel.h"
+#include "source/live.h"
+
+#define DEFAULT_RINGBUF   (16u << 20)
+#define POLL_MS           100      /* bounds the delay of unwoken events */
+
+/* ------------------------------------------------------------ program table */
+
+#define SYSCALL_ROWS(name, KIND)                                              \
+	{ "enter_" #name, "syscalls/sys_enter_" #name, KIND, LIVE_NEED_SYSCALL }, \
+	{ "exit_" #name, "syscalls/sys_exit_" #name, KIND, LIVE_NEED_SYSCALL }
+
+const struct live_prog live_progs[] = {
+	SYSCALL_ROWS(shmget, KIND_SHM),
+	SYSCALL_ROWS(shmat, KIND_SHM),
+	SYSCALL_ROWS(shmdt, KIND_SHM),
+	SYSCALL_ROWS(shmctl, KIND_SHM),
+	SYSCALL_ROWS(semget, KIND_SEM),
+	SYSCALL_ROWS(semop, KIND_SEM),
+	SYSCALL_ROWS(semtimedop, KIND_SEM),
+	SYSCALL_ROWS(semctl, KIND_SEM),
+	SYSCALL_ROWS(msgget, KIND_MSG),
+	SYSCALL_ROWS(msgsnd, KIND_MSG),
+	SYSCALL_ROWS(msgrcv, KIND_MSG),
+	SYSCALL_ROWS(msgctl, KIND_MSG),
+	{ "sched_fork", "tp_btf/sched_process_fork", 0, LIVE_NEED_PID },
+	{ "sched_exit", "tp_btf/sched_process_exit", 0, LIVE_NEED_PID },
+	{ "sched_exec", "tp_btf/sched_process_exec", 0, LIVE_NEED_PROC },
+	{ "sched_switch", "tp_btf/sched_switch", 0, LIVE_NEED_OFFCPU },
+};
+const unsigned int live_nprogs = sizeof(live_progs) / sizeof(live_progs[0]);
+
+static bool prog_needed(const struct live_prog *p, const struct live_config *cfg, bool pid_filter)
+{
+	const struct common_opts *o = cfg->opts;
+
+	switch (p->need) {
+	case LIVE_NEED_SYSCALL:
+		return !o->kinds || (o->kinds & KIND_BIT(p->kind));
+	case LIVE_NEED_PID:
+		return pid_filter || cfg->proc_events;
+	case LIVE_NEED_PROC:
+		return cfg->proc_events;
+	case LIVE_NEED_OFFCPU:
+		return cfg->offcpu;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------- libbpf log */
+
+/*
+ * libbpf's messages (the verifier log among them) are kept, not printed:
+ * on failure -v shows the last lines, -vv shows everything as it comes.
+ */
+static char libbpf_log[16384];
+static size_t libbpf_log_len;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	size_t n;
+	int len;
+
+	if (level == LIBBPF_DEBUG && ipcs_verbose < 2)
+		return 0;
+	len = vasprintf(&msg, fmt, ap);
+	if (len < 0)
+		return 0;
+	if (ipcs_verbose >= 2)
+		fputs(msg, stderr);
+	/* keep the newest bytes: the verifier's verdict is at the end */
+	n = len;
+	if (n >= sizeof(libbpf_log)) {
+		memcpy(libbpf_log, msg + n - (sizeof(libbpf_log) - 1), sizeof(libbpf_log) - 1);
+		libbpf_log_len = sizeof(libbpf_log) - 1;
+	} else {
+		if (libbpf_log_len + n >= sizeof(libbpf_log)) {
+			size_t drop = libbpf_log_len + n - (sizeof(libbpf_log) - 1);
+
+			memmove(libbpf_log, libbpf_log + drop, libbpf_log_len - drop);
+			libbpf_log_len -= drop;
+		}
+		memcpy(libbpf_log + libbpf_log_len, msg, n);
+		libbpf_log_len += n;
+	}
+	libbpf_log[libbpf_log_len] = 0;
+	free(msg);
+	return 0;
+}
+
+/* With -v, the last `lines` lines libbpf printed (the verifier's verdict). */
+static void show_log_tail(int lines)
+{
+	const char *p;
+
+	if (!ipcs_verbose || ipcs_verbose >= 2 || !libbpf_log_len)
+		return;
+	p = libbpf_log + libbpf_log_len;
+	while (p > libbpf_log && lines >= 0) {
+		p--;
+		if (*p == '\n')
+			lines--;
+	}
+	if (*p == '\n')
+		p++;
+	fputs("ipcscope: last lines from libbpf and the verifier:\n", stderr);
+	fputs(p, stderr);
+}
+
+/* ------------------------------------------------------------ environment */
+
+static bool have_bpf_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = {};
+	const int cap_perfmon = 38, cap_bpf = 39;
+	uint64_t eff;
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &h, d))
+		return false;
+	eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	if (eff & (1ull << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ull << cap_bpf)) && (eff & (1ull << cap_perfmon));
+}
+
+/* libbpf finds syscall tracepoints' ids in tracefs: mount it if missing. */
+static int ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0) {
+		debugmsg("mounted tracefs at /sys/kernel/tracing");
+		return 0;
+	}
+	return errmsg(EX_UNAVAILABLE,
+		      "tracefs is not mounted and mounting it failed (%s): run `mount -t tracefs tracefs /sys/kernel/tracing`",
+		      strerror(errno));
+}
+
+static int check_env(void)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return errmsg(EX_UNAVAILABLE,
+			      "this kernel has no BTF (/sys/kernel/btf/vmlinux): use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+	if (!have_bpf_caps())
+		return errmsg(EX_NOPERM,
+			      "needs root (CAP_BPF and CAP_PERFMON) to load its BPF programs: run it with sudo");
+	/* Not fatal: kernels >= 5.11 charge BPF memory to the cgroup instead. */
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		debugmsg("setrlimit(RLIMIT_MEMLOCK) failed (%s); relying on cgroup accounting",
+			 strerror(errno));
+	return ensure_tracefs();
+}
+
+/* ----------------------------------------------------------------- source */
+
+struct live_src {
+	struct ev_source base;
+	struct ipcscope_bpf *skel;
+	struct ring_buffer *rb;
+	int sink_status;       /* first non-zero sink return */
+	int ncpus;
+	struct bpf_link *links[sizeof(live_progs) / sizeof(live_progs[0])];
+};
+
+static struct live_src *to_live(struct ev_source *src)
+{
+	return (struct live_src *)src;
+}
+
+static int on_sample(void *ctx, void *data, size_t len)
+{
+	struct live_src *ls = ctx;
+	int r = ev_bus_emit(ls->base.bus, data, len);
+
+	if (r) {
+		ls->sink_status = r;
+		return -ECANCELED;     /* stops libbpf's consume loop */
+	}
+	return 0;
+}
+
+static int live_poll(struct ev_source *src, int timeout_ms)
+{
+	struct live_src *ls = to_live(src);
+	int n, m;
+
+	/* Wake-ups are batched in the kernel: after the wait, read everything. */
+	n = ring_buffer__poll(ls->rb, timeout_ms);
+	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return ls->sink_status ? 0 : n;
+	m = ring_buffer__consume(ls->rb);
+	if (m < 0)
+		return ls->sink_status ? n : m;
+	return n + m;
+}
+
+static uint64_t live_lost(struct ev_source *src)
+{
+	struct live_src *ls = to_live(src);
+	uint64_t *vals, sum = 0;
+	uint32_t zero = 0;
+
+	vals = calloc(ls->ncpus, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.lost), &zero, vals))
+		for (int i = 0; i < ls->ncpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+static void live_destroy(struct ev_source *src)
+{
+	struct live_src *ls = to_live(src);
+
+	if (!ls)
+		return;
+	ring_buffer__free(ls->rb);
+	for (unsigned int i = 0; i < live_nprogs; i++)
+		bpf_link__destroy(ls->links[i]);
+	ipcscope_bpf__destroy(ls->skel);
+	free(ls);
+}
+
+int live_track_pid(struct ev_source *src, pid_t pid)
+{
+	struct live_src *ls = to_live(src);
+	uint32_t key = pid;
+	uint8_t one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(ls->skel->maps.tracked), &key, &one, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int live_inflight_fd(struct ev_source *src)
+{
+	return src ? bpf_map__fd(to_live(src)->skel->maps.inflight) : -1;
+}
+
+int live_stack_fd(struct ev_source *src)
+{
+	return src ? bpf_map__fd(to_live(src)->skel->maps.stacks) : -1;
+}
+
+static void set_knobs(struct ipcscope_bpf *skel, const struct live_config *cfg, uint32_t rb_size)
+{
+	const struct common_opts *o = cfg->opts;
+	typeof(skel->rodata) r = skel->rodata;
+
+	r->filter_pid = o->pid ? (uint32_t)o->pid : (uint32_t)cfg->cmd_pid;
+	r->filter_cgroup_id = o->cgroup_id;
+	if (o->comm) {
+		char comm[IPCS_COMM_LEN] = {};
+
+		strncpy(comm, o->comm, sizeof(comm) - 1);
+		memcpy((void *)&r->filter_comm_lo, comm, 8);
+		memcpy((void *)&r->filter_comm_hi, comm + 8, 8);
+		r->filter_comm_on = true;
+	}
+	r->filter_ipcns = o->ipcns;
+	r->filter_kinds = o->kinds;
+	r->filter_min_lat_ns = o->min_lat_ns;
+	r->filter_errors_only = o->errors_only;
+
+	r->want_calls = cfg->calls;
+	r->want_proc = cfg->proc_events;
+	r->want_create = cfg->create_ctx;
+	r->want_stack = cfg->stack_ids;
+	r->want_offcpu = cfg->offcpu;
+	/* Wake the reader at a quarter full; the poll timeout bounds the rest. */
+	r->wakeup_bytes = rb_size / 4;
+}
+
+static int load_error(int err)
+{
+	show_log_tail(20);
+	/* EACCES is the verifier saying no; EPERM is missing privileges */
+	if (err == EPERM)
+		return errmsg(EX_NOPERM,
+			      "needs root (CAP_BPF and CAP_PERFMON) to load its BPF programs: run it with sudo");
+	return errmsg(EX_UNAVAILABLE,
+		      "the kernel refused the BPF programs (%s)%s",
+		      strerror(err), ipcs_verbose ? ": see `ipcscope doctor`" :
+		      ": run with -v to see the verifier's last lines");
+}
+
+struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, int *status)
+{
+	uint32_t rb_size = cfg->ringbuf_bytes ? cfg->ringbuf_bytes : DEFAULT_RINGBUF;
+	bool pid_filter = cfg->opts->pid || cfg->cmd_pid;
+	struct live_src *ls;
+	int err;
+
+	*status = check_env();
+	if (*status)
+		return NULL;
+	libbpf_set_print(libbpf_print);
+
+	ls = calloc(1, sizeof(*ls));
+	if (!ls) {
+		*status = errmsg(EX_OSERR, "out of memory: free some memory and retry");
+		return NULL;
+	}
+	ls->ncpus = libbpf_num_possible_cpus();
+	ls->skel = ipcscope_bpf__open();
+	if (!ls->skel) {
+		*status = load_error(errno);
+		goto fail;
+	}
+	set_knobs(ls->skel, cfg, rb_size);
+	bpf_map__set_max_entries(ls->skel->maps.events, rb_size);
+	if (!cfg->stack_ids && !cfg->create_ctx)
+		bpf_map__set_max_entries(ls->skel->maps.stacks, 1);
+	for (unsigned int i = 0; i < live_nprogs; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(ls->skel->obj,
+									  live_progs[i].prog);
+
+		if (!p) {
+			*status = errmsg(EX_SOFTWARE, "BPF program %s missing from the object: rebuild ipcscope",
+					 live_progs[i].prog);
+			goto fail;
+		}
+		bpf_program__set_autoload(p, prog_needed(&live_progs[i], cfg, pid_filter));
+	}
+	err = ipcscope_bpf__load(ls->skel);
+	if (err) {
+		*status = load_error(-err);
+		goto fail;
+	}
+	for (unsigned int i = 0; i < live_nprogs; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(ls->skel->obj,
+									  live_progs[i].prog);
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l) {
+			err = errno;
+			show_log_tail(5);
+			*status = errmsg(err == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
+					 "cannot attach to %s (%s): check `ipcscope doctor`",
+					 live_progs[i].hook, strerror(err));
+			goto fail;
+		}
+		ls->links[i] = l;
+	}
+	if (cfg->opts->pid && live_track_pid(&ls->base, cfg->opts->pid) == 0)
+		debugmsg("tracking pid %d and its children", cfg->opts->pid);
+	if (cfg->cmd_pid && live_track_pid(&ls->base, cfg->cmd_pid)) {
+		*status = errmsg(EX_SOFTWARE, "cannot track the command's pid: run with -v");
+		goto fail;
+	}
+	ls->rb = ring_buffer__new(bpf_map__fd(ls->skel->maps.events), on_sample, ls, NULL);
+	if (!ls->rb) {
+		*status = errmsg(EX_SOFTWARE, "cannot open the ring buffer (%s): run with -v",
+				 strerror(errno));
+		goto fail;
+	}
+	/* TODO(extras): extras_open(cfg->opts, events fd, tracked fd, &st) once
+	 * user/source/extras.c has landed. */
+	ls->base.name = "live";
+	ls->base.bus = bus;
+	ls->base.poll = live_poll;
+	ls->base.lost = live_lost;
+	ls->base.destroy = live_destroy;
+	ls->base.mono_to_real_ns = mono_to_real_offset();
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ls->base.boot_mono_ns = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	*status = 0;
+	return &ls->base;
+fail:
+	live_destroy(&ls->base);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- -- CMD */
+
+int live_cmd_fork(struct live_cmd *cmd, char **argv)
+{
+	int go[2], er[2];
+	pid_t pid;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->go_fd = cmd->err_fd = -1;
+	cmd->argv0 = argv[0];
+	if (pipe2(go, O_CLOEXEC))
+		return -errno;
+	if (pipe2(er, O_CLOEXEC)) {
+		int e = errno;
+
+		close(go[0]);
+		close(go[1]);
+		return -e;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+
+		close(go[0]); close(go[1]); close(er[0]); close(er[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		char c;
+		ssize_t r;
+		int e;
+
+		close(go[1]);
+		close(er[0]);
+		/* Stay stopped until the parent has added us to the filter. */
+		do
+			r = read(go[0], &c, 1);
+		while (r < 0 && errno == EINTR);
+		if (r != 1)
+			_exit(EX_SOFTWARE);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(er[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	close(go[0]);
+	close(er[1]);
+	cmd->pid = pid;
+	cmd->go_fd = go[1];
+	cmd->err_fd = er[0];
+	return 0;
+}
+
+static void cmd_reap(struct live_cmd *cmd, int flags)
+{
+	int st;
+
+	if (cmd->exited || cmd->pid <= 0)
+		return;
+	if (waitpid(cmd->pid, &st, flags) == cmd->pid) {
+		cmd->status = st;
+		cmd->exited = true;
+	}
+}
+
+int live_cmd_start(struct live_cmd *cmd)
+{
+	char c = 1;
+	ssize_t r;
+	int e = 0;
+
+	r = write(cmd->go_fd, &c, 1);
+	close(cmd->go_fd);
+	cmd->go_fd = -1;
+	if (r != 1) {
+		e = errno;
+		cmd_reap(cmd, 0);
+		return errmsg(EX_OSERR, "cannot start '%s': %s", cmd->argv0, strerror(e));
+	}
+	/* The error pipe closes on a successful exec, or carries its errno. */
+	do
+		r = read(cmd->err_fd, &e, sizeof(e));
+	while (r < 0 && errno == EINTR);
+	close(cmd->err_fd);
+	cmd->err_fd = -1;
+	if (r == sizeof(e)) {
+		cmd_reap(cmd, 0);
+		return errmsg(e == ENOENT ? 127 : 126, "cannot execute '%s': %s: check the command's path and permissions",
+			      cmd->argv0, strerror(e));
+	}
+	return 0;
+}
+
+void live_cmd_abort(struct live_cmd *cmd)
+{
+	if (cmd->go_fd >= 0)
+		close(cmd->go_fd);
+	if (cmd->err_fd >= 0)
+		close(cmd->err_fd);
+	cmd->go_fd = cmd->err_fd = -1;
+	cmd_reap(cmd, 0);
+}
+
+int live_cmd_exit_status(const struct live_cmd *cmd)
+{
+	if (!cmd->exited)
+		return 0;
+	if (WIFEXITED(cmd->status))
+		return WEXITSTATUS(cmd->status);
+	if (WIFSIGNALED(cmd->status))
+		return 128 + WTERMSIG(cmd->status);
+	return EX_SOFTWARE;
+}
+
+/* --------------------------------------------------------------- run loop */
+
+volatile sig_atomic_t ipcs_exiting;
+
+static void on_signal(int sig)
+{
+	ipcs_exiting = sig;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int run_loop(struct run_loop *rl)
+{
+	struct live_src *ls = to_live(rl->src);
+	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART */
+	uint64_t t = mono_ns(), end = 0, next_tick = 0, step = 0;
+	int pidfd = -1, ret = 0, n;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (rl->duration > 0)
+		end = t + (uint64_t)(rl->duration * 1e9);
+	if (rl->tick && rl->interval > 0) {
+		step = (uint64_t)(rl->interval * 1e9);
+		next_tick = t + step;
+	}
+	if (rl->cmd && !rl->cmd->exited)
+		pidfd = syscall(SYS_pidfd_open, rl->cmd->pid, 0);
+
+	while (!ipcs_exiting) {
+		struct pollfd fds[2] = {
+			{ .fd = ring_buffer__epoll_fd(ls->rb), .events = POLLIN },
+			{ .fd = pidfd, .events = POLLIN },
+		};
+		uint64_t wait = POLL_MS * 1000000ull;
+
+		if (end)
+			wait = end > t ? (end - t < wait ? end - t : wait) : 0;
+		if (next_tick)
+			wait = next_tick > t ? (next_tick - t < wait ? next_tick - t : wait) : 0;
+		poll(fds, pidfd >= 0 ? 2 : 1, (int)((wait + 999999) / 1000000));
+
+		n = live_poll(rl->src, 0);
+		if (ls->sink_status) {
+			ret = ls->sink_status;
+			break;
+		}
+		if (n < 0) {
+			ret = errmsg(EX_SOFTWARE, "reading the ring buffer failed: %s", strerror(-n));
+			break;
+		}
+		if (rl->cmd) {
+			cmd_reap(rl->cmd, WNOHANG);
+			if (rl->cmd->exited)
+				break;
+		}
+		t = mono_ns();
+		if (next_tick && t >= next_tick) {
+			ret = rl->tick(rl->ctx);
+			if (ret)
+				break;
+			while (next_tick <= t)
+				next_tick += step;
+		}
+		if (end && t >= end)
+			break;
+	}
+	/* Everything already in the ring buffer belongs to the run. */
+	if (!ls->sink_status)
+		live_poll(rl->src, 0);
+	if (!ret && ls->sink_status)
+		ret = ls->sink_status;
+	if (pidfd >= 0)
+		close(pidfd);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- session */
+
+/* Built without the inventory or procmeta helpers' code, these stay NULL. */
+#pragma weak snapshot_read
+#pragma weak snapshot_free
+#pragma weak procmeta_new
+#pragma weak procmeta_free
+#pragma weak procmeta_capture
+#pragma weak procmeta_mark_exit
+
+static int live_snapshot_now(struct session *s, struct ipc_snapshot *out)
+{
+	if (!snapshot_read)
+		return -ENOSYS;
+	return snapshot_read(out, SNAP_ALL | SNAP_SEMVALS);
+}
+
+/* Capture process facts while the process still exists. */
+static int procmeta_sink(void *ctx, const struct ev_hdr *ev)
+{
+	struct session *s = ctx;
+
+	if (!s->procs)
+		return 0;
+	if (ev->type == EV_CREATE || ev->type == EV_EXEC)
+		procmeta_capture(s->procs, ev->pid);
+	else if (ev->type == EV_EXIT)
+		procmeta_mark_exit(s->procs, ev->pid, ev->ts_ns);
+	return 0;
+}
+
+int live_session_init(struct session *s, struct ev_source *src)
+{
+	s->src = src;
+	s->live = true;
+	s->mono_to_real_ns = src->mono_to_real_ns;
+	s->ipcns = self_ipcns();
+	s->snapshot_now = live_snapshot_now;
+	if (snapshot_read) {
+		s->start = calloc(1, sizeof(*s->start));
+		if (s->start && snapshot_read(s->start, SNAP_ALL | SNAP_SEMVALS)) {
+			warnmsg("cannot read the IPC tables at start: carrying on without them");
+			free(s->start);
+			s->start = NULL;
+		}
+	}
+	if (procmeta_new && procmeta_capture && procmeta_mark_exit) {
+		s->procs = procmeta_new();
+		if (s->procs)
+			ev_bus_add(&s->bus, procmeta_sink, s);
+	}
+	return 0;
+}
+
+struct ev_source *live_session_open(struct session *s, const struct live_config *cfg,
+				    int *status)
+{
+	struct ev_source *src;
+
+	memset(s, 0, sizeof(*s));
+	ev_bus_init(&s->bus);
+	src = live_open(cfg, &s->bus, status);
+	if (!src)
+		return NULL;
+	live_session_init(s, src);
+	return src;
+}
+
+void session_fini(struct session *s)
+{
+	if (s->src && s->src->destroy)
+		s->src->destroy(s->src);
+	s->src = NULL;
+	if (s->start && snapshot_free)
+		snapshot_free(s->start);
+	free(s->start);
+	if (s->end && snapshot_free)
+		snapshot_free(s->end);
+	free(s->end);
+	s->start = s->end = NULL;
+	if (s->procs && procmeta_free)
+		procmeta_free(s->procs);
+	s->procs = NULL;
+}

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* One event as an strace-like line or a JSON object; see trace_fmt.h. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+
+#include "view/trace_fmt.h"
+
+/* snprintf that appends at *pos and never runs past len. */
+static void put(char *buf, size_t len, int *pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void put(char *buf, size_t len, int *pos, const char *fmt, ...)
+{
+	size_t off = (size_t)*pos < len ? (size_t)*pos : len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + off, len - off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*pos += n;
+}
+
+struct flag_name { uint32_t bit; const char *name; };
+
+static int put_flags(char *buf, size_t len, uint32_t flags, const struct flag_name *t,
+		     uint32_t mode_mask)
+{
+	int pos = 0;
+	bool any = false;
+
+	if (len)
+		buf[0] = 0;
+	for (; t->name; t++) {
+		if (flags & t->bit) {
+			put(buf, len, &pos, "%s%s", any ? "|" : "", t->name);
+			flags &= ~t->bit;
+			any = true;
+		}
+	}
+	if (mode_mask) {
+		put(buf, len, &pos, "%s%#o", any ? "|" : "", flags & mode_mask);
+		flags &= ~mode_mask;
+		any = true;
+	}
+	if (flags || !any)
+		put(buf, len, &pos, "%s%#x", any ? "|" : "", flags);
+	return pos;
+}
+
+static const struct flag_name shmget_flags[] = {
+	{ IPC_CREAT, "IPC_CREAT" }, { IPC_EXCL, "IPC_EXCL" },
+	{ SHM_HUGETLB, "SHM_HUGETLB" }, { SHM_NORESERVE, "SHM_NORESERVE" }, { 0, NULL },
+};
+static const struct flag_name get_flags[] = {
+	{ IPC_CREAT, "IPC_CREAT" }, { IPC_EXCL, "IPC_EXCL" }, { 0, NULL },
+};
+static const struct flag_name shmat_flags[] = {
+	{ SHM_RDONLY, "SHM_RDONLY" }, { SHM_RND, "SHM_RND" }, { SHM_REMAP, "SHM_REMAP" },
+	{ SHM_EXEC, "SHM_EXEC" }, { 0, NULL },
+};
+static const struct flag_name msg_flags[] = {
+	{ IPC_NOWAIT, "IPC_NOWAIT" }, { MSG_NOERROR, "MSG_NOERROR" },
+	{ MSG_EXCEPT, "MSG_EXCEPT" }, { MSG_COPY, "MSG_COPY" }, { 0, NULL },
+};
+static const struct flag_name sem_flags[] = {
+	{ SEM_UNDO, "SEM_UNDO" }, { IPC_NOWAIT, "IPC_NOWAIT" }, { 0, NULL },
+};
+
+int trace_fmt_get_flags(char *buf, size_t len, unsigned int call, uint32_t flags)
+{
+	switch (call) {
+	case CALL_SHMGET:
+		return put_flags(buf, len, flags, shmget_flags, 0777);
+	case CALL_SEMGET:
+	case CALL_MSGGET:
+		return put_flags(buf, len, flags, get_flags, 0777);
+	case CALL_SHMAT:
+		return put_flags(buf, len, flags, shmat_flags, 0);
+	case CALL_MSGSND:
+	case CALL_MSGRCV:
+		return put_flags(buf, len, flags, msg_flags, 0);
+	default:
+		return snprintf(buf, len, "%#x", flags);
+	}
+}
+
+int trace_fmt_sem_flg(char *buf, size_t len, int flg)
+{
+	if (!flg)
+		return snprintf(buf, len, "0");
+	return put_flags(buf, len, (uint16_t)flg, sem_flags, 0);
+}
+
+static void put_key(char *buf, size_t len, int *pos, int32_t key)
+{
+	if (key == IPC_PRIVATE)
+		put(buf, len, pos, "IPC_PRIVATE");
+	else
+		put(buf, len, pos, "%#x", (uint32_t)key);
+}
+
+static void put_sops(char *buf, size_t len, int *pos, const struct ev_call *e)
+{
+	unsigned int n = e->nsops_copied <= IPCS_MAX_SOPS ? e->nsops_copied : IPCS_MAX_SOPS;
+	char flg[40];
+
+	if (e->flags & EVF_SOPS_FAULT) {
+		put(buf, len, pos, "<unreadable>");
+		return;
+	}
+	put(buf, len, pos, "[");
+	for (unsigned int i = 0; i < n; i++) {
+		trace_fmt_sem_flg(flg, sizeof(flg), e->sops[i].flg);
+		put(buf, len, pos, "%s{%u, %d, %s}", i ? ", " : "", e->sops[i].num,
+		    e->sops[i].op, flg);
+	}
+	if (e->flags & EVF_SOPS_TRUNC)
+		put(buf, len, pos, ", ...");
+	put(buf, len, pos, "]");
+}
+
+int trace_fmt_args(char *buf, size_t len, const struct ev_call *e)
+{
+	char flags[96];
+	int pos = 0;
+
+	if (len)
+		buf[0] = 0;
+	switch (e->call) {
+	case CALL_SHMGET:
+		put_key(buf, len, &pos, e->key);
+		trace_fmt_get_flags(flags, sizeof(flags), e->call, e->iflags);
+		put(buf, len, &pos, ", %llu, %s", e->size, flags);
+		break;
+	case CALL_SEMGET:
+		put_key(buf, len, &pos, e->key);
+		trace_fmt_get_flags(flags, sizeof(flags), e->call, e->iflags);
+		put(buf, len, &pos, ", %u, %s", e->nsops, flags);
+		break;
+	case CALL_MSGGET:
+		put_key(buf, len, &pos, e->key);
+		trace_fmt_get_flags(flags, sizeof(flags), e->call, e->iflags);
+		put(buf, len, &pos, ", %s", flags);
+		break;
+	case CALL_SHMAT:
+		/* the requested address is not kept; the result shows where it went */
+		trace_fmt_get_flags(flags, sizeof(flags), e->call, e->iflags);
+		put(buf, len, &pos, "%d, %s", e->id, flags);
+		break;
+	case CALL_SHMDT:
+		put(buf, len, &pos, "%#llx", e->addr);
+		break;
+	case CALL_SEMOP:
+	case CALL_SEMTIMEDOP:
+		put(buf, len, &pos, "%d, ", e->id);
+		put_sops(buf, len, &pos, e);
+		put(buf, len, &pos, ", %u", e->nsops);
+		if (e->call == CALL_SEMTIMEDOP) {
+			if (e->flags & EVF_HAS_TIMEOUT)
+				put(buf, len, &pos, ", {%llu.%09llu" "s}",
+				    e->timeout_ns / 1000000000, e->timeout_ns % 1000000000);
+			else
+				put(buf, len, &pos, ", NULL");
+		}
+		break;
+	case CALL_SEMCTL:
+		put(buf, len, &pos, "%d, %d, %s", e->id, e->semnum,
+		    ctl_cmd_name(KIND_SEM, e->cmd));
+		break;
+	case CALL_SHMCTL:
+	case CALL_MSGCTL:
+		put(buf, len, &pos, "%d, %s", e->id, ctl_cmd_name(e->kind, e->cmd));
+		break;
+	case CALL_MSGSND:
+		trace_fmt_get_flags(flags, sizeof(flags), e->call, e->iflags);
+		put(buf, len, &pos, "%d, {mtype=%lld}, %llu, %s", e->id, e->mtype,
+		    e->size, flags);
+		break;
+	case CALL_MSGRCV:
+		trace_fmt_get_flags(flags, sizeof(flags), e->call, e->iflags);
+		put(buf, len, &pos, "%d, %llu, %lld, %s", e->id, e->size, e->mtype,
+		    flags);
+		break;
+	default:
+		put(buf, len, &pos, "?");
+	}
+	return pos;
+}
+
+int trace_fmt_result(char *buf, size_t len, const struct ev_call *e)
+{
+	if (e->err)
+		return snprintf(buf, len, "-1 %s (%s)", errno_name(e->err), strerror(e->err));
+	if (e->call == CALL_SHMAT)
+		return snprintf(buf, len, "%#llx", (unsigned long long)e->ret);
+	return snprintf(buf, len, "%lld", e->ret);
+}
+
+static void text_call(FILE *f, const struct ev_call *e, const char *ts)
+{
+	char args[512], res[96];
+
+	trace_fmt_args(args, sizeof(args), e);
+	trace_fmt_result(res, sizeof(res), e);
+	fprintf(f, "%s %.*s[%u", ts, IPCS_COMM_LEN, e->h.comm, e->h.pid);
+	if (e->h.tid != e->h.pid)
+		fprintf(f, "/%u", e->h.tid);
+	fprintf(f, "] %s(%s) = %s", call_name(e->call), args, res);
+	if (e->call == CALL_SHMDT && (e->flags & EVF_ID_FROM_ADDR))
+		fprintf(f, " [shmid %d]", e->id);
+	fprintf(f, " <%llu.%06llu" ">\n", e->lat_ns / 1000000000,
+		(e->lat_ns / 1000) % 1000000);
+}
+
+int trace_fmt_text(FILE *f, const struct ev_hdr *ev, int64_t mono_to_real_ns)
+{
+	char ts[32];
+
+	format_ts(ts, sizeof(ts), ev->ts_ns, mono_to_real_ns);
+	switch (ev->type) {
+	case EV_CALL:
+		text_call(f, (const struct ev_call *)ev, ts);
+		return 1;
+	case EV_FORK:
+		fprintf(f, "%s %.*s[%u] +++ fork: child %u +++\n", ts, IPCS_COMM_LEN, ev->comm,
+			ev->pid, ((const struct ev_proc *)ev)->child_pid);
+		return 1;
+	case EV_EXEC:
+		fprintf(f, "%s %.*s[%u] +++ exec %.*s +++\n", ts, IPCS_COMM_LEN, ev->comm, ev->pid,
+			(int)sizeof(((struct ev_proc *)0)->filename),
+			((const struct ev_proc *)ev)->filename);
+		return 1;
+	case EV_EXIT: {
+		int code = ((const struct ev_proc *)ev)->exit_code;
+
+		if (code & 0x7f)
+			fprintf(f, "%s %.*s[%u] +++ killed by %s +++\n", ts, IPCS_COMM_LEN,
+				ev->comm, ev->pid, sigabbrev_np(code & 0x7f) ?: "?");
+		else
+			fprintf(f, "%s %.*s[%u] +++ exited with %d +++\n", ts, IPCS_COMM_LEN,
+				ev->comm, ev->pid, (code >> 8) & 0xff);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* ------------------------------------------------------------------- JSON */
+
+static void json_hdr(struct jsonw *w, const struct ev_hdr *h, const char *event)
+{
+	jsonw_string_field(w, "event", event);
+	jsonw_uint_field(w, "ts_ns", h->ts_ns);
+}
+
+static void json_who(struct jsonw *w, const struct ev_hdr *h)
+{
+	jsonw_uint_field(w, "pid", h->pid);
+	jsonw_uint_field(w, "tid", h->tid);
+	jsonw_uint_field(w, "ppid", h->ppid);
+	jsonw_name(w, "comm");
+	jsonw_string_len(w, h->comm, strnlen(h->comm, IPCS_COMM_LEN));
+	jsonw_uint_field(w, "uid", h->uid);
+	jsonw_uint_field(w, "gid", h->gid);
+	jsonw_uint_field(w, "ipcns", h->ipcns);
+	jsonw_uint_field(w, "cgroup_id", h->cgroup_id);
+}
+
+static void json_call(struct jsonw *w, const struct ev_call *e)
+{
+	bool get = e->call == CALL_SHMGET || e->call == CALL_SEMGET || e->call == CALL_MSGGET;
+
+	jsonw_string_field(w, "call", call_name(e->call));
+	jsonw_string_field(w, "kind", kind_name(e->kind));
+	jsonw_int_field(w, "id", e->id);
+	jsonw_name(w, "key");
+	if (get)
+		jsonw_int(w, e->key);
+	else
+		jsonw_null(w);
+	json_who(w, &e->h);
+	/* as the libc call returns it: -1 and the errno, like strace */
+	jsonw_int_field(w, "ret", e->err ? -1 : e->ret);
+	jsonw_name(w, "errno");
+	if (e->err)
+		jsonw_string(w, errno_name(e->err));
+	else
+		jsonw_int(w, 0);
+	jsonw_uint_field(w, "lat_ns", e->lat_ns);
+	if (e->offcpu_ns)
+		jsonw_uint_field(w, "offcpu_ns", e->offcpu_ns);
+	if (e->stack_id >= 0)
+		jsonw_int_field(w, "stack_id", e->stack_id);
+
+	switch (e->call) {
+	case CALL_SHMGET:
+		jsonw_uint_field(w, "size", e->size);
+		jsonw_uint_field(w, "flags", e->iflags);
+		break;
+	case CALL_SEMGET:
+		jsonw_uint_field(w, "nsems", e->nsops);
+		jsonw_uint_field(w, "flags", e->iflags);
+		break;
+	case CALL_MSGGET:
+		jsonw_uint_field(w, "flags", e->iflags);
+		break;
+	case CALL_SHMAT:
+		jsonw_uint_field(w, "addr", e->addr);
+		jsonw_uint_field(w, "flags", e->iflags);
+		break;
+	case CALL_SHMDT:
+		jsonw_uint_field(w, "addr", e->addr);
+		jsonw_bool_field(w, "id_from_addr", e->flags & EVF_ID_FROM_ADDR);
+		break;
+	case CALL_SEMOP:
+	case CALL_SEMTIMEDOP: {
+		unsigned int n = e->nsops_copied <= IPCS_MAX_SOPS ? e->nsops_copied : IPCS_MAX_SOPS;
+
+		jsonw_uint_field(w, "nsops", e->nsops);
+		jsonw_name(w, "sops");
+		jsonw_start_array(w);
+		for (unsigned int i = 0; i < n; i++) {
+			jsonw_start_object(w);
+			jsonw_uint_field(w, "num", e->sops[i].num);
+			jsonw_int_field(w, "op", e->sops[i].op);
+			jsonw_int_field(w, "flg", e->sops[i].flg);
+			jsonw_end_object(w);
+		}
+		jsonw_end_array(w);
+		if (e->flags & EVF_SOPS_TRUNC)
+			jsonw_bool_field(w, "sops_truncated", true);
+		if (e->flags & EVF_SOPS_FAULT)
+			jsonw_bool_field(w, "sops_unreadable", true);
+		if (e->flags & EVF_HAS_TIMEOUT)
+			jsonw_uint_field(w, "timeout_ns", e->timeout_ns);
+		break;
+	}
+	case CALL_SEMCTL:
+		jsonw_int_field(w, "semnum", e->semnum);
+		/* fallthrough */
+	case CALL_SHMCTL:
+	case CALL_MSGCTL:
+		jsonw_string_field(w, "cmd", ctl_cmd_name(e->kind, e->cmd));
+		break;
+	case CALL_MSGSND:
+	case CALL_MSGRCV:
+		jsonw_uint_field(w, "size", e->size);
+		jsonw_int_field(w, "mtype", e->mtype);
+		jsonw_uint_field(w, "flags", e->iflags);
+		break;
+	}
+}
+
+int trace_fmt_json(struct jsonw *w, const struct ev_hdr *ev)
+{
+	const struct ev_proc *p = (const struct ev_proc *)ev;
+
+	switch (ev->type) {
+	case EV_CALL:
+	case EV_BLOCK:
+		jsonw_start_object(w);
+		json_hdr(w, ev, ev->type == EV_CALL ? "call" : "block");
+		json_call(w, (const struct ev_call *)ev);
+		jsonw_end_object(w);
+		return 1;
+	case EV_FORK:
+	case EV_EXEC:
+	case EV_EXIT:
+		jsonw_start_object(w);
+		json_hdr(w, ev, ev_type_name(ev->type));
+		json_who(w, ev);
+		if (ev->type == EV_FORK)
+			jsonw_uint_field(w, "child_pid", p->child_pid);
+		else if (ev->type == EV_EXEC) {
+			jsonw_name(w, "filename");
+			jsonw_string_len(w, p->filename, strnlen(p->filename, sizeof(p->filename)));
+		} else
+			jsonw_int_field(w, "exit_code", p->exit_code);
+		jsonw_end_object(w);
+		return 1;
+	case EV_CREATE: {
+		const struct ev_create *c = (const struct ev_create *)ev;
+
+		jsonw_start_object(w);
+		json_hdr(w, ev, "create");
+		jsonw_string_field(w, "call", call_name(c->call));
+		jsonw_string_field(w, "kind", kind_name(c->kind));
+		jsonw_int_field(w, "id", c->id);
+		jsonw_int_field(w, "key", c->key);
+		json_who(w, ev);
+		jsonw_uint_field(w, "rip", c->regs[16]);
+		jsonw_uint_field(w, "sp", c->sp);
+		jsonw_uint_field(w, "stack_len", c->stack_len);
+		if (c->stack_id >= 0)
+			jsonw_int_field(w, "stack_id", c->stack_id);
+		jsonw_name(w, "cmdline");
+		jsonw_start_array(w);
+		for (size_t i = 0, n = c->cmdline_len < IPCS_CMDLINE_LEN ? c->cmdline_len :
+		     IPCS_CMDLINE_LEN; i < n;) {
+			size_t l = strnlen(c->cmdline + i, n - i);
+
+			jsonw_string_len(w, c->cmdline + i, l);
+			i += l + 1;
+		}
+		jsonw_end_array(w);
+		jsonw_end_object(w);
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
