@@ -35,7 +35,7 @@ marker=IPCSCOPE_VMTEST_RESULT
 
 die() { echo "ipcscope: vmtest: $1" >&2; exit "${2:-69}"; }
 
-# shellcheck source=vmtest.conf
+# shellcheck source=scripts/vmtest.conf
 . "$conf"
 
 update_pin() {
@@ -44,7 +44,7 @@ update_pin() {
 		sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
 	[ -n "$pkg" ] || die "apt knows no linux-image-amd64: run 'apt-get update' first"
 	ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
-	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no candidate version of $pkg"
+	if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then die "no candidate version of $pkg"; fi
 	sed -i -e "s/^VMTEST_KPKG=.*/VMTEST_KPKG=$pkg/" -e "s/^VMTEST_KVER=.*/VMTEST_KVER=$ver/" "$conf"
 	echo "vmtest: kernel pinned to $pkg $ver (was $VMTEST_KPKG $VMTEST_KVER)"
 }
@@ -109,17 +109,16 @@ prepare_kernel() {
 	flock 9
 	[ -e "$kdir/.done" ] && return
 	rm -rf "$kdir" && mkdir -p "$kdir/pkg" "$kdir/modules"
-	local deb
-	deb=$(ls "$cache"/"${VMTEST_KPKG}_${VMTEST_KVER//:/%3a}"_*.deb 2>/dev/null | head -1 || true)
-	if [ -z "$deb" ]; then
+	local deb=$cache/${VMTEST_KPKG}_${VMTEST_KVER//:/%3a}_amd64.deb
+	if [ ! -e "$deb" ]; then
 		echo "vmtest: downloading $VMTEST_KPKG $VMTEST_KVER" >&2
 		(cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1) ||
 			die "cannot download $VMTEST_KPKG=$VMTEST_KVER: run 'apt-get update', or 'scripts/vmtest.sh --update' if apt no longer offers it"
-		deb=$(ls "$cache"/"${VMTEST_KPKG}"_*.deb | head -1)
+		[ -e "$deb" ] || die "apt-get download did not leave $deb"
 	fi
 	dpkg-deb -x "$deb" "$kdir/pkg"
 	local img
-	img=$(ls "$kdir"/pkg/boot/vmlinuz-* | head -1)
+	img=$(find "$kdir/pkg/boot" -name 'vmlinuz-*' | head -1)
 	cp "$img" "$kdir/bzImage"
 	cp "$kdir"/pkg/boot/config-* "$kdir/config"
 	if extract_vmlinux "$img" "$kdir/vmlinux.tmp" &&
@@ -223,7 +222,7 @@ build_initramfs() {
 	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out"
 }
 
-mode=test
+mode="test"
 case "${1:-}" in
 --update) update_pin; exit 0 ;;
 --shell) mode=shell ;;
@@ -260,6 +259,7 @@ else
 	qemu+=(-kernel "$kdir/bzImage")
 fi
 for s in "${shares[@]}"; do
+	# shellcheck disable=SC2086  # "tag path [ovl]"
 	set -- $s
 	qemu+=(-fsdev "local,id=fs_$1,path=$2,security_model=none,readonly=on,multidevs=remap"
 	       -device "virtio-9p-pci,fsdev=fs_$1,mount_tag=$1")
