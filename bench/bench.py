@@ -350,8 +350,15 @@ def summarize(results, avail, workloads):
                 c["rate"] = statistics.median(r["rate"] for r in ok)
                 rates = [r["rate"] for r in ok]
                 c["spread"] = (max(rates) - min(rates)) / c["rate"] if c["rate"] else 0
-                if base:
-                    c["ratio"] = c["rate"] / base
+                if cfg == "untraced":
+                    c["ratio"] = 1.0
+                else:
+                    pr = [r["paired_ratio"] for r in ok if "paired_ratio" in r]
+                    if pr:
+                        c["ratio"] = statistics.median(pr)
+                        c["ratio_min"], c["ratio_max"] = min(pr), max(pr)
+                    elif base:
+                        c["ratio"] = c["rate"] / base
                 tgt = TARGETS.get(wl, {}).get(cfg)
                 if tgt is not None and "ratio" in c:
                     c["target"] = tgt
@@ -382,6 +389,8 @@ def cell_text(c):
     if "ratio" not in c:
         return "?"
     s = f"{c['ratio']:.2f}"
+    if "ratio_min" in c:
+        s += f" ±{(c['ratio_max'] - c['ratio_min']) / 2:.2f}"
     if "target" in c:
         s += f" (≥ {c['target']:.2f} {'pass' if c['pass'] else '**MISS**'})"
     if c["ok"] < c["runs"]:
@@ -396,11 +405,13 @@ def render(meta, cells, inv, workloads):
              f"kernel {m['kernel']}; ipcscope {meta['ipcscope_version']}, "
              f"{meta['bpftrace_version']}.")
     L.append("")
-    L.append(f"Method: {meta['runs']} run(s) of {meta['seconds']:g} s per cell, interleaved "
-             "(each round runs every configuration of a workload in turn, A B C … A B C …); "
-             "cells are medians; ratio = traced rate / untraced rate (1.00 = free, higher is "
-             "better). Every run is in its own private IPC namespace; ipcscope follows the "
-             "workload with `-- CMD`, bpftrace filters on its comm. "
+    L.append(f"Method: {meta['runs']} round(s); in each round every workload runs "
+             f"{meta['seconds']:g} s under each configuration with an untraced run between "
+             "every two traced ones (U A U B U C … U, the order rotated each round). A traced "
+             "run's ratio is its rate divided by the mean rate of its two untraced neighbours "
+             "(1.00 = free, higher is better); each cell is the median of those ratios over "
+             "the rounds. Every run is in its own private IPC namespace; ipcscope follows the "
+             "workload with `-- CMD`, bpftrace filters on the workload's comm. "
              f"Load average before / after: {meta['load_before']} / {meta['load_after']}."
              + (" **Quick smoke run: not a measurement.**" if meta["quick"] else ""))
     L.append("")
@@ -422,7 +433,8 @@ def render(meta, cells, inv, workloads):
     L.append("")
     L.append("bpftrace anchors from issue 7 (hist / printf): " + "; ".join(
         f"{wl} {v['bpftrace-hist']} / {v['bpftrace-stream']}" for wl, v in ANCHORS.items())
-        + ". ± is half the range of the untraced runs around their median.")
+        + ". ± is half the range over the rounds (of the ratios, or of the untraced "
+        "rates around their median): it shows how noisy the machine was.")
     L.append("")
     L.append("Workloads: " + "; ".join(f"`{n}` = {d}" for n, d, _ in WORKLOADS
                                         if n in workloads) + ".")
@@ -614,13 +626,28 @@ def main():
         for c in runnable:
             r = run_one(c, "getppid", comms["getppid"], 0.2, a)
             log(f"bench: warm-up {c}: {r.get('error', 'ok')}")
+    traced = [c for c in runnable if c != "untraced"]
     for rnd in range(a.runs):
         for wl in workloads:
-            for c in runnable:
+            # An untraced run between every two traced ones (U A U B U ...),
+            # the order rotated each round: each traced run is compared with
+            # its two untraced neighbours, which cancels drifts in the load.
+            k = rnd % len(traced) if traced else 0
+            order = traced[k:] + traced[:k]
+            prev = run_one("untraced", wl, comms[wl], a.seconds, a)
+            results[wl]["untraced"].append(prev)
+            for c in order:
                 r = run_one(c, wl, comms[wl], a.seconds, a)
+                nxt = run_one("untraced", wl, comms[wl], a.seconds, a)
+                results[wl]["untraced"].append(nxt)
+                base = [u["rate"] for u in (prev, nxt) if "rate" in u]
+                if "rate" in r and base:
+                    r["paired_ratio"] = r["rate"] / statistics.mean(base)
                 results[wl][c].append(r)
                 log(f"bench: round {rnd + 1}/{a.runs} {wl:8s} {c:16s} "
-                    + (f"{r['rate']:12.0f} /s" if "rate" in r else r.get("error", "?")))
+                    + (f"{r['rate']:12.0f} /s  ratio {r.get('paired_ratio', 0):.2f}"
+                       if "rate" in r else r.get("error", "?")))
+                prev = nxt
     inv = {"error": "skipped (--no-inventory)"} if a.no_inventory else run_inventory(a, avail)
     meta["load_after"] = loadavg()
 
