@@ -23,6 +23,7 @@
 
 #include "ipcscope.h"
 #include "ipcscope.skel.h"
+#include "source/extras.h"
 #include "source/live.h"
 
 #define DEFAULT_RINGBUF   (16u << 20)
@@ -191,6 +192,7 @@ struct live_src {
 	struct ring_buffer *rb;
 	int sink_status;       /* first non-zero sink return */
 	int ncpus;
+	struct extras *extras;  /* kernel-internal hooks, when this kernel allows */
 	struct bpf_link *links[sizeof(live_progs) / sizeof(live_progs[0])];
 };
 
@@ -241,7 +243,7 @@ static uint64_t live_lost(struct ev_source *src)
 		for (int i = 0; i < ls->ncpus; i++)
 			sum += vals[i];
 	free(vals);
-	return sum;
+	return sum + extras_lost(ls->extras);
 }
 
 static void live_destroy(struct ev_source *src)
@@ -250,6 +252,7 @@ static void live_destroy(struct ev_source *src)
 
 	if (!ls)
 		return;
+	extras_close(ls->extras);
 	ring_buffer__free(ls->rb);
 	for (unsigned int i = 0; i < live_nprogs; i++)
 		bpf_link__destroy(ls->links[i]);
@@ -393,8 +396,15 @@ struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, i
 				 strerror(errno));
 		goto fail;
 	}
-	/* TODO(extras): extras_open(cfg->opts, events fd, tracked fd, &st) once
-	 * user/source/extras.c has landed. */
+	{
+		/* Probed with a real load; missing extras are never an error. */
+		struct extras_status xst;
+
+		ls->extras = extras_open(cfg->opts, bpf_map__fd(ls->skel->maps.events),
+					 pid_filter ? bpf_map__fd(ls->skel->maps.tracked) : -1, &xst);
+		if (!ls->extras)
+			debugmsg("no kernel-internal hooks: %s", xst.why);
+	}
 	ls->base.name = "live";
 	ls->base.bus = bus;
 	ls->base.poll = live_poll;

@@ -203,6 +203,16 @@ int trace_fmt_result(char *buf, size_t len, const struct ev_call *e)
 	return snprintf(buf, len, "%lld", e->ret);
 }
 
+static const char *kobj_op_name(unsigned int op)
+{
+	switch (op) {
+	case KOBJ_CREATE: return "create";
+	case KOBJ_DESTROY: return "destroy";
+	case KOBJ_UNDO_EXIT: return "undo_exit";
+	default: return "?";
+	}
+}
+
 static void text_call(FILE *f, const struct ev_call *e, const char *ts)
 {
 	char args[512], res[96];
@@ -246,6 +256,14 @@ int trace_fmt_text(FILE *f, const struct ev_hdr *ev, int64_t mono_to_real_ns)
 		else
 			fprintf(f, "%s %.*s[%u] +++ exited with %d +++\n", ts, IPCS_COMM_LEN,
 				ev->comm, ev->pid, (code >> 8) & 0xff);
+		return 1;
+	}
+	case EV_KOBJ: {
+		const struct ev_kobj *k = (const struct ev_kobj *)ev;
+
+		fprintf(f, "%s %.*s[%u] +++ kernel: %s %s %d%s +++\n", ts, IPCS_COMM_LEN, ev->comm,
+			ev->pid, kind_name(k->kind), kobj_op_name(k->op), k->id,
+			k->op == KOBJ_UNDO_EXIT ? " (SEM_UNDO applied at exit)" : "");
 		return 1;
 	}
 	default:
@@ -411,6 +429,20 @@ int trace_fmt_json(struct jsonw *w, const struct ev_hdr *ev)
 			i += l + 1;
 		}
 		jsonw_end_array(w);
+		jsonw_end_object(w);
+		return 1;
+	}
+	case EV_KOBJ: {
+		const struct ev_kobj *k = (const struct ev_kobj *)ev;
+
+		jsonw_start_object(w);
+		json_hdr(w, ev, "kobj");
+		jsonw_string_field(w, "op", kobj_op_name(k->op));
+		jsonw_string_field(w, "kind", kind_name(k->kind));
+		jsonw_int_field(w, "id", k->id);
+		jsonw_int_field(w, "key", k->key);
+		jsonw_uint_field(w, "size", k->size);
+		json_who(w, ev);
 		jsonw_end_object(w);
 		return 1;
 	}
