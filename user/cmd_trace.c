@@ -76,15 +76,19 @@ int trace_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 
 /* ------------------------------------------------------------- command */
 
-enum { OPT_PROC = 0x2000 };
+enum { OPT_PROC = 0x2000, OPT_CREATORS };
 
 struct trace_args {
 	struct common_opts o;
 	bool proc;
+	bool creators;
 };
 
 static const struct argp_option trace_options[] = {
 	{ "proc", OPT_PROC, NULL, 0, "Also show fork, exec and exit of traced processes", 0 },
+	{ "creators", OPT_CREATORS, NULL, 0,
+	  "Also show who created each new object: the creating call's user registers, "
+	  "stack pointer, stack bytes copied and command line (`create` events)", 0 },
 	{ 0 },
 };
 
@@ -98,6 +102,9 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROC:
 		a->proc = true;
+		break;
+	case OPT_CREATORS:
+		a->creators = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s' (a command goes after `--`)", arg);
@@ -141,7 +148,7 @@ static int cmd_trace(int argc, char **argv)
 	int status, err;
 
 	opts_init(&a.o);
-	a.proc = false;
+	a.proc = a.creators = false;
 	status = opts_parse(&trace_argp, argc, argv, &a, &a.o);
 	if (status)
 		return status;
@@ -149,6 +156,7 @@ static int cmd_trace(int argc, char **argv)
 	cfg.opts = &a.o;
 	cfg.calls = true;
 	cfg.proc_events = a.proc;
+	cfg.create_ctx = a.creators;
 	if (a.o.cmd_argv) {
 		err = live_cmd_fork(&cmd, a.o.cmd_argv);
 		if (err)

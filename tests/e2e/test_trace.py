@@ -218,6 +218,30 @@ def test_text_output(ipcns, tmp_path):
     assert " 0 lost events" in text.splitlines()[-1]
 
 
+def test_creation_context(ipcns, tmp_path):
+    """--creators: the user context captured at a creating *get is what an
+    unwinder needs: rip inside libc's wrapper, a stack copy from sp that
+    holds the caller's frame, the command line."""
+    r, lines, events = trace_cmd(ipcns, tmp_path, ["--creators"],
+                                 [workload("creator"), "arg1"])
+    assert r.returncode == 0, r.stderr
+    wrappers = {l["wrapper"]: l for l in lines if "wrapper" in l}
+    assert set(wrappers) == {"shmget", "semget", "msgget"}
+    local = next(l["stack_local"] for l in lines if "stack_local" in l)
+    made = [(l["call"], l["id"], l["key"]) for l in lines if "call" in l]
+    creates = [e for e in events if e.get("event") == "create"]
+    assert [(c["call"], c["id"], c["key"]) for c in creates] == made
+    for c in creates:
+        w = wrappers[c["call"]]
+        assert w["start"] <= c["rip"] < w["start"] + w["size"], \
+            f"rip {c['rip']:#x} outside {c['call']} [{w['start']:#x}, +{w['size']}]"
+        assert c["stack_len"] >= 256
+        assert c["sp"] <= local < c["sp"] + c["stack_len"], "caller's frame is in the copy"
+        assert c["cmdline"] == [workload("creator"), "arg1"]
+        assert c["ipcns"] == ipcns.inode
+        assert c["stack_id"] >= 0
+
+
 # ------------------------------------------------------------------ negative
 
 

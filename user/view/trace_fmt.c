@@ -258,6 +258,21 @@ int trace_fmt_text(FILE *f, const struct ev_hdr *ev, int64_t mono_to_real_ns)
 				ev->comm, ev->pid, (code >> 8) & 0xff);
 		return 1;
 	}
+	case EV_CREATE: {
+		const struct ev_create *c = (const struct ev_create *)ev;
+		size_t n = c->cmdline_len < IPCS_CMDLINE_LEN ? c->cmdline_len : IPCS_CMDLINE_LEN;
+		char cmdline[IPCS_CMDLINE_LEN + 1];
+
+		memcpy(cmdline, c->cmdline, n);
+		for (size_t i = 0; i + 1 < n; i++)
+			if (!cmdline[i])
+				cmdline[i] = ' ';
+		cmdline[n] = 0;
+		fprintf(f, "%s %.*s[%u] +++ created %s %d at rip %#llx (%u stack bytes): %s +++\n",
+			ts, IPCS_COMM_LEN, ev->comm, ev->pid, kind_name(c->kind), c->id,
+			(unsigned long long)c->regs[16], c->stack_len, cmdline);
+		return 1;
+	}
 	case EV_KOBJ: {
 		const struct ev_kobj *k = (const struct ev_kobj *)ev;
 
