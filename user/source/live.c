@@ -135,7 +135,7 @@ static void show_log_tail(int lines)
 
 /* ------------------------------------------------------------ environment */
 
-static bool have_bpf_caps(void)
+bool live_have_privileges(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2] = {};
@@ -174,7 +174,7 @@ static int check_env(void)
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		return errmsg(EX_UNAVAILABLE,
 			      "this kernel has no BTF (/sys/kernel/btf/vmlinux): use a kernel built with CONFIG_DEBUG_INFO_BTF=y");
-	if (!have_bpf_caps())
+	if (!live_have_privileges())
 		return errmsg(EX_NOPERM,
 			      "needs root (CAP_BPF and CAP_PERFMON) to load its BPF programs: run it with sudo");
 	/* Not fatal: kernels >= 5.11 charge BPF memory to the cgroup instead. */
@@ -422,6 +422,39 @@ struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, i
 fail:
 	live_destroy(&ls->base);
 	return NULL;
+}
+
+int live_probe_progs(int *err, const char **stage)
+{
+	int status = check_env();
+
+	if (status)
+		return status;
+	libbpf_set_print(libbpf_print);
+	for (unsigned int i = 0; i < live_nprogs; i++) {
+		struct ipcscope_bpf *skel = ipcscope_bpf__open();
+		struct bpf_program *p, *want;
+		struct bpf_link *l;
+
+		stage[i] = "load";
+		if (!skel) {
+			err[i] = -errno;
+			continue;
+		}
+		bpf_map__set_max_entries(skel->maps.events, 64 << 10);
+		want = bpf_object__find_program_by_name(skel->obj, live_progs[i].prog);
+		bpf_object__for_each_program(p, skel->obj)
+			bpf_program__set_autoload(p, p == want);
+		err[i] = want ? ipcscope_bpf__load(skel) : -ENOENT;
+		if (!err[i]) {
+			stage[i] = "attach";
+			l = bpf_program__attach(want);
+			err[i] = l ? 0 : -errno;
+			bpf_link__destroy(l);
+		}
+		ipcscope_bpf__destroy(skel);
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- -- CMD */

@@ -95,6 +95,16 @@ struct live_prog {
 extern const struct live_prog live_progs[];
 extern const unsigned int live_nprogs;
 
+/*
+ * For doctor: load and attach each program of the table on its own.
+ * err[i] (live_nprogs entries) gets 0 or -errno; stage[i] "load"/"attach".
+ * Returns 0, or the exit status of an environment check that failed first
+ * (no BTF, no privileges, no tracefs), after printing it.
+ */
+int live_probe_progs(int *err, const char **stage);
+/* Effective CAP_BPF + CAP_PERFMON (or root / CAP_SYS_ADMIN). */
+bool live_have_privileges(void);
+
 /* Fill a session for a live source: start snapshot, /proc-backed snapshot_now. */
 int live_session_init(struct session *s, struct ev_source *src);
 /*
