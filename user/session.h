@@ -32,6 +32,13 @@ struct session {
 	uint64_t first_ts_ns, last_ts_ns; /* span of events seen */
 	int64_t mono_to_real_ns;
 	uint32_t ipcns;                   /* namespace the tables were read in */
+	/*
+	 * The user stack of a stack id (ev_call/ev_create.stack_id), leaf
+	 * first: fills ips[0..max) and returns the frame count, or -ENOENT.
+	 * Set for recordings (the stacks stored in the file); NULL when the
+	 * source does not provide it (live: read live_stack_fd()).
+	 */
+	int (*stack_ips)(struct session *s, int32_t id, uint64_t *ips, size_t max);
 };
 
 #endif
