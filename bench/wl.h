@@ -6,12 +6,15 @@
  * fixed number of iterations (-n COUNT), then prints one parsable line on
  * stdout:
  *
- *   wl=NAME ops=N seconds=S rate=OPS_PER_S cpu_s=C
+ *   wl=NAME ops=N seconds=S rate=OPS_PER_S cpu_s=C runq_s=R
  *
  * `ops` counts the System V IPC system calls (or getppid calls) completed by
  * all the workload's processes inside the timed loop; `cpu_s` is the CPU
  * time of the workload and its reaped children, so that the harness can
- * subtract it from a tracer's rusage.  The loop stops on a SIGALRM flag, not
+ * subtract it from a tracer's rusage; `runq_s` is the time the main process
+ * was runnable but waiting for a CPU (/proc/self/schedstat), which shows when
+ * a tracer slows a workload by taking its CPU rather than by adding work to
+ * each call.  The loop stops on a SIGALRM flag, not
  * on a clock read per iteration, so that the untraced loop is as fast as the
  * calls themselves.  Workloads create their objects with IPC_PRIVATE and
  * remove them before exiting; the harness runs them in a private IPC
@@ -112,6 +115,20 @@ static double wl_elapsed(void)
 	return (double)(t.tv_sec - wl_t0.tv_sec) + (double)(t.tv_nsec - wl_t0.tv_nsec) / 1e9;
 }
 
+/* Seconds this process waited on a run queue (0 if schedstats are off). */
+static double wl_runq_seconds(void)
+{
+	unsigned long long run_ns, wait_ns = 0;
+	FILE *f = fopen("/proc/self/schedstat", "r");
+
+	if (f) {
+		if (fscanf(f, "%llu %llu", &run_ns, &wait_ns) != 2)
+			wait_ns = 0;
+		fclose(f);
+	}
+	return (double)wait_ns / 1e9;
+}
+
 static void wl_report(const char *name, long ops, double secs)
 {
 	struct rusage self, kids;
@@ -123,8 +140,8 @@ static void wl_report(const char *name, long ops, double secs)
 		       kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) +
 	      (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
 		       kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
-	printf("wl=%s ops=%ld seconds=%.6f rate=%.1f cpu_s=%.6f\n",
-	       name, ops, secs, secs > 0 ? (double)ops / secs : 0.0, cpu);
+	printf("wl=%s ops=%ld seconds=%.6f rate=%.1f cpu_s=%.6f runq_s=%.6f\n",
+	       name, ops, secs, secs > 0 ? (double)ops / secs : 0.0, cpu, wl_runq_seconds());
 	fflush(stdout);
 }
 
