@@ -217,6 +217,39 @@ const struct proc_meta *procmeta_inherit(struct procmeta_cache *c, int32_t child
 	return e;
 }
 
+int procmeta_add_map(struct procmeta_cache *c, int32_t pid, const struct proc_map *pm)
+{
+	struct proc_meta *e = c ? slot_for(c, pid) : NULL;
+	struct proc_map *v;
+	size_t j = 0;
+
+	if (!e)
+		return -ENOMEM;
+	/* a new mapping replaces whatever it overlaps (mmap MAP_FIXED, munmap) */
+	for (size_t i = 0; i < e->nmaps; i++)
+		if (e->maps[i].end <= pm->start || e->maps[i].start >= pm->end)
+			e->maps[j++] = e->maps[i];
+	e->nmaps = j;
+	v = realloc(e->maps, (e->nmaps + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	e->maps = v;
+	e->maps[e->nmaps++] = *pm;
+	return 0;
+}
+
+int procmeta_clear_maps(struct procmeta_cache *c, int32_t pid)
+{
+	struct proc_meta *e = c ? slot_for(c, pid) : NULL;
+
+	if (!e)
+		return -ENOMEM;
+	free(e->maps);
+	e->maps = NULL;
+	e->nmaps = 0;
+	return 0;
+}
+
 /* ---- /proc readers -------------------------------------------------- */
 
 static ssize_t read_file(const char *path, char *buf, size_t len)

@@ -59,6 +59,14 @@ const struct proc_map *procmeta_find_map(const struct proc_meta *m, uint64_t add
  */
 const struct proc_meta *procmeta_inherit(struct procmeta_cache *c, int32_t child,
 					 int32_t parent);
+/*
+ * Mappings learnt from elsewhere (perf mmap records, see mmaptrack.h), for
+ * processes that are gone before /proc could be read: add one executable
+ * mapping (replacing any that overlaps it), or forget them all (exec).
+ * The entry is created if missing.  0 or -ENOMEM.
+ */
+int procmeta_add_map(struct procmeta_cache *c, int32_t pid, const struct proc_map *m);
+int procmeta_clear_maps(struct procmeta_cache *c, int32_t pid);
 /* Number of entries. */
 size_t procmeta_count(const struct procmeta_cache *c);
 /*

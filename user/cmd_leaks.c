@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ipcscope leaks: attribute System V objects to the processes that created
+ * them and show which ones were left behind (see analysis/leaks.h).
+ *
+ * This file is the glue: it gives the pure analysis its two windows on the
+ * world (is a pid alive; what was the creator's stack, unwound from the
+ * registers and stack copy of EV_CREATE with libdw, or the frame-pointer
+ * stack from the BPF stack map when that fails) and prints the report.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "analyses.h"
+#include "analysis/leaks.h"
+#include "ipcscope.h"
+#include "source/live.h"
+#include "stack/symbolize.h"
+#include "stack/unwind.h"
+#include "tables/mmaptrack.h"
+#include "view/leaks_view.h"
+
+struct leaks_glue {
+	struct session *s;
+	struct common_opts *o;
+	struct leaks *l;
+	int stack_fd;              /* frame-pointer stacks (live), or -1 */
+	struct mmaptrack *mt;      /* mappings of short-lived processes (live) */
+	bool fail;                 /* --fail: exit 1 when leaks are found */
+	size_t last_found;
+	uint64_t dwarf, fp, bare;  /* stacks by method, for -v */
+};
+
+static bool pid_alive_now(void *ctx, int32_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+static struct stack_frame *symbolize_all(struct symbolizer *sy, const uint64_t *ips,
+					 size_t n)
+{
+	struct stack_frame *f = calloc(n ? n : 1, sizeof(*f));
+
+	for (size_t i = 0; f && i < n; i++)
+		symbolize(sy, ips[i], i > 0, &f[i]);
+	return f;
+}
+
+/*
+ * The frame-pointer stack BPF recorded under `id`; count of frames.  In code
+ * built without frame pointers the walk follows whatever %rbp holds, so it
+ * stops at the first address outside the process's executable mappings
+ * (with no mappings known, only the first frame can be trusted).
+ */
+static size_t fp_stack(struct leaks_glue *g, const struct proc_meta *m, int32_t id,
+		       uint64_t *ips)
+{
+	size_t n = 0;
+
+	if (g->stack_fd < 0 || id < 0)
+		return 0;
+	memset(ips, 0, IPCS_STACK_DEPTH * sizeof(*ips));
+	if (bpf_map_lookup_elem(g->stack_fd, &id, ips))
+		return 0;
+	while (n < IPCS_STACK_DEPTH && ips[n]) {
+		if (n && !(m && procmeta_find_map(m, ips[n] - 1)))
+			break;
+		n++;
+	}
+	return n;
+}
+
+static struct stack_frame *creator_stack(void *ctx, const struct ev_hdr *ev, size_t *n,
+					 const char **how)
+{
+	struct leaks_glue *g = ctx;
+	const struct proc_meta *m = NULL;
+	struct proc_meta none = { .pid = ev->pid, .exited = true };
+	uint64_t ips[UNWIND_MAX_FRAMES > IPCS_STACK_DEPTH ? UNWIND_MAX_FRAMES : IPCS_STACK_DEPTH];
+	struct stack_frame *frames = NULL;
+	struct symbolizer *sy;
+	int32_t stack_id = -1;
+	int got = 0;
+
+	*how = NULL;
+	mmaptrack_drain(g->mt, g->s->procs);
+	if (g->s->procs) {
+		m = procmeta_get(g->s->procs, ev->pid);
+		if (!m && g->s->live)
+			m = procmeta_capture(g->s->procs, ev->pid);
+	}
+	sy = symbolizer_new(m ? m : &none);
+	if (!sy)
+		return NULL;
+	if (ev->type == EV_CREATE) {
+		const struct ev_create *c = (const void *)ev;
+		struct unwind_ctx uc;
+
+		stack_id = c->stack_id;
+		unwind_ctx_from_create(&uc, c);
+		got = unwind_user(sy, &uc, ips, UNWIND_MAX_FRAMES);
+		if (got >= 2) {
+			*how = "dwarf";
+			g->dwarf++;
+			goto out;
+		}
+	} else if (ev->type == EV_CALL) {
+		stack_id = ((const struct ev_call *)ev)->stack_id;
+	}
+	/* CFI failed (or no context was captured): the frame-pointer walk */
+	{
+		uint64_t fp[IPCS_STACK_DEPTH];
+		size_t nfp = fp_stack(g, m, stack_id, fp);
+
+		if ((int)nfp > got) {
+			memcpy(ips, fp, nfp * sizeof(*fp));
+			got = nfp;
+			*how = "fp";
+			g->fp++;
+			goto out;
+		}
+	}
+	if (got > 0) {
+		*how = "dwarf";
+		g->bare++;
+	}
+out:
+	/* past a frame in no known mapping, CFI had nothing to go on */
+	for (int i = 1; m && i < got - 1; i++)
+		if (!procmeta_find_map(m, ips[i] - 1)) {
+			got = i + 1;
+			break;
+		}
+	debugmsg("creator %u: %zu mappings known, %d frame(s) (%s)", ev->pid,
+		 m ? m->nmaps : 0, got, *how ? *how : "none");
+	if (got > 0) {
+		frames = symbolize_all(sy, ips, got);
+		*n = frames ? got : 0;
+	}
+	symbolizer_free(sy);
+	return frames;
+}
+
+/* A forked child shares its parent's mappings until it execs. */
+static int fork_sink(void *ctx, const struct ev_hdr *ev)
+{
+	struct leaks_glue *g = ctx;
+	const struct ev_proc *p = (const void *)ev;
+
+	if (ev->type != EV_FORK || !g->s->procs || !p->child_pid)
+		return 0;
+	mmaptrack_drain(g->mt, g->s->procs);
+	/*
+	 * Re-read the parent: what was captured at its exec predates the
+	 * shared libraries.  If the child is still alive, its own maps win.
+	 */
+	if (g->s->live) {
+		const struct proc_meta *c = procmeta_capture(g->s->procs, p->child_pid);
+
+		if (c && c->nmaps)     /* a zombie has no mappings left */
+			return 0;
+		procmeta_capture(g->s->procs, ev->pid);
+	}
+	procmeta_inherit(g->s->procs, p->child_pid, ev->pid);
+	return 0;
+}
+
+static int report_now(struct leaks_glue *g, const struct ipc_snapshot *snap)
+{
+	struct leak_report r;
+	int err = leaks_find(g->l, snap, &r);
+
+	if (err)
+		return errmsg(EX_SOFTWARE, "finding leaks: %s", strerror(-err));
+	g->last_found = r.n;
+	if (g->o->json) {
+		struct jsonw w;
+
+		jsonw_init(&w, g->o->out, false);
+		leaks_json_report(&w, &r, g->s->lost_events);
+	} else {
+		leaks_text_report(g->o->out, &r, g->s->lost_events);
+	}
+	fflush(g->o->out);
+	leak_report_free(&r);
+	return 0;
+}
+
+/* Built without the inventory helper's table reader, snapshot_now fails. */
+#pragma weak snapshot_free
+
+static int current_report(struct leaks_glue *g)
+{
+	struct ipc_snapshot snap;
+	int err;
+
+	if (g->s->end)
+		return report_now(g, g->s->end);
+	if (!g->s->snapshot_now)
+		return errmsg(EX_SOFTWARE, "no IPC tables to compare with: report this bug");
+	memset(&snap, 0, sizeof(snap));
+	err = g->s->snapshot_now(g->s, &snap);
+	if (err) {
+		return errmsg(exit_for_errno(-err), "cannot read the IPC tables: %s",
+			      hint_for_errno(-err));
+	}
+	err = report_now(g, &snap);
+	if (snapshot_free)
+		snapshot_free(&snap);
+	return err;
+}
+
+static int leaks_tick(void *ctx)
+{
+	struct leaks_glue *g = ctx;
+
+	if (!g->o->json) {
+		char ts[32];
+		time_t now = time(NULL);
+
+		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
+		fprintf(g->o->out, "\n%s\n", ts);
+	}
+	if (g->s->src && g->s->src->lost)
+		g->s->lost_events = g->s->src->lost(g->s->src);
+	return current_report(g);
+}
+
+/* --fail, set by the command (report FILE leaks has no such option). */
+static bool leaks_opt_fail;
+/* Opened by the command before CMD execs, so its first mappings are seen. */
+static struct mmaptrack *leaks_mt;
+
+int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
+{
+	struct leaks_glue g = { .s = s, .o = o, .stack_fd = -1 };
+	struct leaks_opts lo = { 0 };
+	int status, err = 0;
+
+	g.fail = leaks_opt_fail;
+	lo.kinds = o->kinds;
+	lo.only_traced = o->cmd_argc > 0;
+	lo.start_real = s->live ? time(NULL) : 0;
+	if (!s->live && s->start)
+		lo.start_real = s->start->taken_real;
+	if (s->live) {
+		lo.alive = pid_alive_now;
+		g.stack_fd = live_stack_fd(s->src);
+		g.mt = leaks_mt ? leaks_mt : mmaptrack_open(&err);
+		leaks_mt = NULL;
+		if (!g.mt)
+			warnmsg("cannot follow mappings with perf (%s): stacks of processes "
+				"that exit at once may show one frame", strerror(-err));
+	}
+	lo.stack = creator_stack;
+	lo.stack_ctx = &g;
+	g.l = leaks_new(&lo, s->start);
+	if (!g.l)
+		return errmsg(EX_OSERR, "out of memory");
+	if (!s->start)
+		warnmsg("no table snapshot from the start: objects that existed before "
+			"may be counted as created by whoever opened them");
+	if (ev_bus_add(&s->bus, fork_sink, &g) || ev_bus_add(&s->bus, leaks_event, g.l)) {
+		leaks_free(g.l);
+		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
+	}
+	if (rl && rl->interval > 0) {
+		rl->tick = leaks_tick;
+		rl->ctx = &g;
+	}
+	status = session_drive(s, rl);
+	if (!status)
+		status = current_report(&g);
+	debugmsg("creator stacks: %" PRIu64 " unwound with CFI, %" PRIu64
+		 " from frame pointers, %" PRIu64 " with one frame only",
+		 g.dwarf, g.fp, g.bare);
+	if (s->lost_events)
+		warnmsg("%" PRIu64 " events were lost: creators of some objects may be "
+			"unknown; use filters to trace less", s->lost_events);
+	if (mmaptrack_lost(g.mt))
+		warnmsg("%" PRIu64 " mapping records were lost: some stacks may be "
+			"incomplete", mmaptrack_lost(g.mt));
+	mmaptrack_close(g.mt);
+	leaks_free(g.l);
+	if (!status && g.fail && g.last_found)
+		status = EXIT_FINDINGS;
+	return status;
+}
+
+/* ------------------------------------------------------------- command */
+
+enum { OPT_FAIL = 0x2100 };
+
+struct leaks_args {
+	struct common_opts o;
+	bool fail;
+};
+
+static const struct argp_option leaks_options[] = {
+	{ "fail", OPT_FAIL, NULL, 0, "Exit with status 1 when leak candidates are found", 0 },
+	{ 0 },
+};
+
+static error_t leaks_parse(int key, char *arg, struct argp_state *state)
+{
+	struct leaks_args *a = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		opts_child_inputs(state, &a->o);
+		break;
+	case OPT_FAIL:
+		a->fail = true;
+		break;
+	case ARGP_KEY_ARG: {
+		double iv = parse_duration(arg);
+
+		if (state->arg_num > 0 || iv <= 0)
+			argp_error(state, "unexpected argument '%s' (expected an interval "
+				   "in seconds; a command goes after `--`)", arg);
+		a->o.interval = iv;
+		break;
+	}
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child leaks_children[] = {
+	OPTS_CHILD_OUTPUT, OPTS_CHILD_FILTER, OPTS_CHILD_DURATION, { 0 },
+};
+
+static const struct argp leaks_argp = {
+	leaks_options, leaks_parse, "[INTERVAL] [-- CMD [ARGS...]]",
+	"Show System V IPC objects left behind, and who made them.\n\n"
+	"While tracing, every object created (a shmget/semget/msgget that made a new "
+	"id) is attributed to its creator at once, while it is alive: pid, comm, "
+	"command line, and its user stack, unwound from .eh_frame so that binaries "
+	"without frame pointers still show their functions.  A leak candidate is an "
+	"object still present whose creator has exited (shm: and nothing has it "
+	"attached; sem: and nobody waits on it).  The reason is one word: "
+	"never-attached, creator-exited, users-exited, never-used.  Objects that "
+	"existed before tracing began have no known creator (shm shows its cpid).\n\n"
+	"Reports at the end (Ctrl-C, -d, or when CMD exits) and every INTERVAL "
+	"seconds if given.  With -- CMD only objects that CMD or its descendants "
+	"created are reported.  Results are grouped by creator (command line and "
+	"stack) with counts and bytes.\v"
+	"Examples:\n"
+	"  ipcscope leaks -- ./test-suite        what the tests left behind\n"
+	"  ipcscope leaks -d 60 --json           one minute, machine-wide\n"
+	"  ipcscope leaks -t shm 10              refresh every 10 s, shm only\n\n"
+	"JSON: {\"leaks\": [{\"kind\", \"id\", \"key\", \"bytes\", \"reason\", \"age_s\", "
+	"\"creator\": {\"pid\", \"comm\", \"cmdline\", \"exited\", \"stack\": [...]}}], "
+	"\"by_creator\": [...], \"lost_events\": N}\n\n"
+	"Exit status: 0; 1 with --fail when leaks are found; 64 usage, 69 kernel "
+	"feature missing, 77 not privileged.",
+	leaks_children, NULL, NULL,
+};
+
+static int cmd_leaks(int argc, char **argv)
+{
+	struct leaks_args a = { 0 };
+	struct live_config cfg = { 0 };
+	struct live_cmd cmd;
+	struct run_loop rl = { 0 };
+	struct ev_source *src;
+	struct session s;
+	int status, err;
+
+	opts_init(&a.o);
+	status = opts_parse(&leaks_argp, argc, argv, &a, &a.o);
+	if (status)
+		return status;
+	cfg.opts = &a.o;
+	cfg.calls = true;
+	cfg.create_ctx = true;
+	cfg.stack_ids = true;
+	cfg.proc_events = true;
+	if (a.o.cmd_argv) {
+		err = live_cmd_fork(&cmd, a.o.cmd_argv);
+		if (err)
+			return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
+		cfg.cmd_pid = cmd.pid;
+		rl.cmd = &cmd;
+	}
+	src = live_session_open(&s, &cfg, &status);
+	if (!src) {
+		if (rl.cmd)
+			live_cmd_abort(&cmd);
+		opts_finish(&a.o);
+		return status;
+	}
+	rl.duration = a.o.duration;
+	rl.interval = a.o.interval;
+	leaks_mt = mmaptrack_open(&err);
+	if (rl.cmd) {
+		status = live_cmd_start(&cmd);
+		if (status) {
+			mmaptrack_close(leaks_mt);
+			session_fini(&s);
+			opts_finish(&a.o);
+			return status;
+		}
+	} else {
+		fprintf(stderr, "Tracing System V IPC object creation... Hit Ctrl-C to end.\n");
+	}
+	leaks_opt_fail = a.fail;
+	status = leaks_session(&s, &a.o, &rl);
+	session_fini(&s);
+	err = opts_finish(&a.o);
+	return status ? status : err;
+}
+
+IPCSCOPE_COMMAND(leaks, cmd_leaks, "who created the IPC objects left behind", 40);
