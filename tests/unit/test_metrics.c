@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Unit tests for the Prometheus metrics view: exposition format, label
+ * escaping, log2 -> cumulative bucket conversion, the per-queue top-N cap.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <cmocka.h>
+
+#include "event.h"
+#include "view/metrics.h"
+
+#define NS 4026532000u
+
+static char *render_text(const struct metrics_input *in)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(metrics_write_text(f, in), 0);
+	fclose(f);
+	return buf;
+}
+
+static char *render_label(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	metrics_escape_label(f, s);
+	fclose(f);
+	return buf;
+}
+
+/* The value of the sample line that starts with `prefix` (name + labels). */
+static double sample(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, prefix, n) && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	}
+	fail_msg("no sample '%s' in:\n%s", prefix, text);
+	return NAN;
+}
+
+static int count_lines_starting(const char *text, const char *prefix)
+{
+	int c = 0;
+	size_t n = strlen(prefix);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		c += !strncmp(p, prefix, n);
+	return c;
+}
+
+static void test_escape_label(void **st)
+{
+	char *s = render_label("a\"b\\c\nd");
+
+	assert_string_equal(s, "a\\\"b\\\\c\\nd");
+	free(s);
+	s = render_label("plain /dev/shm-ok");
+	assert_string_equal(s, "plain /dev/shm-ok");
+	free(s);
+}
+
+static void test_hist_buckets(void **st)
+{
+	__u64 slots[IPCS_HIST_SLOTS] = { 0 };
+	double le[METRICS_HIST_BUCKETS];
+	uint64_t cum[METRICS_HIST_BUCKETS];
+	uint64_t total;
+
+	/* 0 ns and 1 ns land in slot 0; 1500 ns in slot 10; huge in the last. */
+	slots[log2_slot(0)]++;
+	slots[log2_slot(1)]++;
+	slots[log2_slot(1500)] += 3;
+	slots[log2_slot(UINT64_MAX)] += 2;
+	assert_int_equal(log2_slot(1500), 10);
+
+	total = metrics_hist_buckets(slots, le, cum);
+	assert_int_equal(total, 7);
+	assert_true(fabs(le[0] - 2e-9) < 1e-18);
+	assert_true(fabs(le[10] - 2048e-9) < 1e-15);
+	assert_true(fabs(le[METRICS_HIST_BUCKETS - 1] - ldexp(1, 31) / 1e9) < 1e-9);
+	assert_int_equal(cum[0], 2);
+	assert_int_equal(cum[9], 2);
+	assert_int_equal(cum[10], 5);
+	assert_int_equal(cum[METRICS_HIST_BUCKETS - 1], 5);   /* the 2 huge ones only in +Inf */
+	/* Every value counted in bucket b is <= le[b]: the largest in slot 10 is 2047 ns. */
+	assert_true(2047e-9 <= le[10]);
+	for (unsigned int b = 1; b < METRICS_HIST_BUCKETS; b++) {
+		assert_true(cum[b] >= cum[b - 1]);
+		assert_true(le[b] > le[b - 1]);
+	}
+}
+
+static struct ipc_snapshot *make_snap(size_t nshm, size_t nmsg)
+{
+	struct ipc_snapshot *s = calloc(1, sizeof(*s));
+
+	s->ipcns = NS;
+	s->nshm = nshm;
+	s->shm = calloc(nshm ? nshm : 1, sizeof(*s->shm));
+	for (size_t i = 0; i < nshm; i++) {
+		s->shm[i].c.id = (int32_t)i;
+		s->shm[i].size = 4096 * (i + 1);
+		s->shm[i].nattch = i % 2;
+	}
+	s->nmsg = nmsg;
+	s->msg = calloc(nmsg ? nmsg : 1, sizeof(*s->msg));
+	for (size_t i = 0; i < nmsg; i++) {
+		s->msg[i].c.id = (int32_t)(100 + i);
+		s->msg[i].c.key = (int32_t)(0x1000 + i);
+		s->msg[i].qbytes = 1000;
+		s->msg[i].cbytes = (i * 37) % 1000;    /* distinct fills */
+		s->msg[i].qnum = i;
+	}
+	return s;
+}
+
+static void free_snap(struct ipc_snapshot *s)
+{
+	free(s->shm);
+	free(s->msg);
+	free(s->sem);
+	free(s);
+}
+
+static void test_tables_exposition(void **st)
+{
+	struct ipc_snapshot *s = make_snap(3, 2);
+	struct metrics_input in = { .snap = s, .version = "t\"1" };
+	char *t = render_text(&in);
+
+	assert_int_equal((int)sample(t, "ipcscope_objects{kind=\"shm\",ipcns=\"4026532000\"}"), 3);
+	assert_int_equal((int)sample(t, "ipcscope_objects{kind=\"sem\",ipcns=\"4026532000\"}"), 0);
+	assert_int_equal((int)sample(t, "ipcscope_objects{kind=\"msg\",ipcns=\"4026532000\"}"), 2);
+	assert_int_equal((int)sample(t, "ipcscope_bytes{kind=\"shm\",ipcns=\"4026532000\"}"),
+			 4096 + 8192 + 12288);
+	assert_int_equal((int)sample(t, "ipcscope_shm_unattached_segments{ipcns=\"4026532000\"}"), 2);
+	assert_int_equal((int)sample(t, "ipcscope_tracing"), 0);
+	assert_int_equal((int)sample(t, "ipcscope_build_info{version=\"t\\\"1\"}"), 1);
+	/* Every family has exactly one HELP and one TYPE, before its samples. */
+	assert_int_equal(count_lines_starting(t, "# TYPE ipcscope_objects gauge\n"), 1);
+	assert_int_equal(count_lines_starting(t, "# HELP ipcscope_objects "), 1);
+	assert_true(strstr(t, "# TYPE ipcscope_objects gauge") < strstr(t, "ipcscope_objects{"));
+	/* No tracing: no syscall or lost-event families. */
+	assert_null(strstr(t, "ipcscope_syscalls_total"));
+	assert_null(strstr(t, "ipcscope_lost_events_total"));
+	/* Every line is a comment or `name[{labels}] value`, ending in newline. */
+	assert_int_equal(t[strlen(t) - 1], '\n');
+	for (char *p = t; *p; p = strchr(p, '\n') + 1) {
+		char *nl = strchr(p, '\n');
+
+		if (*p == '#')
+			continue;
+		assert_true((*p >= 'a' && *p <= 'z') || *p == '_');
+		assert_non_null(memchr(p, ' ', (size_t)(nl - p)));
+	}
+	free(t);
+	free_snap(s);
+}
+
+static void test_top_n_cap(void **st)
+{
+	struct ipc_snapshot *s = make_snap(0, 30);
+	size_t idx[5];
+	size_t n = metrics_top_queues(s, 5, idx);
+	struct metrics_input in = { .snap = s, .top_n = 5 };
+	char *t;
+	double prev = 2;
+
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		double f = metrics_queue_fill(&s->msg[idx[i]]);
+
+		assert_true(f <= prev);
+		prev = f;
+	}
+	/* The fullest of 30: cbytes = (i*37)%1000 is largest at i=27 (999). */
+	assert_int_equal(s->msg[idx[0]].c.id, 127);
+
+	t = render_text(&in);
+	assert_int_equal(count_lines_starting(t, "ipcscope_msg_queue_fill_ratio{"), 5);
+	assert_int_equal((int)sample(t, "ipcscope_msg_queue_series_omitted{ipcns=\"4026532000\"}"), 25);
+	assert_true(fabs(sample(t, "ipcscope_msg_queue_fill_ratio{ipcns=\"4026532000\",id=\"127\",key=\"0x0000101b\"}")
+			 - 0.999) < 1e-9);
+	free(t);
+	/* A cap larger than the table emits every queue. */
+	in.top_n = 100;
+	t = render_text(&in);
+	assert_int_equal(count_lines_starting(t, "ipcscope_msg_queue_fill_ratio{"), 30);
+	assert_int_equal((int)sample(t, "ipcscope_msg_queue_series_omitted{ipcns=\"4026532000\"}"), 0);
+	free(t);
+	free_snap(s);
+}
+
+static void test_histogram_exposition(void **st)
+{
+	struct hist_val calls[CALL__MAX];
+	struct metrics_input in = { .calls = calls, .tracing = true, .lost_events = 7 };
+	char *t;
+	char prefix[128];
+	double prev = -1;
+
+	memset(calls, 0, sizeof(calls));
+	calls[CALL_SEMTIMEDOP].slots[log2_slot(3000)] = 4;        /* slot 11 */
+	calls[CALL_SEMTIMEDOP].slots[log2_slot(5000000)] = 1;     /* slot 22 */
+	calls[CALL_SEMTIMEDOP].count = 5;
+	calls[CALL_SEMTIMEDOP].errors = 1;
+	calls[CALL_SEMTIMEDOP].sum_ns = 4 * 3000 + 5000000;
+	t = render_text(&in);
+
+	assert_int_equal(count_lines_starting(t, "# TYPE ipcscope_syscall_duration_seconds histogram\n"), 1);
+	assert_int_equal((int)sample(t, "ipcscope_syscalls_total{syscall=\"semtimedop\"}"), 5);
+	assert_int_equal((int)sample(t, "ipcscope_syscall_errors_total{syscall=\"semtimedop\"}"), 1);
+	assert_int_equal((int)sample(t, "ipcscope_syscalls_total{syscall=\"shmget\"}"), 0);
+	assert_int_equal((int)sample(t, "ipcscope_lost_events_total"), 7);
+	/* Only syscalls with data get histogram series. */
+	assert_null(strstr(t, "ipcscope_syscall_duration_seconds_bucket{syscall=\"shmget\""));
+	assert_int_equal(count_lines_starting(t,
+		"ipcscope_syscall_duration_seconds_bucket{syscall=\"semtimedop\""),
+		METRICS_HIST_BUCKETS + 1);
+	/* le for slot 11 is 4096 ns; 3000 ns calls are in it, 5 ms is not. */
+	assert_int_equal((int)sample(t,
+		"ipcscope_syscall_duration_seconds_bucket{syscall=\"semtimedop\",le=\"2.048e-06\"}"), 0);
+	assert_int_equal((int)sample(t,
+		"ipcscope_syscall_duration_seconds_bucket{syscall=\"semtimedop\",le=\"4.096e-06\"}"), 4);
+	assert_int_equal((int)sample(t,
+		"ipcscope_syscall_duration_seconds_bucket{syscall=\"semtimedop\",le=\"0.008388608\"}"), 5);
+	assert_int_equal((int)sample(t,
+		"ipcscope_syscall_duration_seconds_bucket{syscall=\"semtimedop\",le=\"+Inf\"}"), 5);
+	assert_int_equal((int)sample(t, "ipcscope_syscall_duration_seconds_count{syscall=\"semtimedop\"}"), 5);
+	assert_true(fabs(sample(t, "ipcscope_syscall_duration_seconds_sum{syscall=\"semtimedop\"}")
+			 - 0.005012) < 1e-12);
+	/* Cumulative: non-decreasing in the order written. */
+	snprintf(prefix, sizeof(prefix), "ipcscope_syscall_duration_seconds_bucket{syscall=\"semtimedop\"");
+	for (char *p = strstr(t, prefix); p && !strncmp(p, prefix, strlen(prefix));
+	     p = strchr(p, '\n') + 1) {
+		double v = strtod(strchr(p, ' ') + 1, NULL);
+
+		assert_true(v >= prev);
+		prev = v;
+	}
+	free(t);
+}
+
+static void test_limits_and_analyses(void **st)
+{
+	struct ipc_limits L;
+	struct ipc_snapshot *s = make_snap(1, 0);
+	struct sem_val vals[2] = { { .ncnt = 2 }, { .zcnt = 1 } };
+	struct metrics_input in = { .limits = &L, .snap = s, .sem_values = true,
+				    .have_leaks = true, .have_deadlocks = true,
+				    .deadlock_cycles = 1 };
+	char *t;
+
+	memset(&L, 0, sizeof(L));
+	L.page_size = 4096;
+	L.l[LIM_SHMMNI] = (struct ipc_limit){ .name = "SHMMNI", .unit = "segments", .value = 4096,
+					      .has_usage = true, .usage = 3686 };
+	L.l[LIM_SHMALL] = (struct ipc_limit){ .name = "SHMALL", .unit = "pages", .value = 10,
+					      .has_usage = true, .usage = 5 };
+	L.l[LIM_SEMVMX] = (struct ipc_limit){ .name = "SEMVMX", .unit = "value", .value = 32767 };
+	in.leak_candidates[KIND_SHM] = 2;
+	s->nsem = 1;
+	s->sem = calloc(1, sizeof(*s->sem));
+	s->sem[0].nsems = 2;
+	s->sem[0].sems = vals;
+	t = render_text(&in);
+
+	assert_int_equal((int)sample(t, "ipcscope_limit{limit=\"shmmni\",unit=\"segments\"}"), 4096);
+	assert_int_equal((int)sample(t, "ipcscope_limit_usage{limit=\"shmmni\",unit=\"segments\"}"), 3686);
+	assert_true(fabs(sample(t, "ipcscope_limit_usage_ratio{limit=\"shmmni\"}") - 0.9) < 1e-3);
+	/* Pages are exposed in bytes. */
+	assert_int_equal((int)sample(t, "ipcscope_limit{limit=\"shmall\",unit=\"bytes\"}"), 40960);
+	assert_int_equal((int)sample(t, "ipcscope_limit_usage{limit=\"shmall\",unit=\"bytes\"}"), 20480);
+	/* A limit without usage has no usage series. */
+	assert_int_equal((int)sample(t, "ipcscope_limit{limit=\"semvmx\",unit=\"value\"}"), 32767);
+	assert_null(strstr(t, "ipcscope_limit_usage{limit=\"semvmx\""));
+	assert_int_equal((int)sample(t, "ipcscope_blocked_waiters{kind=\"sem\"}"), 3);
+	assert_int_equal((int)sample(t, "ipcscope_leak_candidates{kind=\"shm\"}"), 2);
+	assert_int_equal((int)sample(t, "ipcscope_leak_candidates{kind=\"msg\"}"), 0);
+	assert_int_equal((int)sample(t, "ipcscope_deadlock_cycles"), 1);
+	free(t);
+	s->sem[0].sems = NULL;
+	free_snap(s);
+}
+
+static void test_json_emitter(void **st)
+{
+	struct ipc_snapshot *s = make_snap(2, 0);
+	struct metrics_input in = { .snap = s };
+	struct metrics_emitter e;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	metrics_json_emitter(&e, f, false);
+	assert_true(metrics_build(&e, &in) > 5);
+	e.finish(&e);
+	fclose(f);
+	assert_true(!strncmp(buf, "{\"metrics\":[{\"name\":\"ipcscope_build_info\"", 41));
+	assert_non_null(strstr(buf, "{\"name\":\"ipcscope_objects\",\"labels\":{\"kind\":\"shm\",\"ipcns\":\"4026532000\"},\"value\":2}"));
+	assert_true(!strcmp(buf + strlen(buf) - 4, "]}]}") || !strcmp(buf + strlen(buf) - 5, "]}]}\n"));
+	free(buf);
+	free_snap(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escape_label),
+		cmocka_unit_test(test_hist_buckets),
+		cmocka_unit_test(test_tables_exposition),
+		cmocka_unit_test(test_top_n_cap),
+		cmocka_unit_test(test_histogram_exposition),
+		cmocka_unit_test(test_limits_and_analyses),
+		cmocka_unit_test(test_json_emitter),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
