@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ipcscope metrics: Prometheus metrics from the IPC tables, the limits and
+ * (when tracing is available) the syscall stream, served at /metrics, written
+ * to a node_exporter textfile, or printed once.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcscope.h"
+#include "opts.h"
+#include "tables/limits.h"
+#include "tables/sysvipc.h"
+#include "view/metrics.h"
+#include "view/metrics_serve.h"
+
+struct metrics_opts {
+	struct common_opts c;
+	const char *listen;
+	const char *textfile;
+	double interval;
+	long top;
+	bool once;
+};
+
+/* What the renderer reads; guarded by lock (HTTP thread vs main loop). */
+struct metrics_agent {
+	struct metrics_opts *o;
+	pthread_mutex_t lock;
+	bool tracing;
+	uint64_t lost_events;
+	unsigned long table_errors;
+};
+
+enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE };
+
+static const struct argp_option options[] = {
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
+	  "Serve /metrics over HTTP on ADDR:PORT (default " METRICS_DEFAULT_LISTEN
+	  " unless --textfile or --once is given; \":PORT\" listens on every address)", 0 },
+	{ "textfile", OPT_TEXTFILE, "PATH", 0,
+	  "Write the metrics to PATH atomically every --interval (node_exporter textfile collector; name it *.prom)", 0 },
+	{ "interval", 'i', "SECONDS", 0, "How often --textfile is rewritten (default 15)", 0 },
+	{ "top", OPT_TOP, "N", 0,
+	  "At most N per-queue series, the fullest queues (default 20)", 0 },
+	{ "once", OPT_ONCE, NULL, 0, "Write --textfile, or print to stdout (-o, --json), once and exit", 0 },
+	{ 0 },
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct metrics_opts *o = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		opts_child_inputs(state, &o->c);
+		break;
+	case OPT_LISTEN:
+		o->listen = arg;
+		break;
+	case OPT_TEXTFILE:
+		o->textfile = arg;
+		break;
+	case 'i':
+		o->interval = parse_duration(arg);
+		if (o->interval <= 0)
+			argp_error(state, "invalid --interval '%s': give seconds, e.g. 15 or 1m", arg);
+		break;
+	case OPT_TOP:
+		if (!parse_long(arg, 1, 100000, &o->top))
+			argp_error(state, "invalid --top '%s': give a number from 1 to 100000", arg);
+		break;
+	case OPT_ONCE:
+		o->once = true;
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child children[] = {
+	OPTS_CHILD_OUTPUT,
+	OPTS_CHILD_DURATION,
+	{ 0 },
+};
+
+static const struct argp metrics_argp = {
+	options, parse_opt, NULL,
+	"Prometheus metrics for System V IPC.\v"
+	"Metrics (prefix ipcscope_, base units): objects and bytes per kind and IPC "
+	"namespace; limit, usage and usage ratio per limit; blocked semaphore waiters; "
+	"queue fill ratio for the fullest --top queues.\n\n"
+	"By default /metrics is served over HTTP on " METRICS_DEFAULT_LISTEN " (loopback "
+	"only) until SIGINT/SIGTERM or -d.  With --textfile, the file is replaced "
+	"atomically every --interval (add --listen to serve as well).  With --once, the "
+	"metrics are written once (to --textfile, or stdout; --json for JSON) and the "
+	"command exits.\n\n"
+	"Examples:\n"
+	"  ipcscope metrics --listen 127.0.0.1:9857\n"
+	"  ipcscope metrics --textfile /var/lib/prometheus/node-exporter/ipcscope.prom\n"
+	"  ipcscope metrics --once --json",
+	children, NULL, NULL,
+};
+
+static int render(void *ctx, struct metrics_emitter *e)
+{
+	struct metrics_agent *a = ctx;
+	struct ipc_snapshot snap;
+	struct ipc_limits lim;
+	struct metrics_input in = {
+		.version = IPCSCOPE_VERSION,
+		.top_n = (unsigned int)a->o->top,
+	};
+	int err;
+
+	memset(&snap, 0, sizeof(snap));
+	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
+	if (err) {
+		/* Serve nothing rather than zeros that look like an empty host. */
+		snapshot_free(&snap);
+		return err;
+	}
+	in.snap = &snap;
+	in.sem_values = true;
+	if (limits_read(&lim, &snap) == 0)
+		in.limits = &lim;
+
+	pthread_mutex_lock(&a->lock);
+	in.tracing = a->tracing;
+	in.lost_events = a->lost_events;
+	metrics_build(e, &in);
+	pthread_mutex_unlock(&a->lock);
+	snapshot_free(&snap);
+	return 0;
+}
+
+static int render_text(void *ctx, FILE *f)
+{
+	struct metrics_agent *a = ctx;
+	struct metrics_emitter e;
+	int err;
+
+	metrics_text_emitter(&e, f);
+	err = render(ctx, &e);
+	if (err) {
+		/* One line per failure burst: the scraper retries every interval. */
+		if (__atomic_fetch_add(&a->table_errors, 1, __ATOMIC_RELAXED) == 0)
+			warnmsg("reading the IPC tables failed: %s: check that /proc is mounted",
+				strerror(-err));
+		return err;
+	}
+	e.finish(&e);
+	return ferror(f) ? -EIO : 0;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Sleep until `deadline` (CLOCK_MONOTONIC seconds) or a signal. */
+static void sleep_until(double deadline)
+{
+	struct timespec now, ts;
+	double left;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = deadline - ((double)now.tv_sec + now.tv_nsec / 1e9);
+	if (left <= 0)
+		return;
+	ts.tv_sec = (time_t)left;
+	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);   /* EINTR on SIGINT/SIGTERM: the loop checks `stop` */
+}
+
+static double mono_now(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)now.tv_sec + now.tv_nsec / 1e9;
+}
+
+static int write_textfile(struct metrics_agent *a)
+{
+	int err = metrics_textfile_write(a->o->textfile, render_text, a);
+
+	if (err && err != -ENOENT)
+		warnmsg("cannot write '%s': %s: check the directory exists and is writable",
+			a->o->textfile, strerror(-err));
+	else if (err)
+		warnmsg("cannot write '%s': its directory does not exist: create it or fix --textfile",
+			a->o->textfile);
+	return err;
+}
+
+static int print_once(struct metrics_agent *a)
+{
+	struct metrics_emitter e;
+	int err;
+
+	if (a->o->c.json)
+		metrics_json_emitter(&e, a->o->c.out, false);
+	else
+		metrics_text_emitter(&e, a->o->c.out);
+	err = render(a, &e);
+	if (err)
+		return errmsg(exit_for_errno(-err),
+			      "reading the IPC tables failed: %s: %s", strerror(-err),
+			      hint_for_errno(-err));
+	e.finish(&e);
+	return 0;
+}
+
+static int serve(struct metrics_agent *a)
+{
+	struct metrics_opts *o = a->o;
+	struct metrics_http *http = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	char bound[80];
+	double start = mono_now(), next = start;
+	int status = 0;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (o->listen) {
+		http = metrics_http_start(o->listen, render_text, a, bound, sizeof(bound), &status);
+		if (!http)
+			return status;
+		/* The readiness line: scripts and tests wait for it. */
+		fprintf(stderr, "ipcscope: serving metrics at http://%s/metrics\n", bound);
+	}
+	if (o->textfile) {
+		if (write_textfile(a) && !http)
+			return errmsg(EX_CANTCREAT, "no metrics could be written to '%s': fix --textfile",
+				      o->textfile);
+		fprintf(stderr, "ipcscope: wrote %s (every %gs)\n", o->textfile, o->interval);
+		next = start + o->interval;
+	}
+	while (!stop) {
+		double until = o->c.duration > 0 ? start + o->c.duration : INFINITY;
+
+		if (o->textfile && next < until)
+			until = next;
+		if (isinf(until)) {
+			pause();
+			continue;
+		}
+		sleep_until(until);
+		if (stop)
+			break;
+		if (o->c.duration > 0 && mono_now() >= start + o->c.duration)
+			break;
+		if (o->textfile && mono_now() >= next) {
+			write_textfile(a);
+			next += o->interval;
+		}
+	}
+	if (http) {
+		debugmsg("served %lu requests", metrics_http_requests(http));
+		metrics_http_stop(http);
+	}
+	return 0;
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	struct metrics_opts o = { .interval = 15, .top = METRICS_TOP_N_DEFAULT };
+	struct metrics_agent a = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER };
+	int status;
+
+	opts_init(&o.c);
+	o.interval = 15;
+	o.top = METRICS_TOP_N_DEFAULT;
+	status = opts_parse(&metrics_argp, argc, argv, &o, &o.c);
+	if (status)
+		return status;
+	if (o.textfile && (strlen(o.textfile) < 5 || strcmp(o.textfile + strlen(o.textfile) - 5, ".prom")))
+		warnmsg("'%s' does not end in .prom: node_exporter's textfile collector only reads *.prom files",
+			o.textfile);
+	if (o.once && o.listen)
+		return errmsg(EX_USAGE, "--once and --listen conflict: --once writes a file or stdout and exits");
+	if (o.c.json && !o.once)
+		return errmsg(EX_USAGE, "--json needs --once: Prometheus scrapes the text format");
+	if (!o.listen && !o.textfile && !o.once)
+		o.listen = METRICS_DEFAULT_LISTEN;
+
+	if (o.once && !o.textfile)
+		status = print_once(&a);
+	else if (o.once)
+		status = write_textfile(&a) ? EX_CANTCREAT : 0;
+	else
+		status = serve(&a);
+	{
+		int fin = opts_finish(&o.c);
+
+		return status ? status : fin;
+	}
+}
+
+IPCSCOPE_COMMAND(metrics, cmd_metrics, "Prometheus metrics: /metrics over HTTP or a textfile", 80);
