@@ -194,17 +194,21 @@ static double mono_now(void)
 	return (double)now.tv_sec + now.tv_nsec / 1e9;
 }
 
-static int write_textfile(struct metrics_agent *a)
+/* A failed rewrite is a warning while serving, an error for --once. */
+static int write_textfile(struct metrics_agent *a, bool fatal)
 {
 	int err = metrics_textfile_write(a->o->textfile, render_text, a);
+	const char *why = err == -ENOENT ? "its directory does not exist" : strerror(-err);
 
-	if (err && err != -ENOENT)
-		warnmsg("cannot write '%s': %s: check the directory exists and is writable",
-			a->o->textfile, strerror(-err));
-	else if (err)
-		warnmsg("cannot write '%s': its directory does not exist: create it or fix --textfile",
-			a->o->textfile);
-	return err;
+	if (!err)
+		return 0;
+	if (fatal)
+		return errmsg(err == -EACCES || err == -EPERM ? EX_NOPERM : EX_CANTCREAT,
+			      "cannot write '%s': %s: create the directory or fix --textfile",
+			      a->o->textfile, why);
+	warnmsg("cannot write '%s': %s: create the directory or fix --textfile",
+		a->o->textfile, why);
+	return EX_CANTCREAT;
 }
 
 static int print_once(struct metrics_agent *a)
@@ -244,10 +248,11 @@ static int serve(struct metrics_agent *a)
 		fprintf(stderr, "ipcscope: serving metrics at http://%s/metrics\n", bound);
 	}
 	if (o->textfile) {
-		if (write_textfile(a) && !http)
-			return errmsg(EX_CANTCREAT, "no metrics could be written to '%s': fix --textfile",
-				      o->textfile);
-		fprintf(stderr, "ipcscope: wrote %s (every %gs)\n", o->textfile, o->interval);
+		status = write_textfile(a, !http);
+		if (status && !http)
+			return status;
+		if (!status)
+			fprintf(stderr, "ipcscope: wrote %s (every %gs)\n", o->textfile, o->interval);
 		next = start + o->interval;
 	}
 	while (!stop) {
@@ -265,7 +270,7 @@ static int serve(struct metrics_agent *a)
 		if (o->c.duration > 0 && mono_now() >= start + o->c.duration)
 			break;
 		if (o->textfile && mono_now() >= next) {
-			write_textfile(a);
+			write_textfile(a, false);
 			next += o->interval;
 		}
 	}
@@ -301,7 +306,7 @@ static int cmd_metrics(int argc, char **argv)
 	if (o.once && !o.textfile)
 		status = print_once(&a);
 	else if (o.once)
-		status = write_textfile(&a) ? EX_CANTCREAT : 0;
+		status = write_textfile(&a, true);
 	else
 		status = serve(&a);
 	{

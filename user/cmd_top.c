@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ipcscope top: a live, full-screen view of the busiest System V IPC
+ * objects (ncurses), or the same table in batch form for scripts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "ipcscope.h"
+#include "opts.h"
+#include "tables/limits.h"
+#include "tables/sysvipc.h"
+#include "view/jsonw.h"
+#include "view/top.h"
+
+struct top_opts {
+	struct common_opts c;
+	double delay;
+	bool batch;
+	long iterations;
+	long max_rows;
+	enum top_sort sort;
+};
+
+enum { OPT_SORT = 0x2100 };
+
+static const struct argp_option options[] = {
+	{ "delay", 'D', "SECONDS", 0, "Refresh every SECONDS (default 1)", 0 },
+	{ "batch", 'b', NULL, 0, "Print the table every refresh instead of the full-screen view", 0 },
+	{ "iterations", 'n', "N", 0, "Stop after N refreshes", 0 },
+	{ "rows", 'r', "N", 0, "Batch mode: at most N rows per refresh (default all)", 0 },
+	{ "sort", OPT_SORT, "KEY", 0, "Initial sort: calls, latency, waiters or size", 0 },
+	{ 0 },
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct top_opts *o = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		opts_child_inputs(state, &o->c);
+		break;
+	case 'D':
+		o->delay = parse_duration(arg);
+		if (o->delay < 0.1)
+			argp_error(state, "invalid --delay '%s': give seconds, at least 0.1", arg);
+		break;
+	case 'b':
+		o->batch = true;
+		break;
+	case 'n':
+		if (!parse_long(arg, 1, 1000000000, &o->iterations))
+			argp_error(state, "invalid -n '%s': give a positive number of refreshes", arg);
+		break;
+	case 'r':
+		if (!parse_long(arg, 1, 1000000, &o->max_rows))
+			argp_error(state, "invalid --rows '%s': give a positive number", arg);
+		break;
+	case OPT_SORT:
+		if (!strcmp(arg, "calls"))
+			o->sort = TOP_SORT_CALLS;
+		else if (!strcmp(arg, "latency"))
+			o->sort = TOP_SORT_LATENCY;
+		else if (!strcmp(arg, "waiters"))
+			o->sort = TOP_SORT_WAITERS;
+		else if (!strcmp(arg, "size"))
+			o->sort = TOP_SORT_SIZE;
+		else
+			argp_error(state, "invalid --sort '%s': use calls, latency, waiters or size", arg);
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child children[] = {
+	OPTS_CHILD_OUTPUT,
+	OPTS_CHILD_FILTER,
+	OPTS_CHILD_DURATION,
+	{ 0 },
+};
+
+static const struct argp top_argp = {
+	options, parse_opt, NULL,
+	"Live view of the busiest System V IPC objects.\v"
+	"A header with totals and the limits closest to exhaustion, then one row per "
+	"object: kind, id, key, owner, calls per second, p99 latency, blocked waiters, "
+	"fill % (queues), nattch (segments) or semaphore count, and the creator's comm.  "
+	"Objects in a deadlock are shown first, highlighted.\n\n"
+	"Keys: c l w s sort by calls, latency, waiters, size; t switch kind (0 1 2 3 "
+	"pick all, shm, sem, msg); / filter by comm, owner, id or key; p or space pause; "
+	"? help; q quit.\n\n"
+	"-t limits the kinds shown.  --batch prints the table every refresh (with "
+	"--json, one JSON object per line) for scripts and logs.",
+	children, NULL, NULL,
+};
+
+/* ---- owner names (cached: getpwuid is slow with NSS) ------------------ */
+
+struct owner_cache {
+	uint32_t uid[64];
+	char name[64][16];
+	size_t n;
+};
+
+static const char *owner_name(struct owner_cache *oc, uint32_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	size_t i;
+
+	for (i = 0; i < oc->n; i++)
+		if (oc->uid[i] == uid)
+			return oc->name[i];
+	i = oc->n < 64 ? oc->n++ : uid % 64;
+	oc->uid[i] = uid;
+	if (!getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res)
+		snprintf(oc->name[i], sizeof(oc->name[i]), "%s", pw.pw_name);
+	else
+		snprintf(oc->name[i], sizeof(oc->name[i]), "%u", uid);
+	return oc->name[i];
+}
+
+/* comm of a live process, "" if gone. */
+static void pid_comm(int32_t pid, char *out, size_t len)
+{
+	char path[48];
+	ssize_t n;
+	int fd;
+
+	out[0] = '\0';
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, out, len - 1);
+	close(fd);
+	if (n <= 0) {
+		out[0] = '\0';
+		return;
+	}
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* ---- building one refresh -------------------------------------------- */
+
+struct top_ctx {
+	struct top_opts *o;
+	struct top_model m;
+	struct ipc_limits lim;
+	struct owner_cache owners;
+	int last_err;
+};
+
+static void fill_common(struct top_ctx *t, struct top_row *r, unsigned int kind,
+			const struct ipc_common *c)
+{
+	r->kind = kind;
+	r->id = c->id;
+	r->key = c->key;
+	r->uid = c->uid;
+	snprintf(r->owner, sizeof(r->owner), "%s", owner_name(&t->owners, c->uid));
+}
+
+static int build(struct top_ctx *t)
+{
+	struct ipc_snapshot snap;
+	struct top_model *m = &t->m;
+	unsigned int kinds = t->o->c.kinds;
+	int err;
+
+	memset(&snap, 0, sizeof(snap));
+	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
+	if (err) {
+		snapshot_free(&snap);
+		return err;
+	}
+	top_model_reset(m);
+	m->objects[KIND_SHM] = snap.nshm;
+	m->objects[KIND_SEM] = snap.nsem;
+	m->objects[KIND_MSG] = snap.nmsg;
+	m->limits = limits_read(&t->lim, &snap) == 0 ? &t->lim : NULL;
+
+	for (size_t i = 0; i < snap.nshm; i++) {
+		const struct shm_obj *s = &snap.shm[i];
+		struct top_row *r;
+
+		m->shm_bytes += s->size;
+		if (kinds && !(kinds & KIND_BIT(KIND_SHM)))
+			continue;
+		if (!(r = top_add_row(m)))
+			break;
+		fill_common(t, r, KIND_SHM, &s->c);
+		r->size = s->size;
+		r->nattch = s->nattch;
+		/* shm is the only kind whose table names its creator. */
+		pid_comm(s->cpid, r->comm, sizeof(r->comm));
+	}
+	for (size_t i = 0; i < snap.nsem; i++) {
+		const struct sem_obj *s = &snap.sem[i];
+		struct top_row *r;
+		uint32_t w = 0;
+
+		m->sem_count += s->nsems;
+		for (uint32_t j = 0; s->sems && j < s->nsems; j++)
+			w += (uint32_t)(s->sems[j].ncnt > 0 ? s->sems[j].ncnt : 0) +
+			     (uint32_t)(s->sems[j].zcnt > 0 ? s->sems[j].zcnt : 0);
+		m->waiters += w;
+		if (kinds && !(kinds & KIND_BIT(KIND_SEM)))
+			continue;
+		if (!(r = top_add_row(m)))
+			break;
+		fill_common(t, r, KIND_SEM, &s->c);
+		r->nsems = s->nsems;
+		r->size = s->nsems;
+		r->waiters = w;
+	}
+	for (size_t i = 0; i < snap.nmsg; i++) {
+		const struct msg_obj *q = &snap.msg[i];
+		struct top_row *r;
+
+		m->msg_bytes += q->cbytes;
+		m->msg_count += q->qnum;
+		if (kinds && !(kinds & KIND_BIT(KIND_MSG)))
+			continue;
+		if (!(r = top_add_row(m)))
+			break;
+		fill_common(t, r, KIND_MSG, &q->c);
+		r->size = q->cbytes;
+		r->fill = q->qbytes ? (double)q->cbytes / (double)q->qbytes : 0;
+	}
+	snapshot_free(&snap);
+	return 0;
+}
+
+/* ---- loops ------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int table_error(int err)
+{
+	return errmsg(exit_for_errno(-err), "reading the IPC tables failed: %s: %s",
+		      strerror(-err), hint_for_errno(-err));
+}
+
+static int run_batch(struct top_ctx *t)
+{
+	struct top_opts *o = t->o;
+	double start = mono_now(), next = start;
+	struct jsonw w;
+	long done = 0;
+	int err;
+
+	jsonw_init(&w, o->c.out, false);
+	while (!stop) {
+		err = build(t);
+		if (err)
+			return table_error(err);
+		top_sort_rows(&t->m, o->sort);
+		if (o->c.json)
+			top_print_json(&w, &t->m, o->sort, 0, NULL, (size_t)o->max_rows);
+		else
+			top_print_text(o->c.out, &t->m, o->sort, 0, NULL, (size_t)o->max_rows);
+		fflush(o->c.out);
+		if (o->iterations && ++done >= o->iterations)
+			break;
+		next += o->delay;
+		if (o->c.duration > 0 && next > start + o->c.duration)
+			break;
+		while (!stop && mono_now() < next) {
+			double left = next - mono_now();
+			struct timespec ts = { (time_t)left, (long)((left - (time_t)left) * 1e9) };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return 0;
+}
+
+static int run_screen(struct top_ctx *t)
+{
+	struct top_opts *o = t->o;
+	struct top_ui ui = { .sort = o->sort, .interval_ms = (int)(o->delay * 1000) };
+	double start = mono_now(), next = start;
+	long done = 0;
+	int err;
+
+	if (top_ui_start(&ui))
+		return errmsg(EX_USAGE, "top needs a terminal: use `ipcscope top --batch` in scripts");
+	while (!stop && !ui.quit) {
+		double now = mono_now();
+
+		if (now >= next) {
+			if (!ui.paused) {
+				err = build(t);
+				if (err) {
+					top_ui_stop();
+					return table_error(err);
+				}
+				done++;
+			}
+			top_sort_rows(&t->m, ui.sort);
+			top_ui_draw(&ui, &t->m);
+			next = now + o->delay;
+			if (o->iterations && done >= o->iterations)
+				break;
+			if (o->c.duration > 0 && now - start >= o->c.duration)
+				break;
+			continue;
+		}
+		if (top_ui_handle_key(&ui, (int)((next - now) * 1000) + 1)) {
+			top_sort_rows(&t->m, ui.sort);
+			top_ui_draw(&ui, &t->m);
+		}
+	}
+	top_ui_stop();
+	return 0;
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	struct top_opts o = { .delay = 1, .sort = TOP_SORT_CALLS };
+	struct top_ctx t = { .o = &o };
+	struct sigaction sa = { .sa_handler = on_signal };
+	int status, fin;
+
+	opts_init(&o.c);
+	status = opts_parse(&top_argp, argc, argv, &o, &o.c);
+	if (status)
+		return status;
+	if (o.c.json && !o.batch)
+		return errmsg(EX_USAGE, "--json needs --batch: the full-screen view is for people");
+	if (o.c.out_path && !o.batch)
+		return errmsg(EX_USAGE, "-o needs --batch: the full-screen view draws on the terminal");
+	if (o.c.duration > 0 && o.c.duration < o.delay)
+		o.delay = o.c.duration;
+	/* Before initscr, so ncurses leaves our handlers alone. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	status = o.batch ? run_batch(&t) : run_screen(&t);
+	top_model_free(&t.m);
+	fin = opts_finish(&o.c);
+	return status ? status : fin;
+}
+
+IPCSCOPE_COMMAND(top, cmd_top, "Live full-screen view of the busiest IPC objects", 70);
