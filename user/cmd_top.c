@@ -12,9 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
+#include "analysis/objstats.h"
 #include "event.h"
 #include "ipcscope.h"
 #include "opts.h"
+#include "source/live.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
 #include "view/jsonw.h"
@@ -27,9 +31,13 @@ struct top_opts {
 	long iterations;
 	long max_rows;
 	enum top_sort sort;
+	bool no_trace;
 };
 
-enum { OPT_SORT = 0x2100 };
+enum { OPT_SORT = 0x2100, OPT_NO_TRACE };
+
+/* A call in flight longer than this is a blocked waiter. */
+#define BLOCKED_NS 10000000ull
 
 static const struct argp_option options[] = {
 	{ "delay", 'D', "SECONDS", 0, "Refresh every SECONDS (default 1)", 0 },
@@ -37,6 +45,8 @@ static const struct argp_option options[] = {
 	{ "iterations", 'n', "N", 0, "Stop after N refreshes", 0 },
 	{ "rows", 'r', "N", 0, "Batch mode: at most N rows per refresh (default all)", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "Initial sort: calls, latency, waiters or size", 0 },
+	{ "no-trace", OPT_NO_TRACE, NULL, 0,
+	  "Tables only: no BPF tracing (no calls/s, p99 or queue waiters)", 0 },
 	{ 0 },
 };
 
@@ -55,6 +65,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case 'b':
 		o->batch = true;
+		break;
+	case OPT_NO_TRACE:
+		o->no_trace = true;
 		break;
 	case 'n':
 		if (!parse_long(arg, 1, 1000000000, &o->iterations))
@@ -164,8 +177,79 @@ struct top_ctx {
 	struct top_model m;
 	struct ipc_limits lim;
 	struct owner_cache owners;
-	int last_err;
+	/* tracing (src == NULL: tables only) */
+	struct ev_bus bus;
+	struct ev_source *src;
+	struct objstats st;
+	double last_tick;
+	/* queue waiters from the in-flight map, refreshed per build */
+	struct { int32_t id; uint32_t n; } qwait[256];
+	size_t nqwait;
 };
+
+static double mono_now(void);
+
+/* msgsnd/msgrcv calls blocked for more than BLOCKED_NS, per queue id. */
+static void scan_inflight(struct top_ctx *t)
+{
+	int fd = t->src ? live_inflight_fd(t->src) : -1;
+	struct timespec ts;
+	uint64_t now;
+	uint32_t key, next;
+	struct inflight in;
+	bool first = true;
+
+	t->nqwait = 0;
+	if (fd < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);   /* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		size_t i;
+
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &in))
+			continue;
+		if ((in.call != CALL_MSGSND && in.call != CALL_MSGRCV) ||
+		    now < in.start_ns || now - in.start_ns < BLOCKED_NS)
+			continue;
+		for (i = 0; i < t->nqwait && t->qwait[i].id != (int32_t)in.arg[0]; i++)
+			;
+		if (i == t->nqwait) {
+			if (i == sizeof(t->qwait) / sizeof(t->qwait[0]))
+				continue;
+			t->qwait[t->nqwait].id = (int32_t)in.arg[0];
+			t->qwait[t->nqwait++].n = 0;
+		}
+		t->qwait[i].n++;
+	}
+}
+
+static uint32_t queue_waiters(const struct top_ctx *t, int32_t id)
+{
+	for (size_t i = 0; i < t->nqwait; i++)
+		if (t->qwait[i].id == id)
+			return t->qwait[i].n;
+	return 0;
+}
+
+/* Calls/s, p99 and the creator seen while tracing. */
+static void add_stats(struct top_ctx *t, struct top_row *r)
+{
+	const struct objstat *os;
+
+	if (!t->src)
+		return;
+	r->have_calls = true;
+	os = objstats_get(&t->st, r->kind, r->id);
+	if (!os)
+		return;
+	r->calls_per_s = os->rate;
+	r->p99_ns = os->p99_ns;
+	if (!r->comm[0] && os->creator[0])
+		snprintf(r->comm, sizeof(r->comm), "%s", os->creator);
+}
 
 static void fill_common(struct top_ctx *t, struct top_row *r, unsigned int kind,
 			const struct ipc_common *c)
@@ -191,6 +275,16 @@ static int build(struct top_ctx *t)
 		return err;
 	}
 	top_model_reset(m);
+	if (t->src) {
+		double now = mono_now();
+
+		objstats_tick(&t->st, now - t->last_tick);
+		t->last_tick = now;
+		m->tracing = true;
+		m->calls_per_s = t->st.rate;
+		m->lost_events = t->src->lost ? t->src->lost(t->src) : 0;
+		scan_inflight(t);
+	}
 	m->objects[KIND_SHM] = snap.nshm;
 	m->objects[KIND_SEM] = snap.nsem;
 	m->objects[KIND_MSG] = snap.nmsg;
@@ -210,6 +304,7 @@ static int build(struct top_ctx *t)
 		r->nattch = s->nattch;
 		/* shm is the only kind whose table names its creator. */
 		pid_comm(s->cpid, r->comm, sizeof(r->comm));
+		add_stats(t, r);
 	}
 	for (size_t i = 0; i < snap.nsem; i++) {
 		const struct sem_obj *s = &snap.sem[i];
@@ -229,13 +324,17 @@ static int build(struct top_ctx *t)
 		r->nsems = s->nsems;
 		r->size = s->nsems;
 		r->waiters = w;
+		add_stats(t, r);
 	}
 	for (size_t i = 0; i < snap.nmsg; i++) {
 		const struct msg_obj *q = &snap.msg[i];
 		struct top_row *r;
 
+		uint32_t w = queue_waiters(t, q->c.id);
+
 		m->msg_bytes += q->cbytes;
 		m->msg_count += q->qnum;
+		m->waiters += w;
 		if (kinds && !(kinds & KIND_BIT(KIND_MSG)))
 			continue;
 		if (!(r = top_add_row(m)))
@@ -243,6 +342,8 @@ static int build(struct top_ctx *t)
 		fill_common(t, r, KIND_MSG, &q->c);
 		r->size = q->cbytes;
 		r->fill = q->qbytes ? (double)q->cbytes / (double)q->qbytes : 0;
+		r->waiters = w;
+		add_stats(t, r);
 	}
 	snapshot_free(&snap);
 	return 0;
@@ -264,6 +365,23 @@ static double mono_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Deliver events (or just wait) until `deadline`, at most max_ms at a time. */
+static void pump(struct top_ctx *t, double deadline, int max_ms)
+{
+	double left = deadline - mono_now();
+	int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
+
+	if (ms > max_ms)
+		ms = max_ms;
+	if (t->src) {
+		t->src->poll(t->src, ms);   /* -EINTR on a signal: the caller checks `stop` */
+	} else if (ms > 0) {
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
 }
 
 static int table_error(int err)
@@ -296,12 +414,8 @@ static int run_batch(struct top_ctx *t)
 		next += o->delay;
 		if (o->c.duration > 0 && next > start + o->c.duration)
 			break;
-		while (!stop && mono_now() < next) {
-			double left = next - mono_now();
-			struct timespec ts = { (time_t)left, (long)((left - (time_t)left) * 1e9) };
-
-			nanosleep(&ts, NULL);
-		}
+		while (!stop && mono_now() < next)
+			pump(t, next, 100);
 	}
 	return 0;
 }
@@ -316,6 +430,10 @@ static int run_screen(struct top_ctx *t)
 
 	if (top_ui_start(&ui))
 		return errmsg(EX_USAGE, "top needs a terminal: use `ipcscope top --batch` in scripts");
+	if (!t->src)
+		snprintf(ui.status, sizeof(ui.status), "%s",
+			 o->no_trace ? "tracing off (--no-trace): calls/s and p99 not shown"
+				     : "tracing unavailable: calls/s and p99 need root and BPF");
 	while (!stop && !ui.quit) {
 		double now = mono_now();
 
@@ -337,12 +455,48 @@ static int run_screen(struct top_ctx *t)
 				break;
 			continue;
 		}
-		if (top_ui_handle_key(&ui, (int)((next - now) * 1000) + 1)) {
+		/* Tracing: drain the ring buffer in short slices between keys. */
+		if (t->src)
+			pump(t, next, 50);
+		if (top_ui_handle_key(&ui, t->src ? 0 : (int)((next - now) * 1000) + 1)) {
 			top_sort_rows(&t->m, ui.sort);
 			top_ui_draw(&ui, &t->m);
 		}
 	}
 	top_ui_stop();
+	return 0;
+}
+
+/*
+ * Trace this IPC namespace only: the tables are this namespace's, and ids
+ * are per namespace.  Without BPF (not root, no BTF) carry on with tables.
+ */
+static int start_tracing(struct top_ctx *t)
+{
+	struct live_config cfg = { .opts = &t->o->c, .calls = true };
+	struct ipc_snapshot snap;
+	uint32_t self = self_ipcns();
+	int status = 0;
+
+	if (t->o->c.ipcns && t->o->c.ipcns != self)
+		return errmsg(EX_USAGE,
+			      "top shows its own IPC namespace: run it there, e.g. `nsenter --ipc --target PID ipcscope top`");
+	t->o->c.ipcns = self;
+	if (objstats_init(&t->st))
+		return errmsg(EX_SOFTWARE, "out of memory: free some memory and retry");
+	ev_bus_init(&t->bus);
+	ev_bus_add(&t->bus, objstats_event, &t->st);
+	t->src = live_open(&cfg, &t->bus, &status);
+	if (!t->src) {
+		warnmsg("carrying on without tracing: the tables only (use --no-trace to skip this)");
+		objstats_fini(&t->st);
+		return 0;
+	}
+	memset(&snap, 0, sizeof(snap));
+	if (snapshot_read(&snap, SNAP_ALL) == 0)
+		objstats_mark_preexisting(&t->st, &snap);
+	snapshot_free(&snap);
+	t->last_tick = mono_now();
 	return 0;
 }
 
@@ -363,11 +517,20 @@ static int cmd_top(int argc, char **argv)
 		return errmsg(EX_USAGE, "-o needs --batch: the full-screen view draws on the terminal");
 	if (o.c.duration > 0 && o.c.duration < o.delay)
 		o.delay = o.c.duration;
+	if (!o.no_trace) {
+		status = start_tracing(&t);
+		if (status)
+			return status;
+	}
 	/* Before initscr, so ncurses leaves our handlers alone. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
 	status = o.batch ? run_batch(&t) : run_screen(&t);
+	if (t.src) {
+		t.src->destroy(t.src);
+		objstats_fini(&t.st);
+	}
 	top_model_free(&t.m);
 	fin = opts_finish(&o.c);
 	return status ? status : fin;

@@ -1,0 +1,189 @@
+"""`ipcscope top` driven like a person would: in tmux, with keys.
+
+The workload runs in a private IPC namespace; top runs in the same
+namespace inside a private tmux server (its own socket, killed at the end).
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from conftest import IPCSCOPE, workload
+
+TMUX = shutil.which("tmux")
+pytestmark = pytest.mark.skipif(not TMUX, reason="tmux not installed (scripts/deps.d/ops.list)")
+
+ROW = re.compile(r"^(shm|sem|msg)\s+(\d+)\s+(0x[0-9a-f]{8})\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+)\s+")
+
+
+class Tmux:
+    def __init__(self, tmp_path):
+        self.sock = str(tmp_path / "tmux.sock")
+
+    def __call__(self, *args, check=True):
+        r = subprocess.run([TMUX, "-S", self.sock] + list(args), capture_output=True,
+                           text=True, timeout=10)
+        if check:
+            assert r.returncode == 0, f"tmux {args}: {r.stderr}"
+        return r.stdout
+
+    def screen(self):
+        return self("capture-pane", "-p", "-t", "top")
+
+    def wait(self, what, pred, timeout=20):
+        """Poll the screen until pred(screen) holds (a terminal has no readiness pipe)."""
+        deadline = time.time() + timeout
+        s = ""
+        while time.time() < deadline:
+            s = self.screen()
+            if pred(s):
+                return s
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; screen:\n{s}")
+
+    def pane(self, fmt):
+        return self("display-message", "-p", "-t", "top", fmt).strip()
+
+    def kill(self):
+        self("kill-server", check=False)
+
+
+def rows(screen):
+    return [ROW.match(line).groups() for line in screen.splitlines() if ROW.match(line)]
+
+
+@pytest.fixture
+def tmux(tmp_path):
+    t = Tmux(tmp_path)
+    yield t
+    t.kill()
+
+
+def start_workload(ipcns, nshm=3, nmsg=3, rate=50):
+    p = ipcns.popen([workload("ops_load"), str(nshm), str(nmsg), str(rate)],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().startswith("ready ")
+    return p
+
+
+def start_top(tmux, ipcns, args=(), width=120, height=40):
+    cmd = " ".join(ipcns.argv([IPCSCOPE, "top"] + list(args)))
+    tmux("-f", "/dev/null", "new-session", "-d", "-s", "top", "-x", str(width),
+         "-y", str(height), cmd)
+    # Keep the pane after exit so the exit status can be read.
+    tmux("set-option", "-t", "top", "remain-on-exit", "on")
+
+
+def test_top_table_sort_kind_resize_quit(ipcns, tmux):
+    wl = start_workload(ipcns)
+    start_top(tmux, ipcns)
+    s = tmux.wait("the workload's objects", lambda s: len(rows(s)) == 7)
+    keys = {(r[0], r[2]) for r in rows(s)}
+    assert keys == {("shm", "0x6f700000"), ("shm", "0x6f700001"), ("shm", "0x6f700002"),
+                    ("sem", "0x6f720000"),
+                    ("msg", "0x6f710000"), ("msg", "0x6f710001"), ("msg", "0x6f710002")}
+    assert "shm 3 segs" in s and "msg 3 queues" in s and "limits:" in s
+    sem = [r for r in rows(s) if r[0] == "sem"][0]
+    assert sem[6] == "1", "the workload's blocked thread is a waiter"
+    shm = {r[2]: r for r in rows(s) if r[0] == "shm"}
+    assert "ops_load" in s, "shm rows name the creator"
+
+    tracing = "tracing on" in s
+    if tracing:
+        # The workload calls semop and msgsnd/msgrcv 50 times a second each.
+        s = tmux.wait("call rates", lambda s: any(
+            r[0] == "sem" and r[4] not in ("-", "0.0") for r in rows(s)))
+        first = rows(s)[0]
+        assert first[0] in ("sem", "msg") and float(first[4]) > 10, s
+
+    # s: sort by size: the largest object (shm 3 pages) first.
+    tmux("send-keys", "-t", "top", "s")
+    s = tmux.wait("sort by size", lambda s: "sort size" in s)
+    assert rows(s)[0][2] == "0x6f700002", s
+    # w: sort by waiters: the semaphore set with the blocked thread first.
+    tmux("send-keys", "-t", "top", "w")
+    s = tmux.wait("sort by waiters", lambda s: "sort waiters" in s)
+    assert rows(s)[0][0] == "sem", s
+    # t: one kind at a time.
+    tmux("send-keys", "-t", "top", "t")
+    s = tmux.wait("kind shm", lambda s: "kind shm" in s)
+    assert {r[0] for r in rows(s)} == {"shm"} and len(rows(s)) == 3
+    tmux("send-keys", "-t", "top", "t")
+    s = tmux.wait("kind sem", lambda s: "kind sem" in s)
+    assert {r[0] for r in rows(s)} == {"sem"}
+    tmux("send-keys", "-t", "top", "0")
+    s = tmux.wait("all kinds", lambda s: "kind all" in s and len(rows(s)) == 7)
+    # /: filter by key.
+    tmux("send-keys", "-t", "top", "/", "6f71000", "Enter")
+    s = tmux.wait("filter", lambda s: "filter 6f71000" in s and len(rows(s)) == 3)
+    assert {r[0] for r in rows(s)} == {"msg"}
+    tmux("send-keys", "-t", "top", "/", "Escape")
+    tmux.wait("filter cleared", lambda s: "filter -" in s and len(rows(s)) == 7)
+
+    # Resize to 80x24: every line fits, header and rows are still there.
+    tmux("resize-window", "-t", "top", "-x", "80", "-y", "24")
+    s = tmux.wait("80 columns", lambda s: max(len(line) for line in s.splitlines()) <= 80
+                  and s.startswith("ipcscope top") and "KIND" in s and len(rows(s)) == 7)
+    assert len(s.splitlines()) <= 24
+    assert re.search(r"KIND +ID KEY +OWNER +CALLS/s +P99 +WAIT FILL/ATT COMM", s), s
+    # Small terminal: the table is cut, not garbled.
+    tmux("resize-window", "-t", "top", "-x", "80", "-y", "10")
+    s = tmux.wait("10 lines", lambda s: len(s.splitlines()) <= 10 and
+                  s.startswith("ipcscope top") and "KIND" in s)
+    assert 1 <= len(rows(s)) <= 4
+
+    # p pauses, q quits with status 0.
+    tmux("send-keys", "-t", "top", "p")
+    tmux.wait("paused", lambda s: "[PAUSED]" in s)
+    tmux("send-keys", "-t", "top", "q")
+    deadline = time.time() + 10
+    while tmux.pane("#{pane_dead}") != "1":
+        assert time.time() < deadline, "top did not quit on q"
+        time.sleep(0.05)
+    assert tmux.pane("#{pane_dead_status}") == "0"
+    wl.stdin.close()
+    assert wl.wait(timeout=10) == 0
+
+
+def test_top_sees_objects_created_while_running(ipcns, tmux):
+    start_top(tmux, ipcns)
+    tmux.wait("an empty table", lambda s: "KIND" in s and "shm 0 segs" in s)
+    wl = start_workload(ipcns, nshm=2, nmsg=1, rate=20)
+    s = tmux.wait("the new objects", lambda s: len(rows(s)) == 4)
+    if "tracing on" in s:
+        # Created while tracing: sem and msg creators are known too.
+        s = tmux.wait("creators", lambda s: all(line.rstrip().endswith("ops_load")
+                                                for line in s.splitlines() if ROW.match(line)))
+    wl.stdin.close()
+    assert wl.wait(timeout=10) == 0
+    # Removal shows at the next refresh.
+    tmux.wait("objects gone", lambda s: len(rows(s)) == 0 and "shm 0 segs" in s)
+    tmux("send-keys", "-t", "top", "q")
+
+
+def test_top_batch_json(ipcns):
+    wl = start_workload(ipcns, rate=0)
+    r = ipcns.run([IPCSCOPE, "top", "--batch", "--json", "-n", "2", "-D", "0.2",
+                   "--sort", "size", "--no-trace"], check=True)
+    docs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(docs) == 2
+    d = docs[-1]
+    assert d["objects"] == {"shm": 3, "sem": 1, "msg": 3} and d["tracing"] is False
+    assert d["rows"][0]["key"] == "0x6f700002" and d["rows"][0]["size"] == 3 * os.sysconf("SC_PAGE_SIZE")
+    sem = [x for x in d["rows"] if x["kind"] == "sem"][0]
+    assert sem["waiters"] == 1 and sem["nsems"] == 2
+    # The same in text, and -o writes it to a file.
+    r = ipcns.run([IPCSCOPE, "top", "-b", "-n", "1", "--no-trace", "-t", "msg"], check=True)
+    assert len(rows(r.stdout)) == 3 and {x[0] for x in rows(r.stdout)} == {"msg"}
+    wl.stdin.close()
+    wl.wait(timeout=10)
+
+
+def test_top_needs_a_terminal(ipcscope):
+    r = subprocess.run([ipcscope, "top", "--no-trace"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, timeout=10)
+    assert r.returncode == 64 and "needs a terminal" in r.stderr
