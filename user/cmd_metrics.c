@@ -13,8 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/leaks.h"
+#include "analysis/objstats.h"
 #include "ipcscope.h"
 #include "opts.h"
+#include "source/live.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
 #include "view/metrics.h"
@@ -27,18 +30,23 @@ struct metrics_opts {
 	double interval;
 	long top;
 	bool once;
+	bool no_trace;
 };
 
 /* What the renderer reads; guarded by lock (HTTP thread vs main loop). */
 struct metrics_agent {
 	struct metrics_opts *o;
 	pthread_mutex_t lock;
-	bool tracing;
-	uint64_t lost_events;
 	unsigned long table_errors;
+	/* tracing (src == NULL: tables and limits only) */
+	struct ev_bus bus;
+	struct ev_source *src;
+	struct objstats st;                 /* per-syscall counts and latency */
+	struct leaks *leaks;                /* creators of objects made while tracing */
+	uint32_t self;                      /* our tgid: our own table reads are not counted */
 };
 
-enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE };
+enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE, OPT_NO_TRACE };
 
 static const struct argp_option options[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
@@ -49,7 +57,11 @@ static const struct argp_option options[] = {
 	{ "interval", 'i', "SECONDS", 0, "How often --textfile is rewritten (default 15)", 0 },
 	{ "top", OPT_TOP, "N", 0,
 	  "At most N per-queue series, the fullest queues (default 20)", 0 },
-	{ "once", OPT_ONCE, NULL, 0, "Write --textfile, or print to stdout (-o, --json), once and exit", 0 },
+	{ "once", OPT_ONCE, NULL, 0,
+	  "Write --textfile, or print to stdout (-o, --json), once and exit; "
+	  "with -d, trace for that long first", 0 },
+	{ "no-trace", OPT_NO_TRACE, NULL, 0,
+	  "Tables and limits only: no BPF tracing (no syscall counts, latency or traced leaks)", 0 },
 	{ 0 },
 };
 
@@ -79,6 +91,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_ONCE:
 		o->once = true;
 		break;
+	case OPT_NO_TRACE:
+		o->no_trace = true;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -99,7 +114,10 @@ static const struct argp metrics_argp = {
 	"Prometheus metrics for System V IPC.\v"
 	"Metrics (prefix ipcscope_, base units): objects and bytes per kind and IPC "
 	"namespace; limit, usage and usage ratio per limit; blocked semaphore waiters; "
-	"queue fill ratio for the fullest --top queues.\n\n"
+	"leak candidates per kind; queue fill ratio for the fullest --top queues; and, "
+	"while tracing (root, BPF), calls, errors and a latency histogram per syscall "
+	"and lost events.  ipcscope reads the tables of its own IPC namespace and "
+	"traces that namespace only: run one agent per namespace (nsenter --ipc).\n\n"
 	"By default /metrics is served over HTTP on " METRICS_DEFAULT_LISTEN " (loopback "
 	"only) until SIGINT/SIGTERM or -d.  With --textfile, the file is replaced "
 	"atomically every --interval (add --listen to serve as well).  With --once, the "
@@ -111,6 +129,30 @@ static const struct argp metrics_argp = {
 	"  ipcscope metrics --once --json",
 	children, NULL, NULL,
 };
+
+static bool pid_alive(void *ctx, int32_t pid)
+{
+	(void)ctx;
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+static void count_leaks(struct metrics_agent *a, const struct ipc_snapshot *snap,
+			struct metrics_input *in)
+{
+	struct leaks_opts lo = { .alive = pid_alive };
+	struct leak_report r = { 0 };
+	int err;
+
+	/* Traced creators are known exactly; otherwise shm's cpid still tells. */
+	err = a->leaks ? leaks_find(a->leaks, snap, &r) : leaks_find_untraced(snap, &lo, &r);
+	if (err)
+		return;
+	in->have_leaks = true;
+	for (size_t i = 0; i < r.n; i++)
+		if (r.v[i].kind < 4)
+			in->leak_candidates[r.v[i].kind]++;
+	leak_report_free(&r);
+}
 
 static int render(void *ctx, struct metrics_emitter *e)
 {
@@ -136,8 +178,12 @@ static int render(void *ctx, struct metrics_emitter *e)
 		in.limits = &lim;
 
 	pthread_mutex_lock(&a->lock);
-	in.tracing = a->tracing;
-	in.lost_events = a->lost_events;
+	count_leaks(a, &snap, &in);
+	if (a->src) {
+		in.tracing = true;
+		in.calls = a->st.calls;
+		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
+	}
 	metrics_build(e, &in);
 	pthread_mutex_unlock(&a->lock);
 	snapshot_free(&snap);
@@ -211,6 +257,71 @@ static int write_textfile(struct metrics_agent *a, bool fatal)
 	return EX_CANTCREAT;
 }
 
+static int textfile_tick(void *ctx)
+{
+	write_textfile(ctx, false);
+	return 0;
+}
+
+/* Sinks run on the main thread while /metrics renders on the HTTP thread. */
+static int locked_sink(void *ctx, const struct ev_hdr *ev)
+{
+	struct metrics_agent *a = ctx;
+
+	/* Our own semctl(GETVAL...) reads of the tables are not the workload's. */
+	if (ev->pid == a->self)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	objstats_event(&a->st, ev);
+	if (a->leaks)
+		leaks_event(a->leaks, ev);
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+/*
+ * Trace this IPC namespace (ids are per namespace and the tables are ours).
+ * Without BPF (not root, no BTF) the table and limit metrics still work:
+ * ipcscope_tracing says which.
+ */
+static void start_tracing(struct metrics_agent *a)
+{
+	struct live_config cfg = { .opts = &a->o->c, .calls = true, .proc_events = true };
+	struct leaks_opts lo = { .alive = pid_alive };
+	struct ipc_snapshot snap;
+	int status = 0;
+
+	a->o->c.ipcns = self_ipcns();
+	a->self = (uint32_t)getpid();
+	if (objstats_init(&a->st))
+		return;
+	ev_bus_init(&a->bus);
+	ev_bus_add(&a->bus, locked_sink, a);
+	a->src = live_open(&cfg, &a->bus, &status);
+	if (!a->src) {
+		warnmsg("carrying on without tracing: table and limit metrics only (--no-trace skips this)");
+		objstats_fini(&a->st);
+		return;
+	}
+	memset(&snap, 0, sizeof(snap));
+	if (snapshot_read(&snap, SNAP_ALL) == 0) {
+		lo.start_real = snap.taken_real;
+		a->leaks = leaks_new(&lo, &snap);
+	}
+	snapshot_free(&snap);
+}
+
+static void stop_tracing(struct metrics_agent *a)
+{
+	if (!a->src)
+		return;
+	a->src->destroy(a->src);
+	a->src = NULL;
+	if (a->leaks)
+		leaks_free(a->leaks);
+	objstats_fini(&a->st);
+}
+
 static int print_once(struct metrics_agent *a)
 {
 	struct metrics_emitter e;
@@ -255,6 +366,16 @@ static int serve(struct metrics_agent *a)
 			fprintf(stderr, "ipcscope: wrote %s (every %gs)\n", o->textfile, o->interval);
 		next = start + o->interval;
 	}
+	if (a->src) {
+		struct run_loop rl = {
+			.src = a->src, .duration = o->c.duration,
+			.interval = o->textfile ? o->interval : 0,
+			.tick = o->textfile ? textfile_tick : NULL, .ctx = a,
+		};
+
+		status = run_loop(&rl);
+		stop = 1;
+	}
 	while (!stop) {
 		double until = o->c.duration > 0 ? start + o->c.duration : INFINITY;
 
@@ -278,7 +399,7 @@ static int serve(struct metrics_agent *a)
 		debugmsg("served %lu requests", metrics_http_requests(http));
 		metrics_http_stop(http);
 	}
-	return 0;
+	return status;
 }
 
 static int cmd_metrics(int argc, char **argv)
@@ -303,12 +424,23 @@ static int cmd_metrics(int argc, char **argv)
 	if (!o.listen && !o.textfile && !o.once)
 		o.listen = METRICS_DEFAULT_LISTEN;
 
-	if (o.once && !o.textfile)
+	/* --once traces only when given time to (-d). */
+	if (!o.no_trace && (!o.once || o.c.duration > 0))
+		start_tracing(&a);
+	if (o.once && a.src) {
+		struct run_loop rl = { .src = a.src, .duration = o.c.duration };
+
+		status = run_loop(&rl);
+	}
+	if (status)
+		;
+	else if (o.once && !o.textfile)
 		status = print_once(&a);
 	else if (o.once)
 		status = write_textfile(&a, true);
 	else
 		status = serve(&a);
+	stop_tracing(&a);
 	{
 		int fin = opts_finish(&o.c);
 

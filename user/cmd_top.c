@@ -467,6 +467,16 @@ static int run_screen(struct top_ctx *t)
 	return 0;
 }
 
+/* Our own semctl reads of the tables are not the workload's. */
+static int stats_sink(void *ctx, const struct ev_hdr *ev)
+{
+	static uint32_t self;
+
+	if (!self)
+		self = (uint32_t)getpid();
+	return ev->pid == self ? 0 : objstats_event(ctx, ev);
+}
+
 /*
  * Trace this IPC namespace only: the tables are this namespace's, and ids
  * are per namespace.  Without BPF (not root, no BTF) carry on with tables.
@@ -485,7 +495,7 @@ static int start_tracing(struct top_ctx *t)
 	if (objstats_init(&t->st))
 		return errmsg(EX_SOFTWARE, "out of memory: free some memory and retry");
 	ev_bus_init(&t->bus);
-	ev_bus_add(&t->bus, objstats_event, &t->st);
+	ev_bus_add(&t->bus, stats_sink, &t->st);
 	t->src = live_open(&cfg, &t->bus, &status);
 	if (!t->src) {
 		warnmsg("carrying on without tracing: the tables only (use --no-trace to skip this)");

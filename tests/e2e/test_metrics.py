@@ -260,3 +260,32 @@ def test_node_exporter_textfile(ipcns, tmp_path):
             stop(ne)
         assert stop(agent) == 0
     assert sorted(os.listdir(textdir)) == ["ipcscope.prom"]
+
+
+def test_metrics_tracing_counts_calls(ipcns):
+    """With tracing, syscall counters and histograms count the workload's calls."""
+    wl = start_workload(ipcns, rate=50)
+    r = ipcns.run([IPCSCOPE, "metrics", "--once", "-d", "1.5"], check=True)
+    m = parse_exposition(r.stdout)
+    if m[("ipcscope_tracing", frozenset())] == 0:
+        pytest.skip("BPF tracing unavailable here: " + r.stderr.strip())
+
+    def calls(sc):
+        return m[("ipcscope_syscalls_total", frozenset({("syscall", sc)}))]
+
+    # 50 iterations/s of semop up+down (glibc: semtimedop) and msgsnd+msgrcv.
+    assert 2 * 50 * 0.8 <= calls("semtimedop") <= 2 * 50 * 2.5, r.stdout
+    assert calls("msgsnd") == calls("msgrcv") >= 40
+    # ipcscope's own semctl reads of the tables are not counted.
+    assert calls("semctl") == 0
+    count = m[("ipcscope_syscall_duration_seconds_count", frozenset({("syscall", "semtimedop")}))]
+    inf = m[("ipcscope_syscall_duration_seconds_bucket",
+             frozenset({("syscall", "semtimedop"), ("le", "+Inf")}))]
+    assert count == inf == calls("semtimedop")
+    buckets = sorted((float(dict(k[1])["le"]), v) for k, v in m.items()
+                     if k[0] == "ipcscope_syscall_duration_seconds_bucket"
+                     and ("syscall", "semtimedop") in k[1])
+    assert all(b[1] <= c[1] for b, c in zip(buckets, buckets[1:])), "cumulative"
+    assert m[("ipcscope_lost_events_total", frozenset())] == 0
+    wl.stdin.close()
+    wl.wait(timeout=10)
