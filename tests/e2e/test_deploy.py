@@ -1,0 +1,118 @@
+"""Deployment pieces: the man page, bash completion, the systemd unit, `make install`."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import BUILD, IPCSCOPE, ROOT
+
+MAN = os.path.join(ROOT, "docs", "ipcscope.1")
+COMPLETION = os.path.join(ROOT, "scripts", "ipcscope.bash-completion")
+UNIT = os.path.join(ROOT, "scripts", "ipcscope-metrics.service")
+
+
+def commands():
+    out = subprocess.run([IPCSCOPE, "--help"], capture_output=True, text=True, timeout=10).stdout
+    cmds = re.findall(r"^  ([a-z][a-z-]*) ", out.split("Commands:")[1].split("\n\n")[0], re.M)
+    assert cmds, out
+    return cmds
+
+
+def long_options(cmd):
+    out = subprocess.run([IPCSCOPE, cmd, "--help"], capture_output=True, text=True,
+                         timeout=10).stdout
+    opts = set()
+    for line in out.splitlines():
+        if re.match(r"^ +-", line):
+            opts.update(re.findall(r"--([a-z][a-z0-9-]*)", line))
+    return opts - {"help", "usage"}
+
+
+@pytest.mark.skipif(not shutil.which("groff"), reason="groff not installed")
+def test_man_page_renders_without_warnings():
+    r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", MAN], capture_output=True,
+                       text=True, timeout=30, env=dict(os.environ, LC_ALL="C.UTF-8"))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    if shutil.which("man"):
+        r = subprocess.run(["man", "-l", MAN], capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, MANWIDTH="80", LC_ALL="C.UTF-8", MANPAGER="cat"))
+        assert r.returncode == 0 and "ipcscope top" in r.stdout, r.stderr
+
+
+def test_man_page_covers_every_command_and_option(ipcscope):
+    text = open(MAN).read()
+    missing = []
+    for cmd in commands():
+        if not re.search(rf"^\.SS {re.escape(cmd)}$", text, re.M):
+            missing.append(f"command {cmd}")
+        for opt in long_options(cmd):
+            # Options are written \-\-name in roff.
+            if "\\-\\-" + opt.replace("-", "\\-") not in text:
+                missing.append(f"{cmd} --{opt}")
+    assert not missing, "docs/ipcscope.1 does not document: " + ", ".join(missing)
+
+
+def complete(words):
+    script = (f"source {COMPLETION}\n"
+              f"COMP_WORDS=({' '.join(repr(w) for w in words)}); "
+              f"COMP_CWORD={len(words) - 1}; _ipcscope; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
+    r = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return set(r.stdout.split())
+
+
+def test_bash_completion(ipcscope):
+    cmds = set(commands())
+    assert cmds <= complete([ipcscope, ""])
+    assert complete([ipcscope, "metr"]) == {"metrics"}
+    for cmd in cmds:
+        opts = complete([ipcscope, cmd, "--"])
+        assert {f"--{o}" for o in long_options(cmd)} <= opts, cmd
+    assert complete([ipcscope, "top", "--sort", ""]) == {"calls", "latency", "waiters", "size"}
+    assert complete([ipcscope, "trace", "-t", "shm,s"]) == {"shm,shm", "shm,sem"}
+    assert "sh" in complete([ipcscope, "trace", "--", "sh"])
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
+def test_systemd_unit_verifies(ipcscope, tmp_path):
+    r = subprocess.run([os.path.join(ROOT, "scripts", "check-unit.sh"), BUILD],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    text = open(UNIT).read()
+    caps = re.search(r"^CapabilityBoundingSet=(.*)$", text, re.M).group(1).split()
+    assert set(caps) <= {"CAP_BPF", "CAP_PERFMON", "CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH",
+                         "CAP_IPC_OWNER"}, caps
+    for line in ("NoNewPrivileges=yes", "ProtectSystem=strict", "RestrictSUIDSGID=yes"):
+        assert re.search(rf"^{line}$", text, re.M), line
+    assert re.search(r"^SystemCallFilter=@system-service", text, re.M)
+    assert "--listen 127.0.0.1:" in text
+    # systemd's own exposure score for the hardening (lower is better, 10 worst).
+    unit = tmp_path / "ipcscope-metrics.service"
+    unit.write_text(text.replace("@BINDIR@", BUILD))
+    r = subprocess.run(["systemd-analyze", "security", "--offline=true", str(unit)],
+                       capture_output=True, text=True, timeout=60)
+    m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", r.stdout)
+    if not m:
+        pytest.skip("systemd-analyze security --offline unsupported: " + r.stderr.strip())
+    assert float(m.group(1)) <= 4.0, r.stdout[-2000:]
+
+
+def test_make_install_destdir(ipcscope, tmp_path):
+    dest = tmp_path / "stage"
+    r = subprocess.run(["make", "--no-print-directory", "-C", ROOT, f"BUILD={BUILD}",
+                        f"DESTDIR={dest}", "PREFIX=/usr", "install"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    files = {os.path.relpath(os.path.join(d, f), dest)
+             for d, _, fs in os.walk(dest) for f in fs}
+    assert files == {"usr/sbin/ipcscope", "usr/share/man/man1/ipcscope.1",
+                     "usr/share/bash-completion/completions/ipcscope",
+                     "usr/lib/systemd/system/ipcscope-metrics.service"}, files
+    assert os.access(dest / "usr/sbin/ipcscope", os.X_OK)
+    unit = (dest / "usr/lib/systemd/system/ipcscope-metrics.service").read_text()
+    assert "ExecStart=/usr/sbin/ipcscope metrics" in unit and "@BINDIR@" not in unit
+    r = subprocess.run([str(dest / "usr/sbin/ipcscope"), "--version"], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 0 and r.stdout.startswith("ipcscope ")
