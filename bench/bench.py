@@ -445,8 +445,9 @@ def render(meta, cells, inv, workloads):
     L.append("### Streaming: events delivered and lost")
     L.append("")
     L.append("| workload | `trace` events/s | events per workload call | lost (target 0) "
-             "| bpftrace printf events/s | bpftrace lost |")
-    L.append("|---|---|---|---|---|---|")
+             "| bpftrace printf events/s | bpftrace lost | `trace` JSON bytes/event "
+             "| `record` file bytes per call |")
+    L.append("|---|---|---|---|---|---|---|---|")
     for wl in workloads:
         row = [wl]
         for cfg in ("trace", "bpftrace-stream"):
@@ -465,6 +466,11 @@ def render(meta, cells, inv, workloads):
             else:
                 row.append(f"{lost:g}" + ((" pass" if lost == 0 else " **MISS**")
                                          if cfg == "trace" else ""))
+        t, rec = cells[wl]["trace"], cells[wl]["record"]
+        row.append(f"{t['out_bytes'] / t['events']:.0f}" if t.get("events") and
+                   t.get("out_bytes") else "")
+        row.append(f"{rec['out_bytes'] / rec['ops']:.1f}" if rec.get("ops") and
+                   rec.get("out_bytes") and wl != "getppid" else rec.get("na", ""))
         L.append("| " + " | ".join(row) + " |")
     L.append("")
     L.append("Events per workload call should be ≥ 1.000 (the workload counts only its timed "
