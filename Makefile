@@ -59,6 +59,8 @@ WL_CFLAGS ?= -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -p
 
 .PHONY: all deps test test-unit test-e2e demo check-asan clean tests-build
 .DEFAULT_GOAL := all
+# Keep generated BPF objects and skeletons between builds.
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 
 all: $(BIN)
 
