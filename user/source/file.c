@@ -29,7 +29,7 @@ struct file_source {
 	struct stack_rec *stacks;        /* sorted by id after open */
 	size_t nstacks, capstacks;
 	struct ipc_snapshot *latest;     /* the last snapshot in the file */
-	char *argv_note;
+	char *argv_note, *cmd_note;
 	uint64_t last_ts;                /* last event time seen while replaying */
 };
 
@@ -101,6 +101,7 @@ static void fs_destroy(struct ev_source *src)
 	free(fs->ev);
 	free(fs->stacks);
 	free(fs->argv_note);
+	free(fs->cmd_note);
 	free(fs);
 }
 
@@ -230,6 +231,12 @@ static int load_notes(struct file_source *fs, struct rcur *r)
 			free(fs->argv_note);
 			fs->argv_note = strdup(val);
 			fs->info.argv = fs->argv_note;
+		} else if (!r->bad && !strcmp(key, "cmd")) {
+			free(fs->cmd_note);
+			fs->cmd_note = strdup(val);
+			fs->info.cmd = fs->cmd_note;
+		} else if (!r->bad && !strcmp(key, "kinds")) {
+			fs->info.kinds = (unsigned int)strtoul(val, NULL, 0) & 0xe;
 		}
 	}
 	return r->bad ? -EBADMSG : 0;

@@ -30,6 +30,8 @@ struct file_info {
 	uint64_t malformed;          /* records the recorder's bus rejected */
 	uint32_t nprocs, nstacks, nsnapshots;
 	const char *argv;            /* "argv" note: how it was recorded, or NULL */
+	const char *cmd;             /* "cmd" note: the `-- CMD` recorded, or NULL */
+	unsigned int kinds;          /* "kinds" note: the -t mask recorded with, 0 = all */
 };
 
 /*

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * `report summary`: duration, calls per kind, the busiest objects by calls
+ * and by blocked time, leak candidates, deadlocks, lost events.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analyses.h"
+#include "analysis/leaks.h"
+#include "analysis/summary.h"
+#include "ipcscope.h"
+#include "source/file.h"
+
+#define TOP_N 10
+
+void summary_init(struct summary *sm)
+{
+	memset(sm, 0, sizeof(*sm));
+}
+
+void summary_fini(struct summary *sm)
+{
+	free(sm->objs);
+	memset(sm, 0, sizeof(*sm));
+}
+
+bool summary_call_slept(const struct ev_call *e)
+{
+	if (e->offcpu_ns)
+		return true;
+	switch (e->call) {
+	case CALL_SEMOP:
+	case CALL_SEMTIMEDOP:
+	case CALL_MSGSND:
+	case CALL_MSGRCV:
+		return e->lat_ns >= SUMMARY_SLEPT_NS;
+	default:
+		return false;
+	}
+}
+
+static size_t obj_slot(uint8_t kind, int32_t id, uint32_t ns, size_t cap)
+{
+	uint64_t h = ((uint64_t)kind << 56) ^ ((uint64_t)ns << 24) ^ (uint32_t)id;
+
+	return (size_t)((h * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+}
+
+static struct summary_obj *obj_get(struct summary *sm, uint8_t kind, int32_t id, uint32_t ns)
+{
+	size_t i;
+
+	if ((sm->nobjs + 1) * 2 > sm->cap) {
+		size_t cap = sm->cap ? sm->cap * 2 : 256;
+		struct summary_obj *v = calloc(cap, sizeof(*v));
+
+		if (!v) {
+			sm->oom = true;
+			return NULL;
+		}
+		for (size_t k = 0; k < sm->cap; k++) {
+			if (!sm->objs[k].kind)
+				continue;
+			i = obj_slot(sm->objs[k].kind, sm->objs[k].id, sm->objs[k].ipcns, cap);
+			while (v[i].kind)
+				i = (i + 1) & (cap - 1);
+			v[i] = sm->objs[k];
+		}
+		free(sm->objs);
+		sm->objs = v;
+		sm->cap = cap;
+	}
+	for (i = obj_slot(kind, id, ns, sm->cap); sm->objs[i].kind; i = (i + 1) & (sm->cap - 1))
+		if (sm->objs[i].kind == kind && sm->objs[i].id == id && sm->objs[i].ipcns == ns)
+			return &sm->objs[i];
+	sm->objs[i].kind = kind;
+	sm->objs[i].id = id;
+	sm->objs[i].ipcns = ns;
+	sm->nobjs++;
+	return &sm->objs[i];
+}
+
+int summary_event(void *ctx, const struct ev_hdr *ev)
+{
+	struct summary *sm = ctx;
+	const struct ev_call *e = (const void *)ev;
+	struct summary_call *c;
+	struct summary_obj *o;
+	bool slept;
+
+	sm->events++;
+	if (!sm->first_ts || ev->ts_ns < sm->first_ts)
+		sm->first_ts = ev->ts_ns;
+	if (ev->ts_ns > sm->last_ts)
+		sm->last_ts = ev->ts_ns;
+	switch (ev->type) {
+	case EV_FORK:
+	case EV_EXEC:
+	case EV_EXIT:
+		sm->proc_events++;
+		return 0;
+	case EV_CREATE:
+		sm->creates++;
+		return 0;
+	case EV_BLOCK:
+		sm->still_blocked++;
+		return 0;
+	case EV_CALL:
+		break;
+	default:
+		return 0;
+	}
+	if (e->call >= CALL__MAX)
+		return 0;
+	c = &sm->calls[e->call];
+	slept = summary_call_slept(e);
+	c->count++;
+	c->errors += e->err != 0;
+	c->lat_ns += e->lat_ns;
+	if (e->lat_ns > c->max_ns)
+		c->max_ns = e->lat_ns;
+	if (slept) {
+		c->blocked_calls++;
+		c->blocked_ns += e->lat_ns;
+	}
+	if (e->id < 0 || !e->kind)
+		return 0;
+	o = obj_get(sm, e->kind, e->id, ev->ipcns);
+	if (!o)
+		return 0;
+	o->calls++;
+	o->errors += e->err != 0;
+	if (slept) {
+		o->blocked_calls++;
+		o->blocked_ns += e->lat_ns;
+	}
+	if ((e->call == CALL_SHMGET || e->call == CALL_SEMGET || e->call == CALL_MSGGET) &&
+	    !e->err) {
+		o->key = e->key;
+		o->key_known = true;
+	}
+	return 0;
+}
+
+static bool better(const struct summary_obj *a, const struct summary_obj *b, bool by_blocked)
+{
+	uint64_t x = by_blocked ? a->blocked_ns : a->calls, y = by_blocked ? b->blocked_ns : b->calls;
+
+	if (x != y)
+		return x > y;
+	if (a->kind != b->kind)
+		return a->kind < b->kind;
+	return a->id < b->id;
+}
+
+size_t summary_top(const struct summary *sm, bool by_blocked, const struct summary_obj **out,
+		   size_t n)
+{
+	size_t got = 0;
+
+	for (size_t i = 0; i < sm->cap; i++) {
+		const struct summary_obj *o = &sm->objs[i];
+		size_t k;
+
+		if (!o->kind || (by_blocked && !o->blocked_ns))
+			continue;
+		if (got == n && !better(o, out[n - 1], by_blocked))
+			continue;
+		k = got < n ? got++ : n - 1;
+		while (k > 0 && better(o, out[k - 1], by_blocked)) {
+			out[k] = out[k - 1];
+			k--;
+		}
+		out[k] = o;
+	}
+	return got;
+}
+
+/* ------------------------------------------------------------- session */
+
+/* Provided by other parts of ipcscope when they are built in. */
+#pragma weak snapshot_free
+
+static const char *kind_upper(unsigned int k)
+{
+	return k == KIND_SHM ? "shm" : k == KIND_SEM ? "sem" : k == KIND_MSG ? "msg" : "?";
+}
+
+static int32_t key_of(const struct session *s, const struct summary_obj *o, bool *known)
+{
+	const struct ipc_snapshot *snaps[2] = { s->end, s->start };
+
+	*known = o->key_known;
+	if (o->key_known)
+		return o->key;
+	for (int k = 0; k < 2; k++) {
+		const struct ipc_snapshot *sn = snaps[k];
+
+		if (!sn)
+			continue;
+		for (size_t i = 0; o->kind == KIND_SHM && i < sn->nshm; i++)
+			if (sn->shm[i].c.id == o->id)
+				return *known = true, sn->shm[i].c.key;
+		for (size_t i = 0; o->kind == KIND_SEM && i < sn->nsem; i++)
+			if (sn->sem[i].c.id == o->id)
+				return *known = true, sn->sem[i].c.key;
+		for (size_t i = 0; o->kind == KIND_MSG && i < sn->nmsg; i++)
+			if (sn->msg[i].c.id == o->id)
+				return *known = true, sn->msg[i].c.key;
+	}
+	return 0;
+}
+
+static void json_objs(struct jsonw *w, const struct session *s, const struct summary_obj **v,
+		      size_t n)
+{
+	jsonw_start_array(w);
+	for (size_t i = 0; i < n; i++) {
+		bool known;
+		int32_t key = key_of(s, v[i], &known);
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "kind", kind_name(v[i]->kind));
+		jsonw_int_field(w, "id", v[i]->id);
+		jsonw_name(w, "key");
+		if (known)
+			jsonw_int(w, key);
+		else
+			jsonw_null(w);
+		jsonw_uint_field(w, "ipcns", v[i]->ipcns);
+		jsonw_uint_field(w, "calls", v[i]->calls);
+		jsonw_uint_field(w, "errors", v[i]->errors);
+		jsonw_uint_field(w, "blocked_calls", v[i]->blocked_calls);
+		jsonw_uint_field(w, "blocked_ns", v[i]->blocked_ns);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void text_objs(FILE *f, const struct session *s, const struct summary_obj **v, size_t n,
+		      bool by_blocked)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool known;
+		int32_t key = key_of(s, v[i], &known);
+		char keys[24] = "-";
+
+		if (known)
+			snprintf(keys, sizeof(keys), "0x%08x", (uint32_t)key);
+		if (by_blocked)
+			fprintf(f, "  %s %-8d key %-10s %12.6f s blocked in %" PRIu64 " calls\n",
+				kind_upper(v[i]->kind), v[i]->id, keys, v[i]->blocked_ns / 1e9,
+				v[i]->blocked_calls);
+		else
+			fprintf(f, "  %s %-8d key %-10s %10" PRIu64 " calls %8" PRIu64 " failed\n",
+				kind_upper(v[i]->kind), v[i]->id, keys, v[i]->calls, v[i]->errors);
+	}
+	if (!n)
+		fprintf(f, "  (none)\n");
+}
+
+/* Leak candidates at the end, with the leaks analysis run alongside. */
+static int count_leaks(struct session *s, struct leaks *l, long *out)
+{
+	struct leak_report r;
+	struct ipc_snapshot snap;
+	const struct ipc_snapshot *now = s->end;
+	int err;
+
+	*out = -1;
+	memset(&snap, 0, sizeof(snap));
+	if (!now) {
+		if (!s->snapshot_now || s->snapshot_now(s, &snap))
+			return -ENOENT;
+		now = &snap;
+	}
+	err = leaks_find(l, now, &r);
+	if (!err) {
+		*out = (long)r.n;
+		leak_report_free(&r);
+	}
+	if (now == &snap) {
+		if (snapshot_free)
+			snapshot_free(&snap);
+	}
+	return err;
+}
+
+static void print_recording_text(FILE *f, const struct file_info *fi)
+{
+	char when[64] = "?";
+	time_t t = (time_t)(fi->host.start_real_ns / 1000000000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
+	fprintf(f, "Recording: %s, kernel %s (%s), started %s, ipcscope %s\n",
+		fi->host.hostname, fi->host.release, fi->host.machine, when,
+		fi->host.tool_version);
+	if (fi->argv)
+		fprintf(f, "Recorded with: %s\n", fi->argv);
+	if (fi->truncated || fi->corrupt)
+		fprintf(f, "File: %s%s%u damaged chunk(s) skipped\n",
+			fi->truncated ? "truncated (no end marker), " : "",
+			"", fi->corrupt);
+}
+
+static void print_recording_json(struct jsonw *w, const struct file_info *fi)
+{
+	jsonw_name(w, "recording");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "hostname", fi->host.hostname);
+	jsonw_string_field(w, "kernel", fi->host.release);
+	jsonw_string_field(w, "machine", fi->host.machine);
+	jsonw_string_field(w, "ipcscope_version", fi->host.tool_version);
+	jsonw_uint_field(w, "format_version", fi->host.version);
+	jsonw_int_field(w, "start_real_ns", fi->host.start_real_ns);
+	jsonw_uint_field(w, "chunks", fi->chunks);
+	jsonw_bool_field(w, "truncated", fi->truncated);
+	jsonw_uint_field(w, "corrupt_chunks", fi->corrupt);
+	jsonw_string_field(w, "argv", fi->argv);
+	jsonw_end_object(w);
+}
+
+int summary_session(struct session *s, struct common_opts *o, struct run_loop *rl)
+{
+	const struct summary_obj *top[TOP_N], *topb[TOP_N];
+	const struct file_info *fi;
+	struct leaks_opts lo = { 0 };
+	struct summary sm;
+	struct leaks *l;
+	size_t ntop, ntopb;
+	uint64_t duration = 0, calls = 0, errors = 0;
+	long leaks = -1;
+	int status;
+
+	summary_init(&sm);
+	lo.kinds = o->kinds;
+	lo.only_traced = o->cmd_argc > 0;
+	if (s->start)
+		lo.start_real = s->start->taken_real;
+	l = leaks_new(&lo, s->start);
+	if (!l || ev_bus_add(&s->bus, summary_event, &sm) || ev_bus_add(&s->bus, leaks_event, l)) {
+		leaks_free(l);
+		return errmsg(EX_SOFTWARE, "cannot set up the summary: out of memory or too many consumers");
+	}
+	status = session_drive(s, rl);
+	if (status) {
+		leaks_free(l);
+		summary_fini(&sm);
+		return status;
+	}
+	if (count_leaks(s, l, &leaks))
+		warnmsg("no IPC tables at the end: leak candidates not counted");
+	leaks_free(l);
+	ntop = summary_top(&sm, false, top, TOP_N);
+	ntopb = summary_top(&sm, true, topb, TOP_N);
+	fi = file_session_info(s);
+	if (fi && fi->host.start_mono_ns && fi->end_mono_ns > fi->host.start_mono_ns)
+		duration = fi->end_mono_ns - fi->host.start_mono_ns;
+	else if (sm.last_ts > sm.first_ts)
+		duration = sm.last_ts - sm.first_ts;
+	for (int c = 1; c < CALL__MAX; c++) {
+		calls += sm.calls[c].count;
+		errors += sm.calls[c].errors;
+	}
+
+	if (o->json) {
+		struct jsonw w;
+
+		jsonw_init(&w, o->out, false);
+		jsonw_start_object(&w);
+		if (fi)
+			print_recording_json(&w, fi);
+		jsonw_uint_field(&w, "duration_ns", duration);
+		jsonw_uint_field(&w, "events", sm.events);
+		jsonw_uint_field(&w, "calls_total", calls);
+		jsonw_uint_field(&w, "errors_total", errors);
+		jsonw_name(&w, "calls");
+		jsonw_start_object(&w);
+		for (int c = 1; c < CALL__MAX; c++) {
+			const struct summary_call *sc = &sm.calls[c];
+
+			if (!sc->count)
+				continue;
+			jsonw_name(&w, call_name(c));
+			jsonw_start_object(&w);
+			jsonw_uint_field(&w, "count", sc->count);
+			jsonw_uint_field(&w, "errors", sc->errors);
+			jsonw_uint_field(&w, "total_ns", sc->lat_ns);
+			jsonw_uint_field(&w, "max_ns", sc->max_ns);
+			jsonw_uint_field(&w, "blocked_calls", sc->blocked_calls);
+			jsonw_uint_field(&w, "blocked_ns", sc->blocked_ns);
+			jsonw_end_object(&w);
+		}
+		jsonw_end_object(&w);
+		jsonw_uint_field(&w, "proc_events", sm.proc_events);
+		jsonw_uint_field(&w, "still_blocked", sm.still_blocked);
+		jsonw_name(&w, "top_by_calls");
+		json_objs(&w, s, top, ntop);
+		jsonw_name(&w, "top_by_blocked");
+		json_objs(&w, s, topb, ntopb);
+		jsonw_name(&w, "leaks");
+		if (leaks >= 0)
+			jsonw_int(&w, leaks);
+		else
+			jsonw_null(&w);
+		jsonw_name(&w, "deadlocks");
+		jsonw_null(&w);        /* the blocked analysis is not built in yet */
+		jsonw_uint_field(&w, "malformed", s->bus.malformed);
+		jsonw_uint_field(&w, "lost_events", s->lost_events);
+		jsonw_end_object(&w);
+		jsonw_eol(&w);
+	} else {
+		FILE *f = o->out;
+
+		if (fi)
+			print_recording_text(f, fi);
+		fprintf(f, "Duration: %.3f s, %" PRIu64 " events\n", duration / 1e9, sm.events);
+		fprintf(f, "\nCalls: %" PRIu64 " (%" PRIu64 " failed)\n", calls, errors);
+		fprintf(f, "  %-11s %10s %8s %12s %12s %14s\n", "CALL", "COUNT", "FAILED",
+			"AVG(us)", "MAX(us)", "BLOCKED(s)");
+		for (int c = 1; c < CALL__MAX; c++) {
+			const struct summary_call *sc = &sm.calls[c];
+
+			if (!sc->count)
+				continue;
+			fprintf(f, "  %-11s %10" PRIu64 " %8" PRIu64 " %12.1f %12.1f %14.6f\n",
+				call_name(c), sc->count, sc->errors,
+				sc->lat_ns / 1e3 / sc->count, sc->max_ns / 1e3, sc->blocked_ns / 1e9);
+		}
+		fprintf(f, "\nTop objects by calls:\n");
+		text_objs(f, s, top, ntop, false);
+		fprintf(f, "\nTop objects by blocked time:\n");
+		text_objs(f, s, topb, ntopb, true);
+		fprintf(f, "\n");
+		if (leaks >= 0)
+			fprintf(f, "Leak candidates: %ld%s\n", leaks,
+				leaks ? " (details: `ipcscope report FILE leaks`)" : "");
+		else
+			fprintf(f, "Leak candidates: unknown (no IPC tables at the end)\n");
+		fprintf(f, "Deadlocks: not analysed in this build\n");
+		if (sm.still_blocked)
+			fprintf(f, "Calls still blocked at the end: %" PRIu64 "\n", sm.still_blocked);
+		fprintf(f, "Lost events: %" PRIu64 "\n", s->lost_events);
+	}
+	if (s->lost_events)
+		warnmsg("%" PRIu64 " events were lost while recording: counts are lower bounds",
+			s->lost_events);
+	summary_fini(&sm);
+	return 0;
+}

@@ -1,0 +1,457 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ipcscope record -o FILE: everything ipcscope sees, into one file for
+ * `report` and `export` later, elsewhere (docs/recording-format.md).
+ *
+ * The live source delivers events to a sink that appends them to the
+ * writer; a one-second tick flushes, so a killed recorder loses at most a
+ * second.  Alongside the events go what the analyses need afterwards: the
+ * IPC tables at start and end, process metadata (captured while each
+ * process lives, with perf's mmap records for those that exit at once) and
+ * the frame-pointer stacks named by stack ids.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "analyses.h"
+#include "ipcscope.h"
+#include "record/format.h"
+#include "record/writer.h"
+#include "source/live.h"
+#include "tables/mmaptrack.h"
+
+#pragma weak snapshot_free
+
+struct recorder {
+	struct session *s;
+	struct common_opts *o;
+	struct rec_writer *w;
+	struct mmaptrack *mt;
+	int stack_fd;
+	int32_t *pids;              /* open-addressing set of pids whose metadata is written */
+	size_t npids, cap;
+	uint64_t start_ns;
+	bool tty;
+	int err;                    /* first write error (-errno) */
+};
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool pid_seen(struct recorder *r, int32_t pid, bool add)
+{
+	size_t i;
+
+	if (add && (r->npids + 1) * 2 > r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 256;
+		int32_t *v = malloc(cap * sizeof(*v));
+
+		if (!v)
+			return true;       /* out of memory: skip metadata, keep recording */
+		memset(v, 0, cap * sizeof(*v));
+		for (size_t k = 0; k < r->cap; k++) {
+			if (!r->pids[k])
+				continue;
+			for (i = ((uint32_t)r->pids[k] * 2654435761u) & (cap - 1); v[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			v[i] = r->pids[k];
+		}
+		free(r->pids);
+		r->pids = v;
+		r->cap = cap;
+	}
+	if (!r->cap)
+		return false;
+	for (i = ((uint32_t)pid * 2654435761u) & (r->cap - 1); r->pids[i]; i = (i + 1) & (r->cap - 1))
+		if (r->pids[i] == pid)
+			return true;
+	if (add) {
+		r->pids[i] = pid;
+		r->npids++;
+	}
+	return false;
+}
+
+static int fail(struct recorder *r, int err)
+{
+	if (!r->err) {
+		r->err = err;
+		if (r->tty)
+			fputs("\r\033[K", stderr);
+		errmsg(EX_IOERR, "writing '%s' failed: %s: free some space or record to another file system",
+		       r->o->out_path, strerror(-err));
+	}
+	return EX_IOERR;
+}
+
+/* Metadata of pid as known now (captured at once if new). */
+static int write_proc(struct recorder *r, int32_t pid, bool recapture)
+{
+	const struct proc_meta *m;
+	int err;
+
+	if (!r->s->procs || pid <= 0)
+		return 0;
+	mmaptrack_drain(r->mt, r->s->procs);
+	m = procmeta_get(r->s->procs, pid);
+	if (!m || (recapture && !m->nmaps)) {
+		const struct proc_meta *c = procmeta_capture(r->s->procs, pid);
+
+		if (c)
+			m = c;
+	}
+	pid_seen(r, pid, true);
+	if (!m)
+		return 0;
+	err = rec_writer_procmeta(r->w, m);
+	return err ? fail(r, err) : 0;
+}
+
+static int write_stack(struct recorder *r, int32_t id)
+{
+	uint64_t ips[IPCS_STACK_DEPTH] = { 0 };
+	unsigned int n = 0;
+	int err;
+
+	if (id < 0 || r->stack_fd < 0 || rec_writer_has_stack(r->w, id))
+		return 0;
+	if (bpf_map_lookup_elem(r->stack_fd, &id, ips))
+		return 0;
+	while (n < IPCS_STACK_DEPTH && ips[n])
+		n++;
+	err = rec_writer_stack(r->w, id, ips, n);
+	return err ? fail(r, err) : 0;
+}
+
+static int record_sink(void *ctx, const struct ev_hdr *ev)
+{
+	struct recorder *r = ctx;
+	int err;
+
+	if (r->err)
+		return EX_IOERR;
+	/* Metadata first: its chunk precedes the events' in the file. */
+	if (ev->type == EV_CREATE || ev->type == EV_EXEC) {
+		if (write_proc(r, (int32_t)ev->pid, ev->type == EV_EXEC))
+			return EX_IOERR;
+	} else if (!pid_seen(r, (int32_t)ev->pid, false)) {
+		if (write_proc(r, (int32_t)ev->pid, false))
+			return EX_IOERR;
+	}
+	if (ev->type == EV_FORK) {
+		const struct ev_proc *p = (const void *)ev;
+
+		/* a child that still lives has its own maps; else replay inherits */
+		if (p->child_pid && write_proc(r, (int32_t)p->child_pid, false))
+			return EX_IOERR;
+	}
+	if (ev->type == EV_CALL)
+		err = write_stack(r, ((const struct ev_call *)ev)->stack_id);
+	else if (ev->type == EV_CREATE)
+		err = write_stack(r, ((const struct ev_create *)ev)->stack_id);
+	else
+		err = 0;
+	if (err)
+		return err;
+	err = rec_writer_event(r->w, ev);
+	return err ? fail(r, err) : 0;
+}
+
+static void human_bytes(char *buf, size_t len, uint64_t b)
+{
+	if (b >= 1ull << 30)
+		snprintf(buf, len, "%.1f GiB", b / (double)(1ull << 30));
+	else if (b >= 1ull << 20)
+		snprintf(buf, len, "%.1f MiB", b / (double)(1ull << 20));
+	else
+		snprintf(buf, len, "%.1f KiB", b / 1024.0);
+}
+
+static void status_line(struct recorder *r, bool final)
+{
+	const struct rec_writer_stats *st = rec_writer_stats(r->w);
+	uint64_t el = now_ns(CLOCK_MONOTONIC) - r->start_ns;
+	char bytes[32];
+
+	if (!r->tty)
+		return;
+	human_bytes(bytes, sizeof(bytes), st->bytes);
+	fprintf(stderr, "\r\033[K%s %" PRIu64 ":%02" PRIu64 "  %" PRIu64 " events  %s  %" PRIu64
+		" lost%s", final ? "recorded" : "recording", (uint64_t)(el / 60000000000ull),
+		(uint64_t)(el / 1000000000ull % 60), st->events, bytes, r->s->lost_events,
+		final ? "\n" : "");
+}
+
+static int record_tick(void *ctx)
+{
+	struct recorder *r = ctx;
+	int err;
+
+	if (r->s->src->lost)
+		r->s->lost_events = r->s->src->lost(r->s->src);
+	rec_writer_lost(r->w, r->s->lost_events, r->s->bus.malformed);
+	mmaptrack_drain(r->mt, r->s->procs);
+	err = rec_writer_flush(r->w);
+	if (err)
+		return fail(r, err);
+	status_line(r, false);
+	return 0;
+}
+
+static int write_snapshot(struct recorder *r, unsigned int role)
+{
+	struct ipc_snapshot snap;
+	int err;
+
+	if (role == REC_SNAP_START) {
+		if (!r->s->start)
+			return 0;
+		err = rec_writer_snapshot(r->w, role, r->s->start);
+		return err ? fail(r, err) : 0;
+	}
+	memset(&snap, 0, sizeof(snap));
+	if (!r->s->snapshot_now || r->s->snapshot_now(r->s, &snap)) {
+		warnmsg("cannot read the IPC tables at the end: the recording has no end snapshot");
+		return 0;
+	}
+	err = rec_writer_snapshot(r->w, role, &snap);
+	if (snapshot_free)
+		snapshot_free(&snap);
+	return err ? fail(r, err) : 0;
+}
+
+/* Every process known at the end: exits and late mappings included. */
+static int write_all_procs(struct recorder *r)
+{
+	const struct proc_meta *m;
+	int err;
+
+	mmaptrack_drain(r->mt, r->s->procs);
+	for (size_t i = 0; (m = procmeta_at(r->s->procs, i)); i++) {
+		err = rec_writer_procmeta(r->w, m);
+		if (err)
+			return fail(r, err);
+	}
+	return 0;
+}
+
+static void join_argv(char *buf, size_t len, int argc, char **argv)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < argc && off + 1 < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : "", argv[i]);
+}
+
+/* ------------------------------------------------------------- command */
+
+static const struct argp_child record_children[] = {
+	OPTS_CHILD_OUTPUT, OPTS_CHILD_FILTER, OPTS_CHILD_DURATION, { 0 },
+};
+
+static error_t record_parse(int key, char *arg, struct argp_state *state)
+{
+	struct common_opts *o = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		opts_child_inputs(state, o);
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s' (a command goes after `--`)", arg);
+		break;
+	case ARGP_KEY_END:
+		if (!o->out_path)
+			argp_error(state, "give the file to write: -o FILE");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp record_argp = {
+	NULL, record_parse, "-o FILE [-- CMD [ARGS...]]",
+	"Record everything ipcscope sees into FILE, to analyse later, elsewhere, with "
+	"`ipcscope report` and `ipcscope export`: every System V IPC call, fork, exec "
+	"and exit, creation contexts and user stacks, the IPC tables at start and at "
+	"end, process metadata (command lines, executable mappings and build-ids for "
+	"symbolization), lost-event counters, and host facts.\n\n"
+	"Records until Ctrl-C, -d, or the end of CMD (whose children are followed).  "
+	"The file is written in chunks at least every second, so a recorder that is "
+	"killed leaves a file that `report` reads up to its last complete chunk.  "
+	"FILE is created mode 0600: it holds command lines.  On a terminal a status "
+	"line shows elapsed time, events, bytes written and lost events.  --json "
+	"prints a summary object on stdout at the end.\v"
+	"Examples:\n"
+	"  ipcscope record -o night.ipcs -d 8h\n"
+	"  ipcscope record -o t.ipcs -t sem -- ./app\n"
+	"  ipcscope report night.ipcs leaks\n\n"
+	"Exit status: CMD's status with -- CMD; else 0; 64 usage, 69 kernel feature "
+	"missing, 73 cannot create FILE, 74 write error, 77 not privileged.",
+	record_children, NULL, NULL,
+};
+
+static int cmd_record(int argc, char **argv)
+{
+	struct common_opts o;
+	struct live_config cfg = { 0 };
+	struct live_cmd cmd;
+	struct run_loop rl = { 0 };
+	struct recorder r = { 0 };
+	struct rec_host host;
+	struct session s;
+	struct stat st;
+	char note[4096];
+	int status, err = 0, fd;
+
+	opts_init(&o);
+	o.out_mode = 0600;
+	status = opts_parse(&record_argp, argc, argv, &o, &o);
+	if (status)
+		return status;
+	fd = fileno(o.out);
+	if (isatty(fd)) {
+		opts_finish(&o);
+		return errmsg(EX_USAGE, "will not write a binary recording to a terminal: give -o FILE");
+	}
+	/* An existing file keeps its mode through O_TRUNC: tighten it. */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 077))
+		fchmod(fd, 0600);
+
+	cfg.opts = &o;
+	cfg.calls = true;
+	cfg.proc_events = true;
+	cfg.create_ctx = true;
+	cfg.stack_ids = true;
+	cfg.offcpu = true;
+	if (o.cmd_argv) {
+		err = live_cmd_fork(&cmd, o.cmd_argv);
+		if (err) {
+			opts_finish(&o);
+			return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
+		}
+		cfg.cmd_pid = cmd.pid;
+		rl.cmd = &cmd;
+	}
+	if (!live_session_open(&s, &cfg, &status)) {
+		if (rl.cmd)
+			live_cmd_abort(&cmd);
+		opts_finish(&o);
+		return status;
+	}
+	r.s = &s;
+	r.o = &o;
+	r.tty = isatty(2);
+	r.stack_fd = live_stack_fd(s.src);
+	r.mt = mmaptrack_open(&err);
+	if (!r.mt)
+		debugmsg("no perf mmap tracking (%s): short-lived processes may lack mappings",
+			 strerror(-err));
+	rec_host_fill(&host);
+	host.mono_to_real_ns = s.mono_to_real_ns ? s.mono_to_real_ns : host.mono_to_real_ns;
+	r.w = rec_writer_new(fd, &host, &err);
+	if (!r.w) {
+		errmsg(EX_IOERR, "writing '%s' failed: %s: check the path and free space",
+		       o.out_path, strerror(-err));
+		status = EX_IOERR;
+		goto out_live;
+	}
+	r.start_ns = now_ns(CLOCK_MONOTONIC);
+	/* argv[0] is rewritten by opts_parse: name the command ourselves */
+	memcpy(note, "ipcscope record ", 16);
+	join_argv(note + 16, sizeof(note) - 16, argc - 1, argv + 1);
+	rec_writer_note(r.w, "argv", note);
+	if (o.cmd_argv) {
+		join_argv(note, sizeof(note), o.cmd_argc, o.cmd_argv);
+		rec_writer_note(r.w, "cmd", note);
+	}
+	snprintf(note, sizeof(note), "%u", o.kinds);
+	rec_writer_note(r.w, "kinds", note);
+	if (write_snapshot(&r, REC_SNAP_START) || rec_writer_flush(r.w)) {
+		status = fail(&r, rec_writer_flush(r.w));
+		goto out_writer;
+	}
+	if (ev_bus_add(&s.bus, record_sink, &r)) {
+		status = errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
+		goto out_writer;
+	}
+	rl.duration = o.duration;
+	rl.interval = 1;
+	rl.tick = record_tick;
+	rl.ctx = &r;
+	if (rl.cmd) {
+		status = live_cmd_start(&cmd);
+		rl.cmd = status ? NULL : rl.cmd;
+		if (status)
+			goto out_writer;
+	} else if (r.tty) {
+		fprintf(stderr, "Recording System V IPC to %s... Hit Ctrl-C to end.\n", o.out_path);
+	}
+
+	status = session_drive(&s, &rl);
+	if (!r.err) {
+		rec_writer_lost(r.w, s.lost_events, s.bus.malformed);
+		if (!write_all_procs(&r) && !write_snapshot(&r, REC_SNAP_END)) {
+			err = rec_writer_finish(r.w, now_ns(CLOCK_MONOTONIC),
+						(int64_t)now_ns(CLOCK_REALTIME));
+			if (err)
+				fail(&r, err);
+		}
+	}
+	status_line(&r, true);
+	if (r.err)
+		status = EX_IOERR;
+	if (o.json) {
+		const struct rec_writer_stats *ws = rec_writer_stats(r.w);
+		struct jsonw w;
+
+		jsonw_init(&w, stdout, false);
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "file", o.out_path);
+		jsonw_uint_field(&w, "events", ws->events);
+		jsonw_uint_field(&w, "bytes", ws->bytes);
+		jsonw_uint_field(&w, "chunks", ws->chunks);
+		jsonw_bool_field(&w, "complete", !r.err);
+		jsonw_uint_field(&w, "lost_events", s.lost_events);
+		jsonw_end_object(&w);
+		jsonw_eol(&w);
+		fflush(stdout);
+	}
+	if (s.lost_events)
+		warnmsg("%" PRIu64 " events were lost (the recorder fell behind): use filters to record less",
+			s.lost_events);
+out_writer:
+	rec_writer_free(r.w);
+out_live:
+	mmaptrack_close(r.mt);
+	free(r.pids);
+	session_fini(&s);
+	err = opts_finish(&o);
+	if (status)
+		return status;
+	if (err)
+		return err;
+	if (rl.cmd) {
+		if (cmd.exited)
+			return live_cmd_exit_status(&cmd);
+		return 128 + ipcs_exiting;
+	}
+	return 0;
+}
+
+IPCSCOPE_COMMAND(record, cmd_record, "record everything to a file for report and export", 55);
