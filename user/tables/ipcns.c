@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* setns() into an IPC namespace given as a PID or an inode number. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "opts.h"
+#include "tables/ipcns.h"
+
+/* Any process whose IPC namespace has this inode. */
+static int open_by_inode(uint32_t inode)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int fd = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char path[300];
+		struct stat st;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/ipc", de->d_name);
+		if (stat(path, &st) || st.st_ino != inode)
+			continue;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			break;
+		fd = -errno;
+	}
+	closedir(d);
+	return fd;
+}
+
+int ipcns_enter(const char *arg)
+{
+	uint32_t inode;
+	int fd, err;
+
+	err = resolve_ipcns(arg, &inode);
+	if (err)
+		return err < 0 ? err : -EINVAL;
+	if (inode == self_ipcns())
+		return 0;
+	fd = open_by_inode(inode);
+	if (fd < 0)
+		return fd;
+	err = setns(fd, CLONE_NEWIPC) ? -errno : 0;
+	close(fd);
+	return err;
+}
