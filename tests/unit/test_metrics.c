@@ -12,8 +12,16 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "analysis/objstats.h"
 #include "event.h"
 #include "view/metrics.h"
+#include "view/metrics_serve.h"
+#include "view/top.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/ipc.h>
 
 #define NS 4026532000u
 
@@ -318,6 +326,188 @@ static void test_json_emitter(void **st)
 	free_snap(s);
 }
 
+static void test_parse_listen(void **st)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char buf[64];
+
+	assert_int_equal(metrics_parse_listen("127.0.0.1:9857", &ss, &len), 0);
+	metrics_format_addr((struct sockaddr *)&ss, buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1:9857");
+	assert_int_equal(metrics_parse_listen("9100", &ss, &len), 0);    /* loopback */
+	metrics_format_addr((struct sockaddr *)&ss, buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1:9100");
+	assert_int_equal(metrics_parse_listen(":9100", &ss, &len), 0);   /* every address */
+	metrics_format_addr((struct sockaddr *)&ss, buf, sizeof(buf));
+	assert_string_equal(buf, "0.0.0.0:9100");
+	assert_int_equal(metrics_parse_listen("[::1]:0", &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	metrics_format_addr((struct sockaddr *)&ss, buf, sizeof(buf));
+	assert_string_equal(buf, "[::1]:0");
+	assert_int_equal(metrics_parse_listen("localhost:80", &ss, &len), 0);
+	{
+		const char *bad[] = { "", "x:1", "1.2.3.4:", "1.2.3.4:65536", "[::1]", "[::1]9",
+				      "1.2.3.4:-1", "::1:80", "300.1.1.1:80" };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			assert_int_equal(metrics_parse_listen(bad[i], &ss, &len), -EINVAL);
+	}
+}
+
+static void test_quantile(void **st)
+{
+	uint64_t slots[IPCS_HIST_SLOTS] = { 0 };
+
+	assert_int_equal(hist_quantile_ns(slots, IPCS_HIST_SLOTS, 0.99), 0);
+	slots[log2_slot(1000)] = 99;     /* slot 9: 512..1023 ns */
+	slots[log2_slot(1 << 20)] = 1;   /* slot 20 */
+	/* 99 of 100 are <= 1023 ns: the p99 bound is 1024 ns; the max is in slot 20. */
+	assert_int_equal(hist_quantile_ns(slots, IPCS_HIST_SLOTS, 0.99), 1024);
+	assert_int_equal(hist_quantile_ns(slots, IPCS_HIST_SLOTS, 1.0), 1 << 21);
+	assert_int_equal(hist_quantile_ns(slots, IPCS_HIST_SLOTS, 0.5), 1024);
+	slots[log2_slot(1 << 20)] = 2;   /* now 2 of 101 above: p99 is the slow one */
+	assert_int_equal(hist_quantile_ns(slots, IPCS_HIST_SLOTS, 0.99), 1 << 21);
+}
+
+static struct ev_call call_ev(unsigned int call, unsigned int kind, int32_t id,
+			      uint64_t lat, int err, const char *comm)
+{
+	struct ev_call c;
+
+	memset(&c, 0, sizeof(c));
+	c.h.type = EV_CALL;
+	c.h.size = sizeof(c);
+	c.h.pid = 42;
+	snprintf(c.h.comm, sizeof(c.h.comm), "%s", comm);
+	c.call = (uint8_t)call;
+	c.kind = (uint8_t)kind;
+	c.id = id;
+	c.lat_ns = lat;
+	c.err = err;
+	return c;
+}
+
+static void test_objstats(void **st)
+{
+	struct objstats s;
+	struct ipc_snapshot snap = { 0 };
+	struct msg_obj q = { .c = { .id = 7 } };
+	const struct objstat *o;
+	struct ev_call c;
+
+	assert_int_equal(objstats_init(&s), 0);
+	snap.msg = &q;
+	snap.nmsg = 1;
+	objstats_mark_preexisting(&s, &snap);
+
+	/* A semaphore set created while tracing: its creator is the first semget. */
+	c = call_ev(CALL_SEMGET, KIND_SEM, 3, 500, 0, "maker");
+	objstats_event(&s, &c.h);
+	c = call_ev(CALL_SEMGET, KIND_SEM, 3, 500, 0, "user");
+	objstats_event(&s, &c.h);
+	for (int i = 0; i < 100; i++) {
+		c = call_ev(CALL_SEMTIMEDOP, KIND_SEM, 3, i < 98 ? 3000 : 5000000, 0, "user");
+		objstats_event(&s, &c.h);
+	}
+	/* The preexisting queue: a msgget is not its creation. */
+	c = call_ev(CALL_MSGGET, KIND_MSG, 7, 100, 0, "opener");
+	objstats_event(&s, &c.h);
+	c = call_ev(CALL_MSGSND, KIND_MSG, 7, 100, EAGAIN, "opener");
+	objstats_event(&s, &c.h);
+
+	objstats_tick(&s, 2.0);
+	o = objstats_get(&s, KIND_SEM, 3);
+	assert_non_null(o);
+	assert_string_equal(o->creator, "maker");
+	assert_true(o->rate > 50.9 && o->rate < 51.1);          /* 102 calls in 2 s */
+	assert_int_equal(o->p99_ns, 1 << 23);                   /* 2 of 102 took 5 ms */
+	assert_true(s.rate > 51.9 && s.rate < 52.1);            /* 104 calls in 2 s */
+	assert_int_equal(s.calls[CALL_SEMTIMEDOP].count, 100);
+	assert_int_equal(s.calls[CALL_MSGSND].errors, 1);
+	assert_int_equal(s.calls[CALL_SEMTIMEDOP].sum_ns, 98 * 3000 + 2 * 5000000);
+	o = objstats_get(&s, KIND_MSG, 7);
+	assert_string_equal(o->creator, "");
+	assert_null(objstats_get(&s, KIND_SHM, 3));
+
+	/* A quiet window: rate drops to 0, p99 still covers the previous one. */
+	objstats_tick(&s, 1.0);
+	o = objstats_get(&s, KIND_SEM, 3);
+	assert_true(o->rate == 0 && o->p99_ns == 1 << 23);
+	objstats_tick(&s, 1.0);
+	assert_int_equal(objstats_get(&s, KIND_SEM, 3)->p99_ns, 0);
+
+	/* IPC_RMID forgets the object: a reused id starts afresh. */
+	c = call_ev(CALL_SEMCTL, KIND_SEM, 3, 100, 0, "user");
+	c.cmd = IPC_RMID;
+	objstats_event(&s, &c.h);
+	assert_int_equal(objstats_get(&s, KIND_SEM, 3)->calls_total, 0);
+	assert_string_equal(objstats_get(&s, KIND_SEM, 3)->creator, "");
+
+	/* Many objects: the table grows and keeps every entry. */
+	for (int id = 1000; id < 3000; id++) {
+		c = call_ev(CALL_SHMAT, KIND_SHM, id, 10, 0, "x");
+		objstats_event(&s, &c.h);
+	}
+	for (int id = 1000; id < 3000; id++)
+		assert_int_equal(objstats_get(&s, KIND_SHM, id)->calls_total, 1);
+	objstats_fini(&s);
+}
+
+static void test_top_rows(void **st)
+{
+	struct top_model m = { 0 };
+	struct top_row *r;
+	char line[256];
+
+	r = top_add_row(&m);
+	*r = (struct top_row){ .kind = KIND_SHM, .id = 1, .key = 0x7777, .size = 100,
+			       .calls_per_s = 5, .owner = "alice", .comm = "db" };
+	r = top_add_row(&m);
+	*r = (struct top_row){ .kind = KIND_SEM, .id = 2, .waiters = 3, .calls_per_s = 50,
+			       .p99_ns = 2048, .owner = "bob" };
+	r = top_add_row(&m);
+	*r = (struct top_row){ .kind = KIND_MSG, .id = 3, .size = 5000, .fill = 0.5,
+			       .p99_ns = 1 << 20, .owner = "carol", .comm = "queue-writer" };
+	top_sort_rows(&m, TOP_SORT_CALLS);
+	assert_int_equal(m.rows[0].id, 2);
+	top_sort_rows(&m, TOP_SORT_SIZE);
+	assert_int_equal(m.rows[0].id, 3);
+	top_sort_rows(&m, TOP_SORT_LATENCY);
+	assert_int_equal(m.rows[0].id, 3);
+	top_sort_rows(&m, TOP_SORT_WAITERS);
+	assert_int_equal(m.rows[0].id, 2);
+	/* A deadlocked object comes first whatever the key. */
+	m.rows[2].in_deadlock = true;
+	top_sort_rows(&m, TOP_SORT_WAITERS);
+	assert_true(m.rows[0].in_deadlock);
+
+	assert_true(top_row_visible(&m.rows[0], 0, NULL));
+	for (size_t i = 0; i < m.n; i++) {
+		r = &m.rows[i];
+		assert_int_equal(top_row_visible(r, KIND_BIT(KIND_MSG), ""), r->kind == KIND_MSG);
+		assert_int_equal(top_row_visible(r, 0, "writer"), r->id == 3);
+		assert_int_equal(top_row_visible(r, 0, "7777"), r->id == 1);   /* key */
+		assert_int_equal(top_row_visible(r, 0, "2"), r->id == 2);      /* id, exact */
+		assert_int_equal(top_row_visible(r, 0, "bob"), r->id == 2);
+	}
+	/* Rows fit the width: 80 columns, the comm column shrinks first. */
+	for (size_t i = 0; i < m.n; i++) {
+		top_format_row(&m.rows[i], line, sizeof(line), 80);
+		assert_true(strlen(line) <= 80);
+	}
+	top_format_columns(line, sizeof(line), 80);
+	assert_true(strlen(line) <= 80);
+	top_format_ns(0, line, sizeof(line));
+	assert_string_equal(line, "-");
+	top_format_ns(1500, line, sizeof(line));
+	assert_string_equal(line, "2us");
+	top_format_ns(12345678, line, sizeof(line));
+	assert_string_equal(line, "12.3ms");
+	top_model_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +518,10 @@ int main(void)
 		cmocka_unit_test(test_histogram_exposition),
 		cmocka_unit_test(test_limits_and_analyses),
 		cmocka_unit_test(test_json_emitter),
+		cmocka_unit_test(test_parse_listen),
+		cmocka_unit_test(test_quantile),
+		cmocka_unit_test(test_objstats),
+		cmocka_unit_test(test_top_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

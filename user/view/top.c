@@ -82,6 +82,8 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 
 void top_sort_rows(struct top_model *m, enum top_sort key)
 {
+	if (m->n < 2)
+		return;
 	qsort_r(m->rows, m->n, sizeof(m->rows[0]), cmp_rows, &key);
 }
 
