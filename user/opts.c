@@ -231,9 +231,28 @@ void opts_init(struct common_opts *c)
 	c->out_mode = 0644;
 }
 
+/*
+ * The command's own argp: argp_parse() wraps it (first child) in a root that
+ * adds --help and --usage, so the root's children are not the command's.
+ */
+static const struct argp *command_argp(const struct argp *a)
+{
+	for (int depth = 0; a && depth < 4; depth++) {
+		const struct argp_child *ch = a->children;
+
+		for (int i = 0; ch && ch[i].argp; i++)
+			if (ch[i].argp == &output_argp || ch[i].argp == &filter_argp ||
+			    ch[i].argp == &duration_argp)
+				return a;
+		a = ch ? ch[0].argp : NULL;
+	}
+	return NULL;
+}
+
 void opts_child_inputs(struct argp_state *state, struct common_opts *c)
 {
-	const struct argp_child *ch = state->root_argp->children;
+	const struct argp *cmd = command_argp(state->root_argp);
+	const struct argp_child *ch = cmd ? cmd->children : NULL;
 
 	for (int i = 0; ch && ch[i].argp; i++)
 		state->child_inputs[i] = c;
