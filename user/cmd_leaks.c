@@ -95,6 +95,12 @@ static struct stack_frame *creator_stack(void *ctx, const struct ev_hdr *ev, siz
 		if (!m && g->s->live)
 			m = procmeta_capture(g->s->procs, ev->pid);
 	}
+	if (m && !g->s->live) {
+		/* a recording: its pids may name other processes now */
+		none = *m;
+		none.exited = true;
+		m = &none;
+	}
 	sy = symbolizer_new(m ? m : &none);
 	if (!sy)
 		return NULL;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tables/mmaptrack.h"
 #include "tables/procmeta.h"
 
 static void test_parse_map_line(void **state)
@@ -182,6 +183,79 @@ static void test_put_inherit_many(void **state)
 	procmeta_free(NULL);
 }
 
+static void test_add_clear_maps(void **state)
+{
+	struct procmeta_cache *c = procmeta_new();
+	struct proc_map a = { .start = 0x1000, .end = 0x3000, .path = "/a" };
+	struct proc_map b = { .start = 0x2000, .end = 0x4000, .path = "/b" };
+	struct proc_map d = { .start = 0x8000, .end = 0x9000, .path = "/d" };
+	const struct proc_meta *m;
+
+	assert_int_equal(procmeta_add_map(c, 7, &a), 0);
+	assert_int_equal(procmeta_add_map(c, 7, &d), 0);
+	m = procmeta_get(c, 7);
+	assert_int_equal(m->nmaps, 2);
+	/* b overlaps a: a mapping at the same place replaces the old one */
+	assert_int_equal(procmeta_add_map(c, 7, &b), 0);
+	assert_int_equal(m->nmaps, 2);
+	assert_string_equal(procmeta_find_map(m, 0x2800)->path, "/b");
+	assert_null(procmeta_find_map(m, 0x1800));
+	assert_string_equal(procmeta_find_map(m, 0x8800)->path, "/d");
+	assert_int_equal(procmeta_clear_maps(c, 7), 0);
+	assert_int_equal(m->nmaps, 0);
+	assert_null(procmeta_find_map(m, 0x8800));
+	procmeta_free(c);
+}
+
+/*
+ * A child that execs and exits before /proc could be read: perf's mmap
+ * records still give its new image's mappings, with build-ids.
+ */
+static void test_mmaptrack_short_lived(void **state)
+{
+	struct procmeta_cache *c = procmeta_new();
+	const struct proc_meta *m;
+	struct mmaptrack *t;
+	bool exe = false, libc = false;
+	char *argv[] = { "/bin/true", NULL };
+	int err;
+	pid_t pid;
+
+	t = mmaptrack_open(&err);
+	if (!t && (err == -EACCES || err == -EPERM || err == -ENOENT || err == -ENOSYS)) {
+		print_message("perf events unavailable here (%d): skipped\n", err);
+		procmeta_free(c);
+		skip();
+	}
+	assert_non_null(t);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_null(procmeta_capture(c, pid));       /* gone: /proc cannot help */
+	assert_true(mmaptrack_drain(t, c) > 0);
+	m = procmeta_get(c, pid);
+	assert_non_null(m);
+	for (size_t i = 0; i < m->nmaps; i++) {
+		/* nothing of the parent's image survives the exec */
+		assert_null(strstr(m->maps[i].path, "test_procmeta"));
+		if (strstr(m->maps[i].path, "/true"))
+			exe = true;
+		if (strstr(m->maps[i].path, "libc")) {
+			libc = true;
+			assert_true(m->maps[i].build_id_len >= 16);
+		}
+	}
+	assert_true(exe);
+	assert_true(libc);
+	assert_int_equal(mmaptrack_lost(t), 0);
+	mmaptrack_close(t);
+	procmeta_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +263,8 @@ int main(void)
 		cmocka_unit_test(test_capture_self),
 		cmocka_unit_test(test_capture_child_outlives),
 		cmocka_unit_test(test_put_inherit_many),
+		cmocka_unit_test(test_add_clear_maps),
+		cmocka_unit_test(test_mmaptrack_short_lived),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -277,7 +277,8 @@ int mmaptrack_drain(struct mmaptrack *t, struct procmeta_cache *c)
 	for (int i = 0; i < t->ncpus && !err; i++)
 		if (t->cpus[i].meta)
 			err = take(&t->cpus[i], &v, &n, &cap, &seq);
-	qsort(v, n, sizeof(*v), cmp_rec);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_rec);
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].h->type == PERF_RECORD_LOST)
 			t->lost += ((const uint64_t *)(v[i].h + 1))[1];
