@@ -128,6 +128,20 @@ void jsonw_uint(struct jsonw *w, uint64_t v)
 	fprintf(w->f, "%" PRIu64, v);
 }
 
+void jsonw_decimal(struct jsonw *w, int64_t v, unsigned int digits)
+{
+	uint64_t scale = 1, a = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	for (unsigned int i = 0; i < digits && i < 19; i++)
+		scale *= 10;
+	sep(w);
+	if (scale == 1)
+		fprintf(w->f, "%s%" PRIu64, v < 0 ? "-" : "", a);
+	else
+		fprintf(w->f, "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "", a / scale,
+			(int)digits, a % scale);
+}
+
 void jsonw_float(struct jsonw *w, double v)
 {
 	sep(w);

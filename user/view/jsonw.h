@@ -32,6 +32,8 @@ void jsonw_string_len(struct jsonw *w, const char *s, size_t len);
 void jsonw_int(struct jsonw *w, int64_t v);
 void jsonw_uint(struct jsonw *w, uint64_t v);
 void jsonw_float(struct jsonw *w, double v);
+/* v / 10^digits printed exactly, e.g. (1234567, 3) -> 1234.567 (ns as us). */
+void jsonw_decimal(struct jsonw *w, int64_t v, unsigned int digits);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 /* Ends a top-level value with a newline (JSON Lines). */
