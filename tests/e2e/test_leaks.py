@@ -163,6 +163,9 @@ def test_clean_dry_run_changes_nothing(ipcns):
     assert rj["dry_run"] is True and rj["removed"] == 0
     assert {(o["kind"], o["id"], o["action"]) for o in rj["objects"]} == {
         ("shm", made["shm"], "would-remove"), ("msg", made["msg"], "would-remove")}
+    # --older-than: these are seconds old, not an hour
+    r = ipcns.run([IPCSCOPE, "clean", "--older-than", "1h", "--yes"], check=True)
+    assert "ipcrm" not in r.stdout and "removed" in r.stdout
     assert sysvipc(ipcns) == before
 
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "analysis/leaks.h"
+#include "view/leaks_view.h"
 
 /* ---- synthetic events ------------------------------------------------ */
 
@@ -478,6 +479,52 @@ static void test_grouping(void **state)
 	leaks_free(l);
 }
 
+/* The JSON the issue specifies: leaks[], by_creator[], lost_events. */
+static void test_json_view(void **state)
+{
+	struct leaks_opts o = opts();
+	struct tables now;
+	struct leak_report r;
+	struct leaks *l;
+	struct jsonw w;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	setup_each();
+	l = leaks_new(&o, NULL);
+	emit_create(l, 800, "j", "j\0-x", 5, KIND_SHM, 71, 0x71);
+	emit_exit(l, 800, 1);
+	tables_init(&now);
+	add_shm(&now, 71, 64, 0, 800, 0);
+	add_msg(&now, 72, 5, 1);                 /* predates, users gone */
+	assert_int_equal(leaks_find(l, &now.s, &r), 0);
+	f = open_memstream(&buf, &len);
+	jsonw_init(&w, f, false);
+	leaks_json_report(&w, &r, 3);
+	fclose(f);
+	assert_non_null(strstr(buf, "{\"leaks\":[{\"kind\":\"shm\",\"id\":71,"
+				    "\"key\":4167,\"bytes\":64,"));
+	assert_non_null(strstr(buf, "\"reason\":\"never-attached\",\"age_s\":100,"));
+	assert_non_null(strstr(buf, "\"creator\":{\"known\":true,\"pid\":800,"));
+	assert_non_null(strstr(buf, "\"comm\":\"j\",\"cmdline\":\"j -x\",\"exited\":true,"
+				    "\"stack\":[{\"addr\":\"0x0\",\"func\":\"make_800\","));
+	assert_non_null(strstr(buf, "\"note\":\"creator unknown (predates tracing)\""));
+	assert_non_null(strstr(buf, "\"by_creator\":[{\"count\":1,"));
+	assert_non_null(strstr(buf, "\"lost_events\":3}\n"));
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	leaks_text_report(f, &r, 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "never-attached  800 j (exited) \"j -x\""));
+	assert_non_null(strstr(buf, "creator unknown (predates tracing)"));
+	assert_non_null(strstr(buf, "2 leak candidates; lost events: 0"));
+	free(buf);
+	leak_report_free(&r);
+	leaks_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -488,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_private_and_reuse),
 		cmocka_unit_test(test_kobj_and_ctime),
 		cmocka_unit_test(test_grouping),
+		cmocka_unit_test(test_json_view),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
