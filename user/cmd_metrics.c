@@ -33,10 +33,14 @@ struct metrics_opts {
 	bool no_trace;
 };
 
-/* What the renderer reads; guarded by lock (HTTP thread vs main loop). */
+/*
+ * `lock` guards the analysis state (sinks on the main thread vs rendering);
+ * `render_lock` makes renders (HTTP thread, textfile ticks) one at a time.
+ */
 struct metrics_agent {
 	struct metrics_opts *o;
 	pthread_mutex_t lock;
+	pthread_mutex_t render_lock;
 	unsigned long table_errors;
 	/* tracing (src == NULL: tables and limits only) */
 	struct ev_bus bus;
@@ -165,11 +169,13 @@ static int render(void *ctx, struct metrics_emitter *e)
 	};
 	int err;
 
+	pthread_mutex_lock(&a->render_lock);
 	memset(&snap, 0, sizeof(snap));
 	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
 	if (err) {
 		/* Serve nothing rather than zeros that look like an empty host. */
 		snapshot_free(&snap);
+		pthread_mutex_unlock(&a->render_lock);
 		return err;
 	}
 	in.snap = &snap;
@@ -187,6 +193,7 @@ static int render(void *ctx, struct metrics_emitter *e)
 	metrics_build(e, &in);
 	pthread_mutex_unlock(&a->lock);
 	snapshot_free(&snap);
+	pthread_mutex_unlock(&a->render_lock);
 	return 0;
 }
 
@@ -405,7 +412,8 @@ static int serve(struct metrics_agent *a)
 static int cmd_metrics(int argc, char **argv)
 {
 	struct metrics_opts o = { .interval = 15, .top = METRICS_TOP_N_DEFAULT };
-	struct metrics_agent a = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct metrics_agent a = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER,
+				   .render_lock = PTHREAD_MUTEX_INITIALIZER };
 	int status;
 
 	opts_init(&o.c);
