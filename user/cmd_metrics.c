@@ -18,6 +18,7 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/live.h"
+#include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
 #include "view/metrics.h"
@@ -31,6 +32,7 @@ struct metrics_opts {
 	long top;
 	bool once;
 	bool no_trace;
+	const char *ipcns;
 };
 
 /*
@@ -50,7 +52,7 @@ struct metrics_agent {
 	uint32_t self;                      /* our tgid: our own table reads are not counted */
 };
 
-enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE, OPT_NO_TRACE };
+enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE, OPT_NO_TRACE, OPT_IPCNS };
 
 static const struct argp_option options[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
@@ -64,6 +66,8 @@ static const struct argp_option options[] = {
 	{ "once", OPT_ONCE, NULL, 0,
 	  "Write --textfile, or print to stdout (-o, --json), once and exit; "
 	  "with -d, trace for that long first", 0 },
+	{ "ipcns", OPT_IPCNS, "PID|INODE", 0,
+	  "Watch this IPC namespace (that of PID, or the inode) instead of our own; needs CAP_SYS_ADMIN", 0 },
 	{ "no-trace", OPT_NO_TRACE, NULL, 0,
 	  "Tables and limits only: no BPF tracing (no syscall counts, latency or traced leaks)", 0 },
 	{ 0 },
@@ -98,6 +102,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_TRACE:
 		o->no_trace = true;
 		break;
+	case OPT_IPCNS:
+		o->ipcns = arg;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -120,8 +127,8 @@ static const struct argp metrics_argp = {
 	"namespace; limit, usage and usage ratio per limit; blocked semaphore waiters; "
 	"leak candidates per kind; queue fill ratio for the fullest --top queues; and, "
 	"while tracing (root, BPF), calls, errors and a latency histogram per syscall "
-	"and lost events.  ipcscope reads the tables of its own IPC namespace and "
-	"traces that namespace only: run one agent per namespace (nsenter --ipc).\n\n"
+	"and lost events.  ipcscope reads the tables of one IPC namespace, its own or "
+	"--ipcns, and traces that namespace only: run one agent per namespace.\n\n"
 	"By default /metrics is served over HTTP on " METRICS_DEFAULT_LISTEN " (loopback "
 	"only) until SIGINT/SIGTERM or -d.  With --textfile, the file is replaced "
 	"atomically every --interval (add --listen to serve as well).  With --once, the "
@@ -409,6 +416,18 @@ static int serve(struct metrics_agent *a)
 	return status;
 }
 
+static int enter_ipcns(const char *arg)
+{
+	int err = ipcns_enter(arg);
+
+	if (err)
+		return errmsg(err == -EPERM ? EX_NOPERM : EX_USAGE,
+			      "cannot enter the IPC namespace '%s': %s: %s", arg, strerror(-err),
+			      err == -EPERM ? "setns needs CAP_SYS_ADMIN (run as root)"
+					    : "give a live PID or a namespace inode (see `lsns -t ipc`)");
+	return 0;
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	struct metrics_opts o = { .interval = 15, .top = METRICS_TOP_N_DEFAULT };
@@ -431,6 +450,9 @@ static int cmd_metrics(int argc, char **argv)
 		return errmsg(EX_USAGE, "--json needs --once: Prometheus scrapes the text format");
 	if (!o.listen && !o.textfile && !o.once)
 		o.listen = METRICS_DEFAULT_LISTEN;
+	/* Before any thread exists: they inherit the namespace. */
+	if (o.ipcns && (status = enter_ipcns(o.ipcns)))
+		return status;
 
 	/* --once traces only when given time to (-d). */
 	if (!o.no_trace && (!o.once || o.c.duration > 0))

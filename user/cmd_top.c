@@ -19,6 +19,7 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/live.h"
+#include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
 #include "view/jsonw.h"
@@ -115,7 +116,8 @@ static const struct argp top_argp = {
 	"Keys: c l w s sort by calls, latency, waiters, size; t switch kind (0 1 2 3 "
 	"pick all, shm, sem, msg); / filter by comm, owner, id or key; p or space pause; "
 	"? help; q quit.\n\n"
-	"-t limits the kinds shown.  --batch prints the table every refresh (with "
+	"--ipcns PID shows another IPC namespace (setns: needs CAP_SYS_ADMIN); without "
+	"it, the namespace top runs in.  -t limits the kinds shown.  --batch prints the table every refresh (with "
 	"--json, one JSON object per line) for scripts and logs.",
 	children, NULL, NULL,
 };
@@ -485,13 +487,9 @@ static int start_tracing(struct top_ctx *t)
 {
 	struct live_config cfg = { .opts = &t->o->c, .calls = true };
 	struct ipc_snapshot snap;
-	uint32_t self = self_ipcns();
 	int status = 0;
 
-	if (t->o->c.ipcns && t->o->c.ipcns != self)
-		return errmsg(EX_USAGE,
-			      "top shows its own IPC namespace: run it there, e.g. `nsenter --ipc --target PID ipcscope top`");
-	t->o->c.ipcns = self;
+	t->o->c.ipcns = self_ipcns();   /* --ipcns was entered already */
 	if (objstats_init(&t->st))
 		return errmsg(EX_SOFTWARE, "out of memory: free some memory and retry");
 	ev_bus_init(&t->bus);
@@ -507,6 +505,18 @@ static int start_tracing(struct top_ctx *t)
 		objstats_mark_preexisting(&t->st, &snap);
 	snapshot_free(&snap);
 	t->last_tick = mono_now();
+	return 0;
+}
+
+static int enter_ipcns(const char *arg)
+{
+	int err = ipcns_enter(arg);
+
+	if (err)
+		return errmsg(err == -EPERM ? EX_NOPERM : EX_USAGE,
+			      "cannot enter the IPC namespace '%s': %s: %s", arg, strerror(-err),
+			      err == -EPERM ? "setns needs CAP_SYS_ADMIN (run as root)"
+					    : "give a live PID or a namespace inode (see `lsns -t ipc`)");
 	return 0;
 }
 
@@ -527,6 +537,9 @@ static int cmd_top(int argc, char **argv)
 		return errmsg(EX_USAGE, "-o needs --batch: the full-screen view draws on the terminal");
 	if (o.c.duration > 0 && o.c.duration < o.delay)
 		o.delay = o.c.duration;
+	/* The tables are read in our own namespace: move there first. */
+	if (o.c.ipcns_arg && (status = enter_ipcns(o.c.ipcns_arg)))
+		return status;
 	if (!o.no_trace) {
 		status = start_tracing(&t);
 		if (status)

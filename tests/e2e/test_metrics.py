@@ -289,3 +289,21 @@ def test_metrics_tracing_counts_calls(ipcns):
     assert m[("ipcscope_lost_events_total", frozenset())] == 0
     wl.stdin.close()
     wl.wait(timeout=10)
+
+
+def test_metrics_ipcns_from_outside(ipcns):
+    """--ipcns PID reads (and traces) another namespace from the host's."""
+    wl = start_workload(ipcns, rate=50)
+    r = subprocess.run([IPCSCOPE, "metrics", "--once", "--ipcns", str(ipcns.pid), "-d", "1"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    m = parse_exposition(r.stdout)
+    ns = str(ipcns.inode)
+    assert m[("ipcscope_objects", frozenset({("kind", "shm"), ("ipcns", ns)}))] == NSHM
+    if m[("ipcscope_tracing", frozenset())] == 1:
+        assert m[("ipcscope_syscalls_total", frozenset({("syscall", "msgsnd")}))] >= 20
+    r = subprocess.run([IPCSCOPE, "metrics", "--once", "--ipcns", "999999999"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 64 and "cannot enter the IPC namespace" in r.stderr, r.stderr
+    wl.stdin.close()
+    wl.wait(timeout=10)

@@ -187,3 +187,14 @@ def test_top_needs_a_terminal(ipcscope):
     r = subprocess.run([ipcscope, "top", "--no-trace"], capture_output=True, text=True,
                        stdin=subprocess.DEVNULL, timeout=10)
     assert r.returncode == 64 and "needs a terminal" in r.stderr
+
+
+def test_top_batch_ipcns_from_outside(ipcns):
+    wl = start_workload(ipcns, rate=0)
+    r = subprocess.run([IPCSCOPE, "top", "-b", "-n", "1", "--json", "--no-trace",
+                        "--ipcns", str(ipcns.pid)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["objects"] == {"shm": 3, "sem": 1, "msg": 3}
+    wl.stdin.close()
+    wl.wait(timeout=10)
