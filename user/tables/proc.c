@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Process facts from /proc/PID. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tables/proc.h"
+
+static ssize_t read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = 0;
+	close(fd);
+	return n;
+}
+
+bool proc_alive(int32_t pid)
+{
+	char path[32];
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * Container runtimes put a 64-hex-digit id in the cgroup path:
+ * docker-<id>.scope, cri-containerd-<id>.scope, crio-<id>.scope,
+ * libpod-<id>.scope, or /docker/<id>.  Take the last such run.
+ */
+bool cgroup_container_id(const char *cg, char *out, size_t len)
+{
+	const char *best = NULL;
+
+	for (const char *p = cg; *p; p++) {
+		size_t n = 0;
+
+		if (p != cg && strchr("0123456789abcdef", p[-1]))
+			continue;
+		while (p[n] && strchr("0123456789abcdef", p[n]))
+			n++;
+		if (n == 64 && (p[n] == 0 || p[n] == '.' || p[n] == '/'))
+			best = p;
+	}
+	if (!best || len < 13)
+		return false;
+	/* the short form, as `docker ps` shows it */
+	snprintf(out, len, "%.12s", best);
+	return true;
+}
+
+static void join_cmdline(char *buf, ssize_t n, char *out, size_t len)
+{
+	ssize_t i;
+
+	if (n <= 0) {
+		out[0] = 0;
+		return;
+	}
+	if (buf[n - 1] == 0)
+		n--;   /* trailing NUL */
+	for (i = 0; i < n; i++)
+		if (buf[i] == 0)
+			buf[i] = ' ';
+	buf[n] = 0;
+	if ((size_t)n >= len) {
+		memcpy(out, buf, len - 4);
+		strcpy(out + len - 4, "...");
+	} else {
+		memcpy(out, buf, (size_t)n + 1);
+	}
+}
+
+int proc_info_read(int32_t pid, struct proc_info *pi)
+{
+	char path[64], buf[4096], *p;
+	struct stat st;
+	ssize_t n;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	n = read_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return -ESRCH;
+	pi->alive = true;
+	/* comm is between the first '(' and the last ')' */
+	p = strrchr(buf, ')');
+	if (p) {
+		char *l = strchr(buf, '(');
+		size_t cl = l ? (size_t)(p - l - 1) : 0;
+
+		if (l && cl < sizeof(pi->comm)) {
+			memcpy(pi->comm, l + 1, cl);
+			pi->comm[cl] = 0;
+		}
+		/* field 22 (starttime) is the 20th after ") " */
+		unsigned long long start = 0;
+		if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+			   "%*d %*d %*d %*d %*d %*d %llu", &start) == 1)
+			pi->starttime = start;
+	}
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	n = read_file(path, buf, sizeof(buf));
+	join_cmdline(buf, n, pi->cmdline, sizeof(pi->cmdline));
+	if (!pi->cmdline[0])   /* kernel threads and zombies have none */
+		snprintf(pi->cmdline, sizeof(pi->cmdline), "[%s]", pi->comm);
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, pi->exe, sizeof(pi->exe) - 1);
+	pi->exe[n > 0 ? n : 0] = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_file(path, buf, sizeof(buf)) > 0) {
+		/* cgroup v2 line "0::/path"; else the first line's path */
+		char *line = strstr(buf, "0::");
+		char *cg = line ? line + 3 : strrchr(strtok(buf, "\n") ?: buf, ':');
+
+		if (cg) {
+			if (*cg == ':')
+				cg++;
+			cg[strcspn(cg, "\n")] = 0;
+			snprintf(pi->cgroup, sizeof(pi->cgroup), "%s", cg);
+			cgroup_container_id(pi->cgroup, pi->container, sizeof(pi->container));
+		}
+	}
+
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (!stat(path, &st))
+		pi->uid = st.st_uid;
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
+	if (!stat(path, &st))
+		pi->ipcns = (uint32_t)st.st_ino;
+	return 0;
+}
