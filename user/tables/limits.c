@@ -50,7 +50,7 @@ static void use(struct ipc_limits *L, enum ipc_limit_id id, uint64_t usage)
 
 int limits_read(struct ipc_limits *L, const struct ipc_snapshot *s)
 {
-	uint64_t shmmax, shmall, shmmni, sem[4], msgmax, msgmnb, msgmni;
+	uint64_t shmmax = 0, shmall = 0, shmmni = 0, sem[4] = { 0 }, msgmax = 0, msgmnb = 0, msgmni = 0;
 	uint64_t pages = 0, biggest = 0, nsems = 0, maxnsems = 0, maxq = 0;
 	int err;
 
