@@ -153,6 +153,29 @@ out:
 	return frames;
 }
 
+/* Executable, cgroup and container of a creator, from what /proc or perf told. */
+static void creator_describe(void *ctx, const struct ev_hdr *ev, struct leak_creator *cr)
+{
+	struct leaks_glue *g = ctx;
+	const struct proc_meta *m, *p;
+
+	if (!g->s->procs)
+		return;
+	mmaptrack_drain(g->mt, g->s->procs);
+	m = procmeta_get(g->s->procs, ev->pid);
+	if (m) {
+		snprintf(cr->exe, sizeof(cr->exe), "%s", m->exe);
+		snprintf(cr->cgroup, sizeof(cr->cgroup), "%s", m->cgroup);
+		snprintf(cr->container, sizeof(cr->container), "%s", m->container);
+	}
+	/* gone before /proc was read: the parent's, if it is the same cgroup */
+	p = procmeta_get(g->s->procs, ev->ppid);
+	if (!cr->cgroup[0] && p && p->cgroup[0] && p->cgroup_id == ev->cgroup_id) {
+		snprintf(cr->cgroup, sizeof(cr->cgroup), "%s", p->cgroup);
+		snprintf(cr->container, sizeof(cr->container), "%s", p->container);
+	}
+}
+
 /* A forked child shares its parent's mappings until it execs. */
 static int fork_sink(void *ctx, const struct ev_hdr *ev)
 {
@@ -265,6 +288,7 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 				"that exit at once may show one frame", strerror(-err));
 	}
 	lo.stack = creator_stack;
+	lo.describe = creator_describe;
 	lo.stack_ctx = &g;
 	g.l = leaks_new(&lo, s->start);
 	if (!g.l)

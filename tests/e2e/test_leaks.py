@@ -46,7 +46,7 @@ def check_stack(creator, callee, caller):
     assert creator["stack_method"] == "dwarf", creator
 
 
-def check_created(report, created, pid, tid, comm, cmdline, caller):
+def check_created(ipcns, report, created, pid, tid, comm, cmdline, caller):
     """Every object the workload created is reported once, attributed."""
     by_id = {(l["kind"], l["id"]): l for l in report["leaks"]}
     assert len(report["leaks"]) == len(created), report["leaks"]
@@ -56,6 +56,8 @@ def check_created(report, created, pid, tid, comm, cmdline, caller):
         assert cr["known"] and cr["exited"], cr
         assert cr["pid"] == pid and cr["tid"] == tid, cr
         assert cr["comm"] == comm and cr["cmdline"] == cmdline, cr
+        assert cr["exe"] == os.path.realpath(workload("leaker")), cr
+        assert cr["ipcns"] == ipcns.inode, cr
         check_stack(cr, MAKERS[c["kind"]], caller)
         assert k["age_s"] >= 0
         if c["kind"] == "shm":
@@ -73,7 +75,7 @@ def test_forked_child_leaks_one_of_each(ipcns, tmp_path):
     assert sorted(c["kind"] for c in created) == ["msg", "sem", "shm"]
     child = created[0]["pid"]
     assert all(c["pid"] == child for c in created)
-    check_created(report, created, child, child, "leaker", f"{leaker} fork",
+    check_created(ipcns, report, created, child, child, "leaker", f"{leaker} fork",
                   "leak_everything")
     # grouped by command line + stack: three call sites, three groups
     groups = report["by_creator"]
@@ -89,7 +91,7 @@ def test_exec_then_leak(ipcns, tmp_path):
     pid = out[0]["exec_pid"]
     created = out[1:]
     assert len(created) == 3 and all(c["pid"] == pid for c in created)
-    check_created(report, created, pid, pid, "leaker",
+    check_created(ipcns, report, created, pid, pid, "leaker",
                   f"{leaker} direct --from-exec", "leak_everything")
 
 
@@ -98,7 +100,7 @@ def test_threaded_creator(ipcns, tmp_path):
     created, report = leaks_cmd(ipcns, tmp_path, [leaker, "threads"])
     pid, tid = created[0]["pid"], created[0]["tid"]
     assert tid != pid
-    by_id = check_created(report, created, pid, tid, "leaker", f"{leaker} threads",
+    by_id = check_created(ipcns, report, created, pid, tid, "leaker", f"{leaker} threads",
                           "leak_everything")
     for k in by_id.values():
         check_stack(k["creator"], "leak_everything", "thread_main")

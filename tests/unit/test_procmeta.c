@@ -251,6 +251,9 @@ static void test_mmaptrack_short_lived(void **state)
 	}
 	assert_true(exe);
 	assert_true(libc);
+	/* the new image's name and executable, not the parent's */
+	assert_string_equal(m->comm, "true");
+	assert_non_null(strstr(m->exe, "/true"));
 	assert_int_equal(mmaptrack_lost(t), 0);
 	mmaptrack_close(t);
 	procmeta_free(c);

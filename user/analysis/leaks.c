@@ -288,6 +288,8 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 		o->key = key;
 		fill_creator(o, h);
 	}
+	if (l->o.describe && !o->cr.exe[0] && !o->cr.cgroup[0])
+		l->o.describe(l->o.stack_ctx, h, &o->cr);
 	if (h->type == EV_CREATE) {
 		const struct ev_create *c = (const void *)h;
 

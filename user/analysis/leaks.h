@@ -30,6 +30,9 @@ struct leak_creator {
 	uint64_t cgroup_id;
 	char comm[16];
 	char cmdline[IPCS_CMDLINE_LEN + 4];   /* argv joined with spaces */
+	char exe[256];             /* "" if unknown (filled by leaks_opts.describe) */
+	char cgroup[256];          /* cgroup v2 path */
+	char container[80];        /* container id from the cgroup path */
 	bool exited;
 	uint64_t create_ts_ns;     /* CLOCK_MONOTONIC, 0 if unknown */
 	uint64_t exit_ts_ns;
@@ -83,6 +86,8 @@ struct leaks_opts {
 	struct stack_frame *(*stack)(void *ctx, const struct ev_hdr *ev, size_t *n,
 				     const char **how);
 	void *stack_ctx;
+	/* Optional, same ctx: fill exe/cgroup/container of a new creator. */
+	void (*describe)(void *ctx, const struct ev_hdr *ev, struct leak_creator *cr);
 };
 
 struct leaks;

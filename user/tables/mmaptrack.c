@@ -33,6 +33,9 @@ struct mmaptrack {
 	int ncpus;
 	size_t page;
 	uint64_t lost;
+	/* pids that exec'd and whose first mapping (the executable) is due */
+	int32_t *execd;
+	size_t nexecd;
 };
 
 struct rec {
@@ -128,6 +131,7 @@ void mmaptrack_close(struct mmaptrack *t)
 			close(t->cpus[i].fd);
 	}
 	free(t->cpus);
+	free(t->execd);
 	free(t);
 }
 
@@ -217,7 +221,19 @@ struct comm_rec {
 	char comm[];
 };
 
-static void apply(struct procmeta_cache *c, const struct perf_event_header *h)
+/* Forget pid from the exec'd set; true if it was there. */
+static bool take_execd(struct mmaptrack *t, int32_t pid)
+{
+	for (size_t i = 0; i < t->nexecd; i++)
+		if (t->execd[i] == pid) {
+			t->execd[i] = t->execd[--t->nexecd];
+			return true;
+		}
+	return false;
+}
+
+static void apply(struct mmaptrack *t, struct procmeta_cache *c,
+		  const struct perf_event_header *h)
 {
 	switch (h->type) {
 	case PERF_RECORD_MMAP2: {
@@ -238,14 +254,27 @@ static void apply(struct procmeta_cache *c, const struct perf_event_header *h)
 			memcpy(m.build_id, r->build_id, r->build_id_size);
 			m.build_id_len = r->build_id_size;
 		}
+		/* the kernel maps the new executable first, then its interpreter */
+		if (take_execd(t, r->pid))
+			procmeta_set_image(c, r->pid, NULL, m.path);
 		procmeta_add_map(c, r->pid, &m);
 		break;
 	}
 	case PERF_RECORD_COMM: {
 		const struct comm_rec *r = (const void *)h;
 
-		if ((h->misc & PERF_RECORD_MISC_COMM_EXEC) && r->pid == r->tid)
-			procmeta_clear_maps(c, r->pid);   /* a new image follows */
+		int32_t *v;
+
+		if (!(h->misc & PERF_RECORD_MISC_COMM_EXEC) || r->pid != r->tid)
+			break;
+		procmeta_clear_maps(c, r->pid);   /* a new image follows */
+		procmeta_set_image(c, r->pid, r->comm, "");
+		take_execd(t, r->pid);
+		v = realloc(t->execd, (t->nexecd + 1) * sizeof(*v));
+		if (v) {
+			t->execd = v;
+			t->execd[t->nexecd++] = r->pid;
+		}
 		break;
 	}
 	case PERF_RECORD_FORK: {
@@ -283,7 +312,7 @@ int mmaptrack_drain(struct mmaptrack *t, struct procmeta_cache *c)
 		if (v[i].h->type == PERF_RECORD_LOST)
 			t->lost += ((const uint64_t *)(v[i].h + 1))[1];
 		else
-			apply(c, v[i].h);
+			apply(t, c, v[i].h);
 		free(v[i].h);
 	}
 	free(v);

@@ -250,6 +250,22 @@ int procmeta_clear_maps(struct procmeta_cache *c, int32_t pid)
 	return 0;
 }
 
+int procmeta_set_image(struct procmeta_cache *c, int32_t pid, const char *comm,
+		       const char *exe)
+{
+	struct proc_meta *e = c ? slot_for(c, pid) : NULL;
+
+	if (!e)
+		return -ENOMEM;
+	if (comm) {
+		strncpy(e->comm, comm, sizeof(e->comm) - 1);
+		e->comm[sizeof(e->comm) - 1] = '\0';
+	}
+	if (exe)
+		snprintf(e->exe, sizeof(e->exe), "%s", exe);
+	return 0;
+}
+
 /* ---- /proc readers -------------------------------------------------- */
 
 static ssize_t read_file(const char *path, char *buf, size_t len)

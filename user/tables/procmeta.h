@@ -67,6 +67,9 @@ const struct proc_meta *procmeta_inherit(struct procmeta_cache *c, int32_t child
  */
 int procmeta_add_map(struct procmeta_cache *c, int32_t pid, const struct proc_map *m);
 int procmeta_clear_maps(struct procmeta_cache *c, int32_t pid);
+/* After an exec: the new comm and executable (either may be NULL). */
+int procmeta_set_image(struct procmeta_cache *c, int32_t pid, const char *comm,
+		       const char *exe);
 /* Number of entries. */
 size_t procmeta_count(const struct procmeta_cache *c);
 /*

@@ -72,6 +72,10 @@ void leaks_json_creator(struct jsonw *w, const struct leak *k)
 		jsonw_uint_field(w, "uid", c->uid);
 		jsonw_string_field(w, "comm", c->comm);
 		jsonw_string_field(w, "cmdline", c->cmdline);
+		jsonw_string_field(w, "exe", c->exe[0] ? c->exe : NULL);
+		jsonw_string_field(w, "cgroup", c->cgroup[0] ? c->cgroup : NULL);
+		jsonw_string_field(w, "container", c->container[0] ? c->container : NULL);
+		jsonw_uint_field(w, "ipcns", c->ipcns);
 	} else {
 		jsonw_string_field(w, "comm", NULL);
 		jsonw_string_field(w, "cmdline", NULL);
