@@ -283,10 +283,6 @@ static void json_item(struct jsonw *w, const struct leak *k, const char *action,
 
 /* ---- command ------------------------------------------------------- */
 
-/* The table reader comes from user/tables/sysvipc.c; say so if it is missing. */
-#pragma weak snapshot_read
-#pragma weak snapshot_free
-
 static const struct argp_option clean_options[] = {
 	{ "dry-run", OPT_DRY, NULL, 0, "Only show what would be removed (the default "
 	  "without --yes)", 0 },
@@ -412,8 +408,7 @@ static int cmd_clean(int argc, char **argv)
 			      a.ipcns, hint_for_errno(-err));
 	}
 	memset(&snap, 0, sizeof(snap));
-	err = snapshot_read && snapshot_free ? snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS)
-					     : -ENOSYS;
+	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
 	if (err) {
 		opts_finish(&a.o);
 		return errmsg(exit_for_errno(-err), "cannot read the IPC tables: %s",

@@ -221,9 +221,6 @@ static int report_now(struct leaks_glue *g, const struct ipc_snapshot *snap)
 	return 0;
 }
 
-/* Built without the inventory helper's table reader, snapshot_now fails. */
-#pragma weak snapshot_free
-
 static int current_report(struct leaks_glue *g)
 {
 	struct ipc_snapshot snap;
@@ -240,8 +237,7 @@ static int current_report(struct leaks_glue *g)
 			      hint_for_errno(-err));
 	}
 	err = report_now(g, &snap);
-	if (snapshot_free)
-		snapshot_free(&snap);
+	snapshot_free(&snap);
 	return err;
 }
 

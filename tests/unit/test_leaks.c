@@ -507,8 +507,10 @@ static void test_json_view(void **state)
 				    "\"key\":4167,\"bytes\":64,"));
 	assert_non_null(strstr(buf, "\"reason\":\"never-attached\",\"age_s\":100,"));
 	assert_non_null(strstr(buf, "\"creator\":{\"known\":true,\"pid\":800,"));
-	assert_non_null(strstr(buf, "\"comm\":\"j\",\"cmdline\":\"j -x\",\"exited\":true,"
-				    "\"stack\":[{\"addr\":\"0x0\",\"func\":\"make_800\","));
+	assert_non_null(strstr(buf, "\"comm\":\"j\",\"cmdline\":\"j -x\",\"exe\":null,"
+				    "\"cgroup\":null,\"container\":null,\"ipcns\":0,"
+				    "\"exited\":true,\"stack\":[{\"addr\":\"0x0\","
+				    "\"func\":\"make_800\","));
 	assert_non_null(strstr(buf, "\"note\":\"creator unknown (predates tracing)\""));
 	assert_non_null(strstr(buf, "\"by_creator\":[{\"count\":1,"));
 	assert_non_null(strstr(buf, "\"lost_events\":3}\n"));
