@@ -303,10 +303,10 @@ static void print_recording_text(FILE *f, const struct file_info *fi)
 		fi->host.tool_version);
 	if (fi->argv)
 		fprintf(f, "Recorded with: %s\n", fi->argv);
-	if (fi->truncated || fi->corrupt)
-		fprintf(f, "File: %s%s%u damaged chunk(s) skipped\n",
-			fi->truncated ? "truncated (no end marker), " : "",
-			"", fi->corrupt);
+	if (fi->truncated)
+		fprintf(f, "File: truncated (no end marker): the recorder was killed or is still running\n");
+	if (fi->corrupt)
+		fprintf(f, "File: %u damaged chunk(s) skipped\n", fi->corrupt);
 }
 
 static void print_recording_json(struct jsonw *w, const struct file_info *fi)
