@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -481,6 +482,14 @@ int snapshot_read(struct ipc_snapshot *s, unsigned int what)
 	if (what & SNAP_SEMVALS)
 		for (size_t i = 0; i < s->nsem; i++)
 			read_semvals(&s->sem[i]);
+	if (what & SNAP_MSG)
+		for (size_t i = 0; i < s->nmsg; i++) {
+			/* qbytes is not in /proc/sysvipc/msg */
+			struct msqid_ds ds;
+
+			if (msgctl(s->msg[i].c.id, IPC_STAT, &ds) == 0)
+				s->msg[i].qbytes = ds.msg_qbytes;
+		}
 	if ((what & SNAP_ATTACH) && s->nshm)
 		read_attached(s);
 out:

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "view/names.h"
+
+struct name_ent {
+	uint32_t id;
+	char *name;           /* NULL: no such id */
+};
+
+struct name_cache {
+	struct name_ent *v;
+	size_t n, cap;
+};
+
+static struct name_cache users, groups;
+
+static struct name_ent *find(struct name_cache *c, uint32_t id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].id == id)
+			return &c->v[i];
+	return NULL;
+}
+
+static const char *lookup(struct name_cache *c, uint32_t id, bool user)
+{
+	struct name_ent *e = find(c, id);
+	const char *name = NULL;
+
+	if (e)
+		return e->name;
+	if (user) {
+		struct passwd *pw = getpwuid(id);
+
+		name = pw ? pw->pw_name : NULL;
+	} else {
+		struct group *gr = getgrgid(id);
+
+		name = gr ? gr->gr_name : NULL;
+	}
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 16;
+		struct name_ent *nv = realloc(c->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return name;   /* uncached, still correct */
+		c->v = nv;
+		c->cap = nc;
+	}
+	c->v[c->n].id = id;
+	c->v[c->n].name = name ? strdup(name) : NULL;
+	return c->v[c->n++].name;
+}
+
+const char *uid_name(uint32_t uid) { return lookup(&users, uid, true); }
+const char *gid_name(uint32_t gid) { return lookup(&groups, gid, false); }
+bool uid_exists(uint32_t uid) { return uid_name(uid) != NULL; }
+
+void names_cache_free(void)
+{
+	for (size_t i = 0; i < users.n; i++)
+		free(users.v[i].name);
+	for (size_t i = 0; i < groups.n; i++)
+		free(groups.v[i].name);
+	free(users.v);
+	free(groups.v);
+	memset(&users, 0, sizeof(users));
+	memset(&groups, 0, sizeof(groups));
+}
