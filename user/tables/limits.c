@@ -126,3 +126,10 @@ void limits_sysctl_line(const struct ipc_limits *L, enum ipc_limit_id id,
 	}
 	snprintf(buf, len, "sysctl -w %s=%" PRIu64, l->sysctl, v);
 }
+
+uint64_t limits_suggest(const struct ipc_limit *l)
+{
+	uint64_t base = l->value > l->usage ? l->value : l->usage;
+
+	return base > UINT64_MAX / 2 ? UINT64_MAX : base * 2;
+}

@@ -36,4 +36,7 @@ int limits_read(struct ipc_limits *out, const struct ipc_snapshot *snap);
 void limits_sysctl_line(const struct ipc_limits *l, enum ipc_limit_id id,
 			uint64_t new_value, char *buf, size_t len);
 
+/* A value worth raising a limit to: twice the larger of limit and usage, saturating. */
+uint64_t limits_suggest(const struct ipc_limit *l);
+
 #endif
