@@ -23,6 +23,7 @@
 #include "source/live.h"
 #include "stack/symbolize.h"
 #include "stack/unwind.h"
+#include "tables/ipcns.h"
 #include "tables/mmaptrack.h"
 #include "view/leaks_view.h"
 
@@ -33,6 +34,8 @@ struct leaks_glue {
 	int stack_fd;              /* frame-pointer stacks (live), or -1 */
 	struct mmaptrack *mt;      /* mappings of short-lived processes (live) */
 	bool fail;                 /* --fail: exit 1 when leaks are found */
+	double interval;           /* report every interval seconds (0: at the end) */
+	uint64_t next_report;      /* CLOCK_MONOTONIC ns */
 	size_t last_found;
 	uint64_t dwarf, fp, bare;  /* stacks by method, for -v */
 };
@@ -241,10 +244,41 @@ static int current_report(struct leaks_glue *g)
 	return err;
 }
 
+static uint64_t mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Every second while live: apply the perf records before their buffers
+ * fill up, and forget processes that exited a while ago (their creations,
+ * if any, were attributed and unwound when they happened).
+ */
+static void housekeeping(struct leaks_glue *g)
+{
+	if (!g->mt || !g->s->procs)
+		return;
+	mmaptrack_drain(g->mt, g->s->procs);
+	procmeta_prune(g->s->procs, mono_now_ns() - 30 * 1000000000ull);
+}
+
 static int leaks_tick(void *ctx)
 {
 	struct leaks_glue *g = ctx;
 
+	housekeeping(g);
+	if (g->interval <= 0)
+		return 0;
+	if (g->s->live) {
+		uint64_t now = mono_now_ns();
+
+		if (now < g->next_report)
+			return 0;
+		g->next_report = now + (uint64_t)(g->interval * 1e9) - 50000000ull;
+	}
 	if (!g->o->json) {
 		char ts[32];
 		time_t now = time(NULL);
@@ -270,6 +304,7 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 
 	g.fail = leaks_opt_fail;
 	lo.kinds = o->kinds;
+	lo.ipcns = s->start ? s->start->ipcns : s->ipcns;
 	lo.only_traced = o->cmd_argc > 0;
 	lo.start_real = s->live ? time(NULL) : 0;
 	if (!s->live && s->start)
@@ -296,9 +331,16 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 		leaks_free(g.l);
 		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
 	}
-	if (rl && rl->interval > 0) {
-		rl->tick = leaks_tick;
-		rl->ctx = &g;
+	if (rl) {
+		g.interval = rl->interval;
+		g.next_report = mono_now_ns() + (uint64_t)(g.interval * 1e9);
+		/* live: tick every second for housekeeping, report on g.interval */
+		if (s->live && (rl->interval <= 0 || rl->interval > 1))
+			rl->interval = 1;
+		if (rl->interval > 0) {
+			rl->tick = leaks_tick;
+			rl->ctx = &g;
+		}
 	}
 	status = session_drive(s, rl);
 	if (!status)
@@ -404,6 +446,20 @@ static int cmd_leaks(int argc, char **argv)
 	status = opts_parse(&leaks_argp, argc, argv, &a, &a.o);
 	if (status)
 		return status;
+	/*
+	 * The tables we compare with are those of our IPC namespace: enter the
+	 * one asked for, and trace only it (ids repeat across namespaces).
+	 */
+	if (a.o.ipcns_arg) {
+		err = ipcns_enter(a.o.ipcns_arg);
+		if (err) {
+			opts_finish(&a.o);
+			return errmsg(exit_for_errno(-err), "cannot enter IPC namespace %s: %s",
+				      a.o.ipcns_arg, hint_for_errno(-err));
+		}
+	} else {
+		a.o.ipcns = self_ipcns();
+	}
 	cfg.opts = &a.o;
 	cfg.calls = true;
 	cfg.create_ctx = true;

@@ -138,6 +138,22 @@ def test_attached_segment_is_not_a_leak(ipcns, tmp_path):
     assert ks[0]["creator"]["pid"] == created["pid"]    # from the shm cpid
 
 
+def test_interval_reports(ipcns, tmp_path):
+    """With an interval, a report every interval and one at the end."""
+    made = fill(ipcns)                   # leaked before tracing began
+    out = tmp_path / "leaks.jsonl"
+    ipcns.run([IPCSCOPE, "leaks", "--json", "-o", str(out), "-d", "1.3", "0.5"], check=True)
+    reports = [json.loads(l) for l in out.read_text().splitlines()]
+    assert len(reports) >= 3, reports    # at 0.5 s, 1.0 s, and the end
+    for rep in reports:
+        ids = {(k["kind"], k["id"]) for k in rep["leaks"]}
+        assert ids == {("shm", made["shm"]), ("msg", made["msg"])}
+        msg = [k for k in rep["leaks"] if k["kind"] == "msg"][0]
+        assert msg["creator"]["known"] is False
+        assert msg["creator"]["note"] == "creator unknown (predates tracing)"
+        assert msg["messages"] == 3 and msg["bytes"] == 600
+
+
 def sysvipc(ipcns):
     r = ipcns.run(["sh", "-c", "cat /proc/sysvipc/shm /proc/sysvipc/sem /proc/sysvipc/msg"],
                   check=True)

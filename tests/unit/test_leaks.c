@@ -479,6 +479,30 @@ static void test_grouping(void **state)
 	leaks_free(l);
 }
 
+/* Ids repeat across IPC namespaces: only the tables' namespace counts. */
+static void test_other_namespace_ignored(void **state)
+{
+	struct leaks_opts o = opts();
+	struct leaks *l;
+	struct ev_call c = { 0 };
+
+	setup_each();
+	o.ipcns = 5;
+	l = leaks_new(&o, NULL);
+	hdr(&c.h, EV_CALL, sizeof(c), 900, "other", 1);
+	c.h.ipcns = 6;
+	c.call = CALL_MSGGET;
+	c.kind = KIND_MSG;
+	c.id = 0;
+	c.key = IPC_PRIVATE;
+	leaks_event(l, &c.h);
+	assert_int_equal(leaks_tracked(l), 0);
+	c.h.ipcns = 5;
+	leaks_event(l, &c.h);
+	assert_int_equal(leaks_tracked(l), 1);
+	leaks_free(l);
+}
+
 /* The JSON the issue specifies: leaks[], by_creator[], lost_events. */
 static void test_json_view(void **state)
 {
@@ -537,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_private_and_reuse),
 		cmocka_unit_test(test_kobj_and_ctime),
 		cmocka_unit_test(test_grouping),
+		cmocka_unit_test(test_other_namespace_ignored),
 		cmocka_unit_test(test_json_view),
 	};
 

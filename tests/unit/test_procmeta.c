@@ -207,6 +207,40 @@ static void test_add_clear_maps(void **state)
 	procmeta_free(c);
 }
 
+/* Exited long enough ago: forgotten; the rest stay findable. */
+static void test_prune(void **state)
+{
+	struct procmeta_cache *c = procmeta_new();
+	struct proc_map map = { .start = 1, .end = 2, .path = "/x" };
+
+	for (int32_t pid = 1; pid <= 1000; pid++) {
+		struct proc_meta m = { .pid = pid, .maps = &map, .nmaps = 1 };
+
+		assert_non_null(procmeta_put(c, &m));
+		if (pid % 3 == 0)
+			procmeta_mark_exit(c, pid, 100);       /* long ago */
+		else if (pid % 3 == 1)
+			procmeta_mark_exit(c, pid, 5000);      /* just now */
+	}
+	assert_int_equal(procmeta_prune(c, 1000), 333);
+	assert_int_equal(procmeta_count(c), 667);
+	for (int32_t pid = 1; pid <= 1000; pid++) {
+		const struct proc_meta *m = procmeta_get(c, pid);
+
+		if (pid % 3 == 0) {
+			assert_null(m);
+		} else {
+			assert_non_null(m);
+			assert_int_equal(m->pid, pid);
+			assert_int_equal(m->nmaps, 1);
+		}
+	}
+	assert_int_equal(procmeta_prune(c, 1000), 0);
+	/* new entries still go in after a prune */
+	assert_non_null(procmeta_add_map(c, 3, &map) == 0 ? procmeta_get(c, 3) : NULL);
+	procmeta_free(c);
+}
+
 /*
  * A child that execs and exits before /proc could be read: perf's mmap
  * records still give its new image's mappings, with build-ids.
@@ -267,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_capture_child_outlives),
 		cmocka_unit_test(test_put_inherit_many),
 		cmocka_unit_test(test_add_clear_maps),
+		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_mmaptrack_short_lived),
 	};
 

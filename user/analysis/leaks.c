@@ -360,6 +360,9 @@ int leaks_event(void *ctx, const struct ev_hdr *ev)
 {
 	struct leaks *l = ctx;
 
+	/* an id means nothing outside its namespace (exits are per pid) */
+	if (l->o.ipcns && ev->ipcns && ev->ipcns != l->o.ipcns && ev->type != EV_EXIT)
+		return 0;
 	switch (ev->type) {
 	case EV_CALL:
 		on_call(l, (const struct ev_call *)ev);

@@ -72,6 +72,8 @@ struct leak_report {
 
 struct leaks_opts {
 	unsigned int kinds;        /* KIND_BIT mask, 0 = all */
+	uint32_t ipcns;            /* only events from this IPC namespace (the
+				      tables'), 0 = any: ids repeat across them */
 	bool only_traced;          /* report only objects created while tracing */
 	int64_t start_real;        /* when tracing began (s since epoch), 0 = unknown */
 	/* Is pid alive now?  NULL: only EV_EXIT tells. */

@@ -287,6 +287,13 @@ static void apply(struct mmaptrack *t, struct procmeta_cache *c,
 		procmeta_inherit(c, r->pid, r->ppid);
 		break;
 	}
+	case PERF_RECORD_EXIT: {
+		const struct fork_rec *r = (const void *)h;   /* same layout */
+
+		if (r->pid == r->tid)
+			procmeta_mark_exit(c, r->pid, r->time ? r->time : 1);
+		break;
+	}
 	case PERF_RECORD_LOST:
 		break;
 	default:

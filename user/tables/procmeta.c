@@ -217,6 +217,38 @@ const struct proc_meta *procmeta_inherit(struct procmeta_cache *c, int32_t child
 	return e;
 }
 
+size_t procmeta_prune(struct procmeta_cache *c, uint64_t before_ns)
+{
+	size_t j = 0, gone;
+
+	if (!c)
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		struct proc_meta *m = c->v[i];
+
+		if (m->exited && m->exit_ts_ns && m->exit_ts_ns < before_ns) {
+			free(m->maps);
+			free(m);
+		} else {
+			c->v[j++] = m;       /* keeps insertion order */
+		}
+	}
+	gone = c->n - j;
+	c->n = j;
+	if (gone && rehash(c, c->hcap ? c->hcap : 128)) {
+		/* out of memory for a new table: clear the old one and retry small */
+		memset(c->hash, 0, c->hcap * sizeof(*c->hash));
+		for (size_t k = 0; k < c->n; k++) {
+			size_t i = slot_of(c->v[k]->pid, c->hcap);
+
+			while (c->hash[i])
+				i = (i + 1) & (c->hcap - 1);
+			c->hash[i] = c->v[k];
+		}
+	}
+	return gone;
+}
+
 int procmeta_add_map(struct procmeta_cache *c, int32_t pid, const struct proc_map *pm)
 {
 	struct proc_meta *e = c ? slot_for(c, pid) : NULL;

@@ -70,6 +70,12 @@ int procmeta_clear_maps(struct procmeta_cache *c, int32_t pid);
 /* After an exec: the new comm and executable (either may be NULL). */
 int procmeta_set_image(struct procmeta_cache *c, int32_t pid, const char *comm,
 		       const char *exe);
+/*
+ * Forget processes that exited before `before_ns` (CLOCK_MONOTONIC), so a
+ * long machine-wide run does not keep every process it ever saw.  Pointers
+ * to the forgotten entries become invalid.  Returns how many went.
+ */
+size_t procmeta_prune(struct procmeta_cache *c, uint64_t before_ns);
 /* Number of entries. */
 size_t procmeta_count(const struct procmeta_cache *c);
 /*
