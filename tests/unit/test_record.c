@@ -23,6 +23,8 @@
 #include "record/reader.h"
 #include "record/writer.h"
 #include "source/file.h"
+#include "analysis/summary.h"
+#include "view/export.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -605,6 +607,145 @@ static void test_decode_absurd_counts(void **state)
 	rbuf_free(&b);
 }
 
+/* ------------------------------------------------------------ summary, exports */
+
+static struct ev_call mkcall(unsigned int call, int32_t id, uint32_t pid, uint64_t end_ns,
+			     uint64_t lat, uint64_t offcpu)
+{
+	struct ev_call c;
+
+	memset(&c, 0, sizeof(c));
+	c.h.type = EV_CALL;
+	c.h.size = sizeof(c);
+	c.h.ts_ns = end_ns;
+	c.h.pid = pid;
+	c.h.tid = pid;
+	c.h.ipcns = 7;
+	strcpy(c.h.comm, pid == 1 ? "alpha" : "beta");
+	c.call = (uint8_t)call;
+	c.kind = (uint8_t)call_kind(call);
+	c.id = id;
+	c.lat_ns = lat;
+	c.offcpu_ns = offcpu;
+	c.stack_id = -1;
+	return c;
+}
+
+static void test_summary(void **state)
+{
+	struct summary sm;
+	const struct summary_obj *top[4];
+	struct ev_call c;
+
+	summary_init(&sm);
+	c = mkcall(CALL_SEMGET, 1, 1, 100, 10, 0);
+	c.key = 0x1234;
+	summary_event(&sm, &c.h);
+	for (int i = 0; i < 3; i++) {
+		c = mkcall(CALL_SEMTIMEDOP, 1, 1, 200 + i, 5000, i == 1 ? 4000 : 0);
+		summary_event(&sm, &c.h);
+	}
+	c = mkcall(CALL_SEMTIMEDOP, 1, 1, 300, 2 * SUMMARY_SLEPT_NS, 0); /* slept, untracked */
+	c.err = EAGAIN;
+	summary_event(&sm, &c.h);
+	for (int i = 0; i < 6; i++) {
+		c = mkcall(CALL_MSGSND, 2, 2, 400 + i, 100, 0);
+		summary_event(&sm, &c.h);
+	}
+	c = mkcall(CALL_SEMGET, -1, 2, 500, 10, 0);     /* failed *get: no object */
+	c.err = ENOENT;
+	summary_event(&sm, &c.h);
+
+	assert_int_equal(sm.calls[CALL_SEMTIMEDOP].count, 4);
+	assert_int_equal(sm.calls[CALL_SEMTIMEDOP].errors, 1);
+	assert_int_equal(sm.calls[CALL_SEMTIMEDOP].blocked_calls, 2);
+	assert_int_equal(sm.calls[CALL_SEMTIMEDOP].blocked_ns, 5000 + 2 * SUMMARY_SLEPT_NS);
+	assert_int_equal(sm.calls[CALL_SEMGET].count, 2);
+	assert_int_equal(sm.calls[CALL_MSGSND].blocked_calls, 0);
+	assert_int_equal(sm.nobjs, 2);
+	assert_int_equal(summary_top(&sm, false, top, 4), 2);
+	assert_int_equal(top[0]->kind, KIND_MSG);
+	assert_int_equal(top[0]->calls, 6);
+	assert_int_equal(top[1]->calls, 5);
+	assert_true(top[1]->key_known);
+	assert_int_equal(top[1]->key, 0x1234);
+	assert_int_equal(summary_top(&sm, true, top, 4), 1);    /* only what slept */
+	assert_int_equal(top[0]->id, 1);
+	assert_int_equal(summary_top(&sm, false, top, 1), 1);
+	assert_int_equal(top[0]->kind, KIND_MSG);
+	assert_int_equal(sm.first_ts, 100);
+	assert_int_equal(sm.last_ts, 500);
+	summary_fini(&sm);
+}
+
+static void test_perfetto_sorted_slices(void **state)
+{
+	struct perfetto *p = perfetto_new(1000);
+	/* ends later but starts first: must come first */
+	struct ev_call a = mkcall(CALL_SEMOP, 3, 1, 1000 + 9000, 8500, 8000);
+	struct ev_call b = mkcall(CALL_MSGSND, 4, 2, 1000 + 2000, 1000, 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	char *pa, *pb;
+
+	perfetto_event(p, &b.h);
+	perfetto_event(p, &a.h);
+	assert_int_equal(perfetto_slices(p), 2);
+	assert_int_equal(perfetto_write(p, f, NULL), 0);
+	fclose(f);
+	pa = strstr(buf, "\"name\":\"semop sem 3\",\"cat\":\"ipc,blocked\",\"ph\":\"X\",\"ts\":0.500,\"dur\":8.500");
+	pb = strstr(buf, "\"name\":\"msgsnd msg 4\",\"cat\":\"ipc\",\"ph\":\"X\",\"ts\":1.000,\"dur\":1.000");
+	assert_non_null(pa);
+	assert_non_null(pb);
+	assert_true(pa < pb);
+	assert_non_null(strstr(buf, "\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,\"args\":{\"name\":\"alpha 1\"}"));
+	assert_true(strstr(buf, "process_name") < pa);
+	assert_int_equal(strncmp(buf, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", 40), 0);
+	assert_non_null(strstr(buf, "}\n]}\n"));
+	free(buf);
+	perfetto_free(p);
+}
+
+static int fake_stack(struct session *s, int32_t id, uint64_t *ips, size_t max)
+{
+	if (id != 9 || max < 2)
+		return -ENOENT;
+	ips[0] = 0x1000;            /* leaf */
+	ips[1] = 0x2000;
+	return 2;
+}
+
+static void test_folded_weights(void **state)
+{
+	struct session s = { .stack_ips = fake_stack };
+	struct folded *f = folded_new(&s);
+	struct ev_call c;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	int64_t total;
+
+	c = mkcall(CALL_SEMOP, 1, 1, 10, 3 * SUMMARY_SLEPT_NS, 0);
+	c.stack_id = 9;
+	folded_blocked_event(f, &c.h);
+	c.lat_ns = SUMMARY_SLEPT_NS;
+	folded_blocked_event(f, &c.h);
+	c = mkcall(CALL_SEMOP, 1, 1, 10, 500, 0);          /* did not sleep: no weight */
+	folded_blocked_event(f, &c.h);
+	c = mkcall(CALL_MSGRCV, 2, 2, 10, 7, 5);           /* slept, no stack */
+	folded_blocked_event(f, &c.h);
+	total = folded_write(f, out);
+	fclose(out);
+	assert_int_equal(total, 4 * SUMMARY_SLEPT_NS + 7);
+	/* no process metadata: frames fall back to the raw address; the stack
+	 * walk is trusted only to its first frame without known mappings */
+	assert_string_equal(buf, "alpha;0x1000;semop 4000000\n"
+				 "beta;[no stack];msgrcv 7\n");
+	free(buf);
+	folded_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +760,9 @@ int main(void)
 		cmocka_unit_test(test_header_damage),
 		cmocka_unit_test(test_write_error_sticky),
 		cmocka_unit_test(test_decode_absurd_counts),
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_perfetto_sorted_slices),
+		cmocka_unit_test(test_folded_weights),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

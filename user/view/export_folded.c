@@ -213,7 +213,8 @@ static int flush_raw(struct folded *f)
 	uint32_t sy_pid = 0;
 	int err = 0;
 
-	qsort(f->raw, f->nraw, sizeof(*f->raw), cmp_raw);
+	if (f->nraw)
+		qsort(f->raw, f->nraw, sizeof(*f->raw), cmp_raw);
 	for (size_t i = 0; i < f->nraw && !err;) {
 		const struct fold_raw *r = &f->raw[i];
 		const struct proc_meta *m = procmeta_get(f->s->procs, (int32_t)r->pid);
@@ -248,7 +249,8 @@ int64_t folded_write(struct folded *f, FILE *out)
 	err = flush_raw(f);
 	if (err)
 		return err;
-	qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
+	if (f->nlines)
+		qsort(f->lines, f->nlines, sizeof(*f->lines), cmp_line);
 	for (size_t i = 0; i < f->nlines;) {
 		uint64_t w = 0;
 		size_t k;

@@ -236,8 +236,10 @@ int perfetto_write(struct perfetto *p, FILE *f, const struct procmeta_cache *pro
 
 	if (p->oom)
 		return -ENOMEM;
-	qsort(p->v, p->n, sizeof(*p->v), cmp_ev);
-	qsort(p->th, p->nth, sizeof(*p->th), cmp_thread);
+	if (p->n)
+		qsort(p->v, p->n, sizeof(*p->v), cmp_ev);
+	if (p->nth)
+		qsort(p->th, p->nth, sizeof(*p->th), cmp_thread);
 	/* One JSON object per line inside the array: diff- and grep-friendly. */
 	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", f);
 	jsonw_init(&w, f, false);
