@@ -229,6 +229,14 @@ static const char *kinds_label(unsigned int kinds)
 
 /* ---- batch output ------------------------------------------------------ */
 
+static void rstrip(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == ' ')
+		s[--n] = '\0';
+}
+
 void top_print_text(FILE *f, const struct top_model *m, enum top_sort key,
 		    unsigned int kinds, const char *filter, size_t max_rows)
 {
@@ -245,11 +253,13 @@ void top_print_text(FILE *f, const struct top_model *m, enum top_sort key,
 		m->tracing ? "on" : "off", m->calls_per_s, (unsigned long long)m->lost_events,
 		top_sort_name(key), kinds_label(kinds));
 	top_format_columns(line, sizeof(line), 120);
+	rstrip(line);
 	fprintf(f, "%s\n", line);
 	for (size_t i = 0; i < m->n && (!max_rows || shown < max_rows); i++) {
 		if (!top_row_visible(&m->rows[i], kinds, filter))
 			continue;
 		top_format_row(&m->rows[i], line, sizeof(line), 120);
+		rstrip(line);
 		fprintf(f, "%s%s\n", line, m->rows[i].in_deadlock ? "  DEADLOCK" : "");
 		shown++;
 	}
