@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "ipcscope.h"
@@ -140,12 +141,15 @@ static int cmd_snapshot(int argc, char **argv)
 		char path[64];
 		uint32_t inode;
 
-		snprintf(path, sizeof(path), "%ld", a.ns_pid);
-		if (resolve_ipcns(path, &inode)) {
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", a.ns_pid);
+		if (stat(path, &sb)) {
 			st = errmsg(EX_USAGE, "no process with PID %ld: give a live PID in the namespace to read",
 				    a.ns_pid);
 			goto out;
 		}
+		inode = (uint32_t)sb.st_ino;
 		err = read_ns(&v, (int32_t)a.ns_pid, inode, what);
 	} else {
 		err = read_ns(&v, 0, self_ipcns(), what);

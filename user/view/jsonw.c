@@ -146,7 +146,7 @@ void jsonw_float(struct jsonw *w, double v)
 {
 	sep(w);
 	if (isfinite(v))
-		fprintf(w->f, "%.6g", v);
+		fprintf(w->f, "%.10g", v);
 	else
 		fputs("null", w->f);
 }
