@@ -40,8 +40,12 @@ def record(ns, path, extra=(), rounds=ROUNDS, hold=HOLD_MS):
     r = ns.run([IPCSCOPE, "record", "-o", str(path)] + list(extra) +
                ["--", workload("recmix"), str(rounds), str(hold)])
     assert r.returncode == 0, r.stderr
-    phases = {p["phase"]: p for p in lines(r.stdout)}
+    phases = {p["phase"]: p for p in lines(r.stdout) if "phase" in p}
     assert set(phases) == {"leak", "pingpong", "deadlock"}, r.stdout
+    if "--json" in extra:
+        done = [p for p in lines(r.stdout) if "file" in p]
+        assert len(done) == 1, r.stdout
+        phases["record"] = done[0]
     return phases
 
 
@@ -74,7 +78,9 @@ def recording(tmp_path_factory):
     ns = IpcNamespace()
     try:
         path = tmp_path_factory.mktemp("rec") / "recmix.ipcs"
-        phases = record(ns, path)
+        path.write_text("an older file, world-readable")
+        os.chmod(path, 0o644)
+        phases = record(ns, path, ["--json"])
         yield path, phases
     finally:
         ns.close()
@@ -90,6 +96,9 @@ def test_file_is_a_documented_recording(recording):
     path, _ = recording
     data = path.read_bytes()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, "recordings hold command lines"
+    done = recording[1]["record"]
+    assert done["file"] == str(path) and done["complete"] is True
+    assert done["bytes"] == len(data) and done["lost_events"] == 0
     assert data[:12] == b"\x89IPCSREC\r\n\x1a\n"
     version, hlen = struct.unpack_from("<HH", data, 12)
     assert (version, hlen) == (1, HDR_LEN)
@@ -105,6 +114,7 @@ def test_summary_counts_match_the_workload(recording):
     path, phases = recording
     r, out = report_json(path)
     s = out[-1]
+    assert s["events"] == phases["record"]["events"], "every recorded event is replayed"
     got = {k: v["count"] for k, v in s["calls"].items()}
     assert got == expected_counts()
     assert s["calls"]["semtimedop"]["errors"] == 2, "both timed waits end in EAGAIN"
