@@ -746,6 +746,67 @@ static void test_folded_weights(void **state)
 	folded_free(f);
 }
 
+/* Event chunks are cut at REC_EVENTS_FLUSH without an explicit flush. */
+static void test_auto_flush_and_malformed(void **state)
+{
+	int fd = memfd_create("big", 0);
+	struct rec_host h;
+	struct rec_writer *w;
+	struct session s;
+	struct stat st;
+	uint8_t *p;
+	int err = 0, n, total = 0;
+	const int N = 6000;
+
+	rec_host_fill(&h);
+	w = rec_writer_new(fd, &h, &err);
+	assert_non_null(w);
+	for (int i = 0; i < N; i++) {
+		struct ev_call c = mkcall(CALL_SEMOP, 1, 1, 1000 + i, 10, 0);
+
+		assert_int_equal(rec_writer_event(w, &c.h), 0);
+	}
+	assert_int_equal(rec_writer_finish(w, 1, 1), 0);
+	assert_true(rec_writer_stats(w)->chunks >= 3);
+	rec_writer_free(w);
+	fstat(fd, &st);
+	p = malloc(st.st_size);
+	assert_int_equal(pread(fd, p, st.st_size, 0), st.st_size);
+	close(fd);
+	assert_int_equal(file_session_open_mem(&s, p, st.st_size, "big", true), 0);
+	assert_true(file_session_info(&s)->event_chunks >= 2);
+	while ((n = s.src->poll(s.src, 0)) != -ENODATA)
+		total += n;
+	assert_int_equal(total, N);
+	assert_int_equal(s.bus.delivered, N);
+	file_session_close(&s);
+	free(p);
+
+	/* A record claiming fewer bytes than its header: the rest of the chunk is dropped. */
+	{
+		struct ev_call c[3] = { mkcall(CALL_SEMOP, 1, 1, 1, 1, 0), mkcall(CALL_SEMOP, 1, 1, 2, 1, 0),
+					mkcall(CALL_SEMOP, 1, 1, 3, 1, 0) };
+		uint8_t hdr[REC_HDR_LEN], *chunk, *file;
+		size_t clen;
+
+		c[1].h.size = 10;
+		assert_int_equal(rec_encode_chunk(REC_CHUNK_EVENTS, 0, c, sizeof(c), &chunk, &clen), 0);
+		rec_encode_header(&h, hdr);
+		file = malloc(sizeof(hdr) + clen);
+		memcpy(file, hdr, sizeof(hdr));
+		memcpy(file + sizeof(hdr), chunk, clen);
+		assert_int_equal(file_session_open_mem(&s, file, sizeof(hdr) + clen, "bad", true), 0);
+		total = 0;
+		while ((n = s.src->poll(s.src, 0)) != -ENODATA)
+			total += n;
+		assert_int_equal(total, 1);
+		assert_int_equal(s.bus.malformed, 1);
+		file_session_close(&s);
+		free(chunk);
+		free(file);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -763,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_perfetto_sorted_slices),
 		cmocka_unit_test(test_folded_weights),
+		cmocka_unit_test(test_auto_flush_and_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
