@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 
 #include "analyses.h"
+#include "analysis/summary.h"
 #include "ipcscope.h"
 #include "record/format.h"
 #include "record/writer.h"
@@ -136,6 +137,11 @@ static int write_stack(struct recorder *r, int32_t id)
 	return err ? fail(r, err) : 0;
 }
 
+static bool is_get(unsigned int call)
+{
+	return call == CALL_SHMGET || call == CALL_SEMGET || call == CALL_MSGGET;
+}
+
 static int record_sink(void *ctx, const struct ev_hdr *ev)
 {
 	struct recorder *r = ctx;
@@ -158,7 +164,12 @@ static int record_sink(void *ctx, const struct ev_hdr *ev)
 		if (p->child_pid && write_proc(r, (int32_t)p->child_pid, false))
 			return EX_IOERR;
 	}
-	if (ev->type == EV_CALL)
+	/*
+	 * Stacks are looked up one syscall each: only those the analyses use,
+	 * of calls that slept (folded export) and of creations (leaks).
+	 */
+	if (ev->type == EV_CALL && (summary_call_slept((const struct ev_call *)ev) ||
+				    is_get(((const struct ev_call *)ev)->call)))
 		err = write_stack(r, ((const struct ev_call *)ev)->stack_id);
 	else if (ev->type == EV_CREATE)
 		err = write_stack(r, ((const struct ev_create *)ev)->stack_id);
