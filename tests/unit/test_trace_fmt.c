@@ -272,6 +272,91 @@ static void test_flag_words(void **state)
 	assert_string_equal(buf, "0");
 }
 
+/* Drop whitespace outside strings: pretty output becomes compact output. */
+static void squeeze(char *s)
+{
+	bool in = false, esc = false;
+	char *o = s;
+
+	for (; *s; s++) {
+		if (in) {
+			*o++ = *s;
+			if (esc)
+				esc = false;
+			else if (*s == '\\')
+				esc = true;
+			else if (*s == '"')
+				in = false;
+		} else if (*s == '"') {
+			in = true;
+			*o++ = *s;
+		} else if (*s != ' ' && *s != '\n') {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+static char *render_call(const struct ev_call *e, bool pretty)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct jsonw w;
+
+	jsonw_init(&w, f, pretty);
+	/* inside an array, as `report` might: commas must come out right */
+	jsonw_start_array(&w);
+	trace_fmt_json(&w, &e->h);
+	trace_fmt_json(&w, &e->h);
+	jsonw_end_array(&w);
+	fclose(f);
+	return buf;
+}
+
+/* The compact fast path and the field-by-field path agree on every call. */
+static void test_fast_json_matches_jsonw(void **state)
+{
+	for (unsigned int call = CALL_SHMGET; call < CALL__MAX; call++) {
+		for (int variant = 0; variant < 3; variant++) {
+			struct ev_call e = semop_eidrm();
+			char *fast, *slow;
+
+			e.call = call;
+			e.kind = call_kind(call);
+			e.cmd = variant == 1 ? 0 : 2;
+			e.semnum = variant;
+			e.key = variant ? -7 : 0x5eed;
+			e.size = 1ull << 40;
+			e.mtype = variant == 2 ? INT64_MIN : -3;
+			e.iflags = 01000 | 0600;
+			e.addr = UINT64_MAX;
+			e.flags = variant == 1 ? (EVF_SOPS_TRUNC | EVF_HAS_TIMEOUT | EVF_ID_FROM_ADDR) :
+				  variant == 2 ? EVF_SOPS_FAULT : 0;
+			e.timeout_ns = 5;
+			e.offcpu_ns = variant;
+			e.stack_id = variant - 1;
+			e.err = variant == 0 ? EIDRM : 0;
+			e.ret = variant == 0 ? -EIDRM : INT64_MAX;
+			e.nsops_copied = variant == 1 ? IPCS_MAX_SOPS : 2;
+			{
+				static const char odd[IPCS_COMM_LEN] = "a\"b\\c\n\x01\x7f" "defghij";
+				static const char plain[IPCS_COMM_LEN] = "semloop";
+
+				/* the 16-byte comm needs no NUL: odd fills it */
+				memcpy(e.h.comm, variant == 2 ? odd : plain, IPCS_COMM_LEN);
+			}
+			e.h.type = variant == 2 ? EV_BLOCK : EV_CALL;
+			fast = render_call(&e, false);
+			slow = render_call(&e, true);
+			squeeze(slow);
+			assert_string_equal(fast, slow);
+			free(fast);
+			free(slow);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_create_cmdline),
 		cmocka_unit_test(test_malformed_records_skipped),
 		cmocka_unit_test(test_flag_words),
+		cmocka_unit_test(test_fast_json_matches_jsonw),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

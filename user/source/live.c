@@ -306,8 +306,8 @@ static void set_knobs(struct ipcscope_bpf *skel, const struct live_config *cfg, 
 	r->want_create = cfg->create_ctx;
 	r->want_stack = cfg->stack_ids;
 	r->want_offcpu = cfg->offcpu;
-	/* Wake the reader at a quarter full; the poll timeout bounds the rest. */
-	r->wakeup_bytes = rb_size / 4;
+	/* Wake the reader once per eighth of the ring; POLL_MS bounds the rest. */
+	r->wakeup_bytes = rb_size / 8;
 }
 
 static int load_error(int err)

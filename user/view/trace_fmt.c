@@ -392,6 +392,180 @@ static void json_call(struct jsonw *w, const struct ev_call *e)
 	}
 }
 
+/*
+ * The same object as json_call() for compact output, written into one
+ * buffer and handed to stdio once: `trace --json` formats every event, and
+ * a field-by-field writer costs several stdio calls per field.  The unit
+ * tests check that both produce the same JSON.
+ */
+struct sbuf {
+	char *p;
+	char buf[2048];
+};
+
+#define SB_LIT(b, s) sb_mem(b, s, sizeof(s) - 1)
+
+static inline void sb_mem(struct sbuf *b, const char *s, size_t n)
+{
+	memcpy(b->p, s, n);
+	b->p += n;
+}
+
+static inline void sb_u64(struct sbuf *b, uint64_t v)
+{
+	char tmp[24], *q = tmp + sizeof(tmp);
+
+	do {
+		*--q = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	sb_mem(b, q, tmp + sizeof(tmp) - q);
+}
+
+static inline void sb_i64(struct sbuf *b, int64_t v)
+{
+	if (v < 0) {
+		*b->p++ = '-';
+		sb_u64(b, -(uint64_t)v);
+	} else {
+		sb_u64(b, v);
+	}
+}
+
+/* A JSON string from at most n bytes (comm, names): escapes as jsonw does. */
+static void sb_str(struct sbuf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	*b->p++ = '"';
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
+			*b->p++ = c;
+			continue;
+		}
+		*b->p++ = '\\';
+		switch (c) {
+		case '"': *b->p++ = '"'; break;
+		case '\\': *b->p++ = '\\'; break;
+		case '\n': *b->p++ = 'n'; break;
+		case '\t': *b->p++ = 't'; break;
+		case '\r': *b->p++ = 'r'; break;
+		default:
+			sb_mem(b, "u00", 3);
+			*b->p++ = hex[c >> 4];
+			*b->p++ = hex[c & 15];
+		}
+	}
+	*b->p++ = '"';
+}
+
+static void fast_call_body(FILE *f, const struct ev_call *e)
+{
+	struct sbuf b;
+	const char *name = call_name(e->call), *kind = kind_name(e->kind);
+
+	b.p = b.buf;
+	SB_LIT(&b, "\"event\":");
+	if (e->h.type == EV_CALL)
+		SB_LIT(&b, "\"call\"");
+	else
+		SB_LIT(&b, "\"block\"");
+	SB_LIT(&b, ",\"ts_ns\":"); sb_u64(&b, e->h.ts_ns);
+	SB_LIT(&b, ",\"call\":"); sb_str(&b, name, 16);
+	SB_LIT(&b, ",\"kind\":"); sb_str(&b, kind, 8);
+	SB_LIT(&b, ",\"id\":"); sb_i64(&b, e->id);
+	SB_LIT(&b, ",\"key\":");
+	if (e->call == CALL_SHMGET || e->call == CALL_SEMGET || e->call == CALL_MSGGET)
+		sb_i64(&b, e->key);
+	else
+		SB_LIT(&b, "null");
+	SB_LIT(&b, ",\"pid\":"); sb_u64(&b, e->h.pid);
+	SB_LIT(&b, ",\"tid\":"); sb_u64(&b, e->h.tid);
+	SB_LIT(&b, ",\"ppid\":"); sb_u64(&b, e->h.ppid);
+	SB_LIT(&b, ",\"comm\":"); sb_str(&b, e->h.comm, IPCS_COMM_LEN);
+	SB_LIT(&b, ",\"uid\":"); sb_u64(&b, e->h.uid);
+	SB_LIT(&b, ",\"gid\":"); sb_u64(&b, e->h.gid);
+	SB_LIT(&b, ",\"ipcns\":"); sb_u64(&b, e->h.ipcns);
+	SB_LIT(&b, ",\"cgroup_id\":"); sb_u64(&b, e->h.cgroup_id);
+	SB_LIT(&b, ",\"ret\":"); sb_i64(&b, e->err ? -1 : e->ret);
+	SB_LIT(&b, ",\"errno\":");
+	if (e->err)
+		sb_str(&b, errno_name(e->err), 16);
+	else
+		*b.p++ = '0';
+	SB_LIT(&b, ",\"lat_ns\":"); sb_u64(&b, e->lat_ns);
+	if (e->offcpu_ns) {
+		SB_LIT(&b, ",\"offcpu_ns\":"); sb_u64(&b, e->offcpu_ns);
+	}
+	if (e->stack_id >= 0) {
+		SB_LIT(&b, ",\"stack_id\":"); sb_i64(&b, e->stack_id);
+	}
+	switch (e->call) {
+	case CALL_SHMGET:
+		SB_LIT(&b, ",\"size\":"); sb_u64(&b, e->size);
+		SB_LIT(&b, ",\"flags\":"); sb_u64(&b, e->iflags);
+		break;
+	case CALL_SEMGET:
+		SB_LIT(&b, ",\"nsems\":"); sb_u64(&b, e->nsops);
+		SB_LIT(&b, ",\"flags\":"); sb_u64(&b, e->iflags);
+		break;
+	case CALL_MSGGET:
+		SB_LIT(&b, ",\"flags\":"); sb_u64(&b, e->iflags);
+		break;
+	case CALL_SHMAT:
+		SB_LIT(&b, ",\"addr\":"); sb_u64(&b, e->addr);
+		SB_LIT(&b, ",\"flags\":"); sb_u64(&b, e->iflags);
+		break;
+	case CALL_SHMDT:
+		SB_LIT(&b, ",\"addr\":"); sb_u64(&b, e->addr);
+		if (e->flags & EVF_ID_FROM_ADDR)
+			SB_LIT(&b, ",\"id_from_addr\":true");
+		else
+			SB_LIT(&b, ",\"id_from_addr\":false");
+		break;
+	case CALL_SEMOP:
+	case CALL_SEMTIMEDOP: {
+		unsigned int n = e->nsops_copied <= IPCS_MAX_SOPS ? e->nsops_copied : IPCS_MAX_SOPS;
+
+		SB_LIT(&b, ",\"nsops\":"); sb_u64(&b, e->nsops);
+		SB_LIT(&b, ",\"sops\":[");
+		for (unsigned int i = 0; i < n; i++) {
+			if (i)
+				*b.p++ = ',';
+			SB_LIT(&b, "{\"num\":"); sb_u64(&b, e->sops[i].num);
+			SB_LIT(&b, ",\"op\":"); sb_i64(&b, e->sops[i].op);
+			SB_LIT(&b, ",\"flg\":"); sb_i64(&b, e->sops[i].flg);
+			*b.p++ = '}';
+		}
+		*b.p++ = ']';
+		if (e->flags & EVF_SOPS_TRUNC)
+			SB_LIT(&b, ",\"sops_truncated\":true");
+		if (e->flags & EVF_SOPS_FAULT)
+			SB_LIT(&b, ",\"sops_unreadable\":true");
+		if (e->flags & EVF_HAS_TIMEOUT) {
+			SB_LIT(&b, ",\"timeout_ns\":"); sb_u64(&b, e->timeout_ns);
+		}
+		break;
+	}
+	case CALL_SEMCTL:
+		SB_LIT(&b, ",\"semnum\":"); sb_i64(&b, e->semnum);
+		/* fallthrough */
+	case CALL_SHMCTL:
+	case CALL_MSGCTL:
+		SB_LIT(&b, ",\"cmd\":"); sb_str(&b, ctl_cmd_name(e->kind, e->cmd), 16);
+		break;
+	case CALL_MSGSND:
+	case CALL_MSGRCV:
+		SB_LIT(&b, ",\"size\":"); sb_u64(&b, e->size);
+		SB_LIT(&b, ",\"mtype\":"); sb_i64(&b, e->mtype);
+		SB_LIT(&b, ",\"flags\":"); sb_u64(&b, e->iflags);
+		break;
+	}
+	fwrite_unlocked(b.buf, 1, b.p - b.buf, f);
+}
+
 int trace_fmt_json(struct jsonw *w, const struct ev_hdr *ev)
 {
 	const struct ev_proc *p = (const struct ev_proc *)ev;
@@ -400,6 +574,12 @@ int trace_fmt_json(struct jsonw *w, const struct ev_hdr *ev)
 	case EV_CALL:
 	case EV_BLOCK:
 		jsonw_start_object(w);
+		if (!w->pretty) {
+			fast_call_body(w->f, (const struct ev_call *)ev);
+			w->need_comma[w->depth] = true;
+			jsonw_end_object(w);
+			return 1;
+		}
 		json_hdr(w, ev, ev->type == EV_CALL ? "call" : "block");
 		json_call(w, (const struct ev_call *)ev);
 		jsonw_end_object(w);
