@@ -20,7 +20,6 @@
 #include "source/live.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
-#include "tables/msgqbytes.h"
 #include "tables/sysvipc.h"
 #include "view/metrics.h"
 #include "view/metrics_serve.h"
@@ -186,7 +185,6 @@ static int render(void *ctx, struct metrics_emitter *e)
 		pthread_mutex_unlock(&a->render_lock);
 		return err;
 	}
-	snapshot_fill_qbytes(&snap);   /* fill ratios: /proc does not show qbytes */
 	in.snap = &snap;
 	in.sem_values = true;
 	if (limits_read(&lim, &snap) == 0)

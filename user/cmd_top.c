@@ -21,7 +21,6 @@
 #include "source/live.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
-#include "tables/msgqbytes.h"
 #include "tables/sysvipc.h"
 #include "view/jsonw.h"
 #include "view/top.h"
@@ -277,7 +276,6 @@ static int build(struct top_ctx *t)
 		snapshot_free(&snap);
 		return err;
 	}
-	snapshot_fill_qbytes(&snap);   /* fill ratios: /proc does not show qbytes */
 	top_model_reset(m);
 	if (t->src) {
 		double now = mono_now();
