@@ -274,13 +274,31 @@ static const struct argp_child record_children[] = {
 	OPTS_CHILD_OUTPUT, OPTS_CHILD_FILTER, OPTS_CHILD_DURATION, { 0 },
 };
 
+enum { OPT_STACKS = 0x2300 };
+
+struct record_args {
+	struct common_opts o;
+	bool stacks;
+};
+
+static const struct argp_option record_options[] = {
+	{ "stacks", OPT_STACKS, NULL, 0,
+	  "Also record the frame-pointer user stack of every call (for export "
+	  "--format folded); costs several times more per call", 0 },
+	{ 0 },
+};
+
 static error_t record_parse(int key, char *arg, struct argp_state *state)
 {
-	struct common_opts *o = state->input;
+	struct record_args *a = state->input;
+	struct common_opts *o = &a->o;
 
 	switch (key) {
 	case ARGP_KEY_INIT:
 		opts_child_inputs(state, o);
+		break;
+	case OPT_STACKS:
+		a->stacks = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s' (a command goes after `--`)", arg);
@@ -296,7 +314,7 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp record_argp = {
-	NULL, record_parse, "-o FILE [-- CMD [ARGS...]]",
+	record_options, record_parse, "-o FILE [-- CMD [ARGS...]]",
 	"Record everything ipcscope sees into FILE, to analyse later, elsewhere, with "
 	"`ipcscope report` and `ipcscope export`: every System V IPC call, fork, exec "
 	"and exit, creation contexts and user stacks, the IPC tables at start and at "
@@ -305,12 +323,16 @@ static const struct argp record_argp = {
 	"Records until Ctrl-C, -d, or the end of CMD (whose children are followed).  "
 	"The file is written in chunks at least every second, so a recorder that is "
 	"killed leaves a file that `report` reads up to its last complete chunk.  "
-	"FILE is created mode 0600: it holds command lines.  On a terminal a status "
+	"FILE is created mode 0600: it holds command lines.  Creations always carry "
+	"their registers and stack top (unwound later with .eh_frame); --stacks adds "
+	"a frame-pointer stack to every call, which only helps programs built with "
+	"frame pointers.  On a terminal a status "
 	"line shows elapsed time, events, bytes written and lost events.  --json "
 	"prints a summary object on stdout at the end.\v"
 	"Examples:\n"
 	"  ipcscope record -o night.ipcs -d 8h\n"
 	"  ipcscope record -o t.ipcs -t sem -- ./app\n"
+	"  ipcscope record -o fp.ipcs --stacks -p 1234 -d 60\n"
 	"  ipcscope report night.ipcs leaks\n\n"
 	"Exit status: CMD's status with -- CMD; else 0; 64 usage, 69 kernel feature "
 	"missing, 73 cannot create FILE, 74 write error, 77 not privileged.",
@@ -319,7 +341,7 @@ static const struct argp record_argp = {
 
 static int cmd_record(int argc, char **argv)
 {
-	struct common_opts o;
+	struct record_args a = { 0 };
 	struct live_config cfg = { 0 };
 	struct live_cmd cmd;
 	struct run_loop rl = { 0 };
@@ -330,30 +352,30 @@ static int cmd_record(int argc, char **argv)
 	char note[4096];
 	int status, err = 0, fd;
 
-	opts_init(&o);
-	o.out_mode = 0600;
-	status = opts_parse(&record_argp, argc, argv, &o, &o);
+	opts_init(&a.o);
+	a.o.out_mode = 0600;
+	status = opts_parse(&record_argp, argc, argv, &a, &a.o);
 	if (status)
 		return status;
-	fd = fileno(o.out);
+	fd = fileno(a.o.out);
 	if (isatty(fd)) {
-		opts_finish(&o);
+		opts_finish(&a.o);
 		return errmsg(EX_USAGE, "will not write a binary recording to a terminal: give -o FILE");
 	}
 	/* An existing file keeps its mode through O_TRUNC: tighten it. */
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 077))
 		fchmod(fd, 0600);
 
-	cfg.opts = &o;
+	cfg.opts = &a.o;
 	cfg.calls = true;
 	cfg.proc_events = true;
 	cfg.create_ctx = true;
-	cfg.stack_ids = true;
+	cfg.stack_ids = a.stacks;
 	cfg.offcpu = true;
-	if (o.cmd_argv) {
-		err = live_cmd_fork(&cmd, o.cmd_argv);
+	if (a.o.cmd_argv) {
+		err = live_cmd_fork(&cmd, a.o.cmd_argv);
 		if (err) {
-			opts_finish(&o);
+			opts_finish(&a.o);
 			return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
 		}
 		cfg.cmd_pid = cmd.pid;
@@ -362,11 +384,11 @@ static int cmd_record(int argc, char **argv)
 	if (!live_session_open(&s, &cfg, &status)) {
 		if (rl.cmd)
 			live_cmd_abort(&cmd);
-		opts_finish(&o);
+		opts_finish(&a.o);
 		return status;
 	}
 	r.s = &s;
-	r.o = &o;
+	r.o = &a.o;
 	r.tty = isatty(2);
 	r.stack_fd = live_stack_fd(s.src);
 	r.mt = mmaptrack_open(&err);
@@ -378,7 +400,7 @@ static int cmd_record(int argc, char **argv)
 	r.w = rec_writer_new(fd, &host, &err);
 	if (!r.w) {
 		errmsg(EX_IOERR, "writing '%s' failed: %s: check the path and free space",
-		       o.out_path, strerror(-err));
+		       a.o.out_path, strerror(-err));
 		status = EX_IOERR;
 		goto out_live;
 	}
@@ -387,11 +409,11 @@ static int cmd_record(int argc, char **argv)
 	memcpy(note, "ipcscope record ", 16);
 	join_argv(note + 16, sizeof(note) - 16, argc - 1, argv + 1);
 	rec_writer_note(r.w, "argv", note);
-	if (o.cmd_argv) {
-		join_argv(note, sizeof(note), o.cmd_argc, o.cmd_argv);
+	if (a.o.cmd_argv) {
+		join_argv(note, sizeof(note), a.o.cmd_argc, a.o.cmd_argv);
 		rec_writer_note(r.w, "cmd", note);
 	}
-	snprintf(note, sizeof(note), "%u", o.kinds);
+	snprintf(note, sizeof(note), "%u", a.o.kinds);
 	rec_writer_note(r.w, "kinds", note);
 	if (write_snapshot(&r, REC_SNAP_START) || rec_writer_flush(r.w)) {
 		status = fail(&r, rec_writer_flush(r.w));
@@ -401,7 +423,7 @@ static int cmd_record(int argc, char **argv)
 		status = errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
 		goto out_writer;
 	}
-	rl.duration = o.duration;
+	rl.duration = a.o.duration;
 	rl.interval = 1;
 	rl.tick = record_tick;
 	rl.ctx = &r;
@@ -411,7 +433,7 @@ static int cmd_record(int argc, char **argv)
 		if (status)
 			goto out_writer;
 	} else if (r.tty) {
-		fprintf(stderr, "Recording System V IPC to %s... Hit Ctrl-C to end.\n", o.out_path);
+		fprintf(stderr, "Recording System V IPC to %s... Hit Ctrl-C to end.\n", a.o.out_path);
 	}
 
 	status = session_drive(&s, &rl);
@@ -427,13 +449,13 @@ static int cmd_record(int argc, char **argv)
 	status_line(&r, true);
 	if (r.err)
 		status = EX_IOERR;
-	if (o.json) {
+	if (a.o.json) {
 		const struct rec_writer_stats *ws = rec_writer_stats(r.w);
 		struct jsonw w;
 
 		jsonw_init(&w, stdout, false);
 		jsonw_start_object(&w);
-		jsonw_string_field(&w, "file", o.out_path);
+		jsonw_string_field(&w, "file", a.o.out_path);
 		jsonw_uint_field(&w, "events", ws->events);
 		jsonw_uint_field(&w, "bytes", ws->bytes);
 		jsonw_uint_field(&w, "chunks", ws->chunks);
@@ -452,7 +474,7 @@ out_live:
 	mmaptrack_close(r.mt);
 	free(r.pids);
 	session_fini(&s);
-	err = opts_finish(&o);
+	err = opts_finish(&a.o);
 	if (status)
 		return status;
 	if (err)

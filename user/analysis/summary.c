@@ -30,16 +30,14 @@ void summary_fini(struct summary *sm)
 
 bool summary_call_slept(const struct ev_call *e)
 {
-	if (e->offcpu_ns)
-		return true;
 	switch (e->call) {
 	case CALL_SEMOP:
 	case CALL_SEMTIMEDOP:
 	case CALL_MSGSND:
 	case CALL_MSGRCV:
-		return e->lat_ns >= SUMMARY_SLEPT_NS;
+		return e->offcpu_ns || e->lat_ns >= SUMMARY_SLEPT_NS;
 	default:
-		return false;
+		return false;     /* the others do not wait; off-CPU there is preemption */
 	}
 }
 

@@ -3,9 +3,10 @@
  * Per-call and per-object counts over an event stream: what `report
  * summary` shows.  Pure (no I/O): a sink plus queries, unit-tested.
  *
- * "Blocked time" is the latency of calls that slept: switched out inside
- * the call (offcpu_ns > 0), or, where off-CPU time was not tracked, a
- * semop/semtimedop/msgsnd/msgrcv that took at least SUMMARY_SLEPT_NS.
+ * "Blocked time" is the latency of calls that slept: a semop, semtimedop,
+ * msgsnd or msgrcv (the calls that can wait) that was switched out inside
+ * the call (offcpu_ns > 0) or took at least SUMMARY_SLEPT_NS (off-CPU time
+ * is not always tracked).  A preempted call of another kind did not wait.
  */
 #ifndef IPCS_SUMMARY_H
 #define IPCS_SUMMARY_H
