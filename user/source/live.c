@@ -658,18 +658,8 @@ int run_loop(struct run_loop *rl)
 
 /* ---------------------------------------------------------------- session */
 
-/* Built without the inventory or procmeta helpers' code, these stay NULL. */
-#pragma weak snapshot_read
-#pragma weak snapshot_free
-#pragma weak procmeta_new
-#pragma weak procmeta_free
-#pragma weak procmeta_capture
-#pragma weak procmeta_mark_exit
-
 static int live_snapshot_now(struct session *s, struct ipc_snapshot *out)
 {
-	if (!snapshot_read)
-		return -ENOSYS;
 	return snapshot_read(out, SNAP_ALL | SNAP_SEMVALS);
 }
 
@@ -694,19 +684,16 @@ int live_session_init(struct session *s, struct ev_source *src)
 	s->mono_to_real_ns = src->mono_to_real_ns;
 	s->ipcns = self_ipcns();
 	s->snapshot_now = live_snapshot_now;
-	if (snapshot_read) {
-		s->start = calloc(1, sizeof(*s->start));
-		if (s->start && snapshot_read(s->start, SNAP_ALL | SNAP_SEMVALS)) {
-			warnmsg("cannot read the IPC tables at start: carrying on without them");
-			free(s->start);
-			s->start = NULL;
-		}
+	s->start = calloc(1, sizeof(*s->start));
+	if (s->start && snapshot_read(s->start, SNAP_ALL | SNAP_SEMVALS)) {
+		warnmsg("cannot read the IPC tables at start: carrying on without them");
+		snapshot_free(s->start);
+		free(s->start);
+		s->start = NULL;
 	}
-	if (procmeta_new && procmeta_capture && procmeta_mark_exit) {
-		s->procs = procmeta_new();
-		if (s->procs)
-			ev_bus_add(&s->bus, procmeta_sink, s);
-	}
+	s->procs = procmeta_new();
+	if (s->procs)
+		ev_bus_add(&s->bus, procmeta_sink, s);
 	return 0;
 }
 
@@ -729,14 +716,14 @@ void session_fini(struct session *s)
 	if (s->src && s->src->destroy)
 		s->src->destroy(s->src);
 	s->src = NULL;
-	if (s->start && snapshot_free)
+	if (s->start)
 		snapshot_free(s->start);
 	free(s->start);
-	if (s->end && snapshot_free)
+	if (s->end)
 		snapshot_free(s->end);
 	free(s->end);
 	s->start = s->end = NULL;
-	if (s->procs && procmeta_free)
+	if (s->procs)
 		procmeta_free(s->procs);
 	s->procs = NULL;
 }
