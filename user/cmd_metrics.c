@@ -18,6 +18,7 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/live.h"
+#include "tables/inflight.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
@@ -49,8 +50,13 @@ struct metrics_agent {
 	struct ev_source *src;
 	struct objstats st;                 /* per-syscall counts and latency */
 	struct leaks *leaks;                /* creators of objects made while tracing */
+	struct wg_balance bal;              /* observed semaphore holders */
+	struct waitgraph g;                 /* blocked calls in flight, deadlocks */
 	uint32_t self;                      /* our tgid: our own table reads are not counted */
 };
+
+/* A call in flight longer than this is a blocked waiter. */
+#define BLOCKED_NS 10000000ull
 
 enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE, OPT_NO_TRACE, OPT_IPCNS };
 
@@ -196,6 +202,17 @@ static int render(void *ctx, struct metrics_emitter *e)
 		in.tracing = true;
 		in.calls = a->st.calls;
 		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
+		/* Calls blocked for a while, and cycles among them. */
+		if (inflight_deadlocks(&a->g, live_inflight_fd(a->src), BLOCKED_NS, &a->bal,
+				       &snap) == 0) {
+			in.have_deadlocks = true;
+			in.deadlock_cycles = a->g.ncycles;
+			in.have_waiters = true;
+			in.waiters[KIND_SEM] = metrics_sem_waiters(&snap);
+			for (size_t i = 0; i < a->g.nwaiters; i++)
+				in.waiters[KIND_MSG] += a->g.waiters[i].call == CALL_MSGSND ||
+							a->g.waiters[i].call == CALL_MSGRCV;
+		}
 	}
 	metrics_build(e, &in);
 	pthread_mutex_unlock(&a->lock);
@@ -287,6 +304,7 @@ static int locked_sink(void *ctx, const struct ev_hdr *ev)
 		return 0;
 	pthread_mutex_lock(&a->lock);
 	objstats_event(&a->st, ev);
+	wg_balance_event(&a->bal, ev);
 	if (a->leaks)
 		leaks_event(a->leaks, ev);
 	pthread_mutex_unlock(&a->lock);
@@ -309,6 +327,7 @@ static void start_tracing(struct metrics_agent *a)
 	a->self = (uint32_t)getpid();
 	if (objstats_init(&a->st))
 		return;
+	wg_init(&a->g);
 	ev_bus_init(&a->bus);
 	ev_bus_add(&a->bus, locked_sink, a);
 	a->src = live_open(&cfg, &a->bus, &status);
@@ -334,6 +353,8 @@ static void stop_tracing(struct metrics_agent *a)
 	if (a->leaks)
 		leaks_free(a->leaks);
 	objstats_fini(&a->st);
+	wg_free(&a->g);
+	wg_balance_free(&a->bal);
 }
 
 static int print_once(struct metrics_agent *a)

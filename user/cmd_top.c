@@ -12,13 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-
 #include "analysis/objstats.h"
 #include "event.h"
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/live.h"
+#include "tables/inflight.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
@@ -184,56 +183,23 @@ struct top_ctx {
 	struct ev_source *src;
 	struct objstats st;
 	double last_tick;
-	/* queue waiters from the in-flight map, refreshed per build */
-	struct { int32_t id; uint32_t n; } qwait[256];
-	size_t nqwait;
+	/* blocked calls in flight, and deadlocks among them, per build */
+	struct waitgraph g;
+	struct wg_balance bal;          /* observed holder evidence */
+	bool have_graph;
 };
 
 static double mono_now(void);
 
-/* msgsnd/msgrcv calls blocked for more than BLOCKED_NS, per queue id. */
-static void scan_inflight(struct top_ctx *t)
-{
-	int fd = t->src ? live_inflight_fd(t->src) : -1;
-	struct timespec ts;
-	uint64_t now;
-	uint32_t key, next;
-	struct inflight in;
-	bool first = true;
-
-	t->nqwait = 0;
-	if (fd < 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);   /* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
-		size_t i;
-
-		first = false;
-		key = next;
-		if (bpf_map_lookup_elem(fd, &key, &in))
-			continue;
-		if ((in.call != CALL_MSGSND && in.call != CALL_MSGRCV) ||
-		    now < in.start_ns || now - in.start_ns < BLOCKED_NS)
-			continue;
-		for (i = 0; i < t->nqwait && t->qwait[i].id != (int32_t)in.arg[0]; i++)
-			;
-		if (i == t->nqwait) {
-			if (i == sizeof(t->qwait) / sizeof(t->qwait[0]))
-				continue;
-			t->qwait[t->nqwait].id = (int32_t)in.arg[0];
-			t->qwait[t->nqwait++].n = 0;
-		}
-		t->qwait[i].n++;
-	}
-}
-
+/* Blocked msgsnd/msgrcv on queue `id` (waiters found in the in-flight map). */
 static uint32_t queue_waiters(const struct top_ctx *t, int32_t id)
 {
-	for (size_t i = 0; i < t->nqwait; i++)
-		if (t->qwait[i].id == id)
-			return t->qwait[i].n;
-	return 0;
+	uint32_t n = 0;
+
+	for (size_t i = 0; t->have_graph && i < t->g.nwaiters; i++)
+		n += (t->g.waiters[i].call == CALL_MSGSND || t->g.waiters[i].call == CALL_MSGRCV) &&
+		     t->g.waiters[i].id == id;
+	return n;
 }
 
 /* Calls/s, p99 and the creator seen while tracing. */
@@ -285,7 +251,10 @@ static int build(struct top_ctx *t)
 		m->tracing = true;
 		m->calls_per_s = t->st.rate;
 		m->lost_events = t->src->lost ? t->src->lost(t->src) : 0;
-		scan_inflight(t);
+		t->have_graph = inflight_deadlocks(&t->g, live_inflight_fd(t->src), BLOCKED_NS,
+						   &t->bal, &snap) == 0;
+		m->have_deadlocks = t->have_graph;
+		m->deadlocks = t->have_graph ? (unsigned int)t->g.ncycles : 0;
 	}
 	m->objects[KIND_SHM] = snap.nshm;
 	m->objects[KIND_SEM] = snap.nsem;
@@ -326,6 +295,7 @@ static int build(struct top_ctx *t)
 		r->nsems = s->nsems;
 		r->size = s->nsems;
 		r->waiters = w;
+		r->in_deadlock = t->have_graph && inflight_id_in_cycle(&t->g, s->c.id);
 		add_stats(t, r);
 	}
 	for (size_t i = 0; i < snap.nmsg; i++) {
@@ -472,11 +442,15 @@ static int run_screen(struct top_ctx *t)
 /* Our own semctl reads of the tables are not the workload's. */
 static int stats_sink(void *ctx, const struct ev_hdr *ev)
 {
+	struct top_ctx *t = ctx;
 	static uint32_t self;
 
 	if (!self)
 		self = (uint32_t)getpid();
-	return ev->pid == self ? 0 : objstats_event(ctx, ev);
+	if (ev->pid == self)
+		return 0;
+	wg_balance_event(&t->bal, ev);
+	return objstats_event(&t->st, ev);
 }
 
 /*
@@ -493,7 +467,8 @@ static int start_tracing(struct top_ctx *t)
 	if (objstats_init(&t->st))
 		return errmsg(EX_SOFTWARE, "out of memory: free some memory and retry");
 	ev_bus_init(&t->bus);
-	ev_bus_add(&t->bus, stats_sink, &t->st);
+	ev_bus_add(&t->bus, stats_sink, t);
+	wg_init(&t->g);
 	t->src = live_open(&cfg, &t->bus, &status);
 	if (!t->src) {
 		warnmsg("carrying on without tracing: the tables only (use --no-trace to skip this)");
@@ -553,6 +528,8 @@ static int cmd_top(int argc, char **argv)
 	if (t.src) {
 		t.src->destroy(t.src);
 		objstats_fini(&t.st);
+		wg_free(&t.g);
+		wg_balance_free(&t.bal);
 	}
 	top_model_free(&t.m);
 	fin = opts_finish(&o.c);

@@ -307,3 +307,31 @@ def test_metrics_ipcns_from_outside(ipcns):
     assert r.returncode == 64 and "cannot enter the IPC namespace" in r.stderr, r.stderr
     wl.stdin.close()
     wl.wait(timeout=10)
+
+
+def test_metrics_deadlock_and_waiters(ipcns):
+    agent = ipcns.popen([IPCSCOPE, "metrics", "--listen", "127.0.0.1:0"],
+                        stderr=subprocess.PIPE, text=True)
+    try:
+        addr = readiness(agent, r"serving metrics at http://([0-9.]+:\d+)/metrics").group(1)
+        m = parse_exposition(http_get(f"http://{addr}/metrics")[2])
+        if m[("ipcscope_tracing", frozenset())] == 0:
+            pytest.skip("BPF tracing unavailable: deadlocks need the in-flight calls")
+        assert m[("ipcscope_deadlock_cycles", frozenset())] == 0
+        dl = ipcns.popen([workload("ops_deadlock")], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+        assert dl.stdout.readline().startswith("ready ")
+
+        def cycles():
+            m = parse_exposition(http_get(f"http://{addr}/metrics")[2])
+            return m[("ipcscope_deadlock_cycles", frozenset())] == 1 and m
+
+        m = wait_for("a deadlock cycle", cycles, timeout=10)
+        assert m[("ipcscope_blocked_waiters", frozenset({("kind", "sem")}))] == 2
+        dl.stdin.close()
+        assert dl.wait(timeout=10) == 0
+        m = parse_exposition(http_get(f"http://{addr}/metrics")[2])
+        assert m[("ipcscope_deadlock_cycles", frozenset())] == 0
+        assert m[("ipcscope_blocked_waiters", frozenset({("kind", "sem")}))] == 0
+    finally:
+        assert stop(agent) == 0

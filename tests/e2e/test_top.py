@@ -197,3 +197,24 @@ def test_top_batch_ipcns_from_outside(ipcns):
     assert d["objects"] == {"shm": 3, "sem": 1, "msg": 3}
     wl.stdin.close()
     wl.wait(timeout=10)
+
+
+def test_top_highlights_deadlock(ipcns, tmux):
+    start_top(tmux, ipcns)
+    s = tmux.wait("top running", lambda s: "KIND" in s)
+    if "tracing on" not in s:
+        pytest.skip("BPF tracing unavailable: deadlocks need the in-flight calls")
+    dl = ipcns.popen([workload("ops_deadlock")], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE, text=True)
+    assert dl.stdout.readline().startswith("ready ")
+    s = tmux.wait("the deadlock", lambda s: "deadlocks 1" in s)
+    first = rows(s)[0]
+    assert first[0] == "sem" and first[2] == "0x6f730000" and first[6] == "2", s
+    # The row is drawn highlighted (red background, or reverse video).
+    colored = tmux("capture-pane", "-p", "-e", "-t", "top")
+    line = [l for l in colored.splitlines() if "0x6f730000" in l][0]
+    assert re.search(r"\x1b\[[0-9;]*(41|7)[;m]", line), repr(line)
+    dl.stdin.close()
+    assert dl.wait(timeout=10) == 0
+    tmux.wait("the deadlock gone", lambda s: "deadlocks 0" in s and not rows(s))
+    tmux("send-keys", "-t", "top", "q")
