@@ -11,6 +11,7 @@
  * the frame-pointer stacks named by stack ids.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,6 +363,15 @@ static int cmd_record(int argc, char **argv)
 		opts_finish(&a.o);
 		return errmsg(EX_USAGE, "will not write a binary recording to a terminal: give -o FILE");
 	}
+	if (a.o.out == stdout) {
+		/* -o -: the recording owns the real stdout; CMD's output (and ours)
+		 * goes to stderr instead of into the recording. */
+		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			opts_finish(&a.o);
+			return errmsg(EX_OSERR, "cannot set up the output: %s", strerror(errno));
+		}
+	}
 	/* An existing file keeps its mode through O_TRUNC: tighten it. */
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 077))
 		fchmod(fd, 0600);
@@ -463,7 +473,7 @@ static int cmd_record(int argc, char **argv)
 		jsonw_uint_field(&w, "lost_events", s.lost_events);
 		jsonw_end_object(&w);
 		jsonw_eol(&w);
-		fflush(stdout);
+		fflush(w.f);
 	}
 	if (s.lost_events)
 		warnmsg("%" PRIu64 " events were lost (the recorder fell behind): use filters to record less",
@@ -474,6 +484,8 @@ out_live:
 	mmaptrack_close(r.mt);
 	free(r.pids);
 	session_fini(&s);
+	if (a.o.out == stdout && fd >= 0)
+		close(fd);
 	err = opts_finish(&a.o);
 	if (status)
 		return status;

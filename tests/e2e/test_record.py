@@ -382,3 +382,16 @@ def test_without_stacks_blocked_calls_have_none(recording):
     r = run_ipcscope(["export", str(path), "--format", "folded"])
     assert r.returncode == 0, r.stderr
     assert all(l.split(";")[1] == "[no stack]" for l in r.stdout.splitlines()), r.stdout
+
+
+def test_record_to_a_pipe(ipcns):
+    """-o -: the recording is stdout; CMD's own output goes to stderr."""
+    r = ipcns.run([IPCSCOPE, "record", "-o", "-", "--json", "--",
+                   workload("recmix"), "3", "10"], text=False)
+    assert r.returncode == 0, r.stderr
+    err = r.stderr.decode()
+    assert '"phase": "deadlock"' in err and '"complete":true' in err
+    rep = subprocess.run([IPCSCOPE, "report", "-", "--json"], input=r.stdout,
+                         capture_output=True, timeout=60)
+    assert rep.returncode == 0 and rep.stderr == b"", rep.stderr
+    assert lines(rep.stdout.decode())[-1]["calls"]["msgsnd"]["count"] == 6

@@ -228,9 +228,9 @@ static enum try_res try_chunk(struct rec_reader *r, uint64_t off, struct rec_chu
 	*payload = NULL;
 	memset(c, 0, sizeof(*c));
 	c->off = off;
-	if (n < 4 && !memcmp(h, REC_CHUNK_MAGIC, n)) {
-		*why = "chunk header cut short";
-		return TRY_SHORT;
+	if (n < 4) {
+		*why = memcmp(h, REC_CHUNK_MAGIC, n) ? "no chunk magic" : "chunk header cut short";
+		return memcmp(h, REC_CHUNK_MAGIC, n) ? TRY_BAD : TRY_SHORT;
 	}
 	if (memcmp(h, REC_CHUNK_MAGIC, 4)) {
 		*why = "no chunk magic";
