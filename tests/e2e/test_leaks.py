@@ -219,3 +219,22 @@ def test_clean_refuses_attached_segment(ipcns):
     assert str(seg) in ipcns.run(["ipcs", "-m"], check=True).stdout
     p.stdin.close()
     p.wait(timeout=30)
+
+
+def test_clean_refuses_semaphore_with_waiter(ipcns):
+    p = ipcns.popen([workload("leaker"), "semwait"], stdout=subprocess.PIPE, text=True)
+    sem = json.loads(p.stdout.readline())["id"]
+    assert p.stdout.readline().strip() == "ready"
+    # wait until the semop is really asleep on it (semncnt 1)
+    r = ipcns.run(["sh", "-c", f"until ipcs -s -i {sem} | grep -Eq '^0 +0 +1 '; do sleep 0.05; done"],
+                  timeout=30)
+    assert r.returncode == 0
+    assert ipcns.json([IPCSCOPE, "leaks", "--json", "-d", "0.2"])["leaks"] == []
+    r = ipcns.run([IPCSCOPE, "clean", "--yes", "--json", "--id", str(sem)])
+    assert r.returncode == 1, r.stderr
+    out = json.loads(r.stdout)
+    assert out["removed"] == 0
+    assert out["objects"] == [{"id": sem, "action": "refused",
+                               "why": f"sem {sem} is in use (waiters, or a process that "
+                                      "used it is still running)"}]
+    assert str(sem) in ipcns.run(["ipcs", "-s"], check=True).stdout

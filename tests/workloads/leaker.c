@@ -10,6 +10,8 @@
  *   leaker good      creates one of each kind and removes them
  *   leaker attach    a child creates a segment and exits; this process keeps
  *                    it attached until stdin closes ("ready" line first)
+ *   leaker semwait   a child creates a semaphore and exits; this process
+ *                    waits on it ("ready" line first; blocks until killed)
  *   leaker fill      leaks a segment and a queue with known contents
  *   leaker dump shm ID | msg ID    print contents (hex / "type:hex" lines)
  *
@@ -222,12 +224,33 @@ int main(int argc, char **argv)
 		printf("ready\n");
 		while (read(0, &c, 1) > 0)
 			;
+	} else if (!strcmp(mode, "semwait")) {
+		struct sembuf down = { .sem_num = 0, .sem_op = -1 };
+		int fds[2], id;
+
+		if (pipe(fds))
+			die("pipe");
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			id = make_leaky_semaphore(1);
+			if (write(fds[1], &id, sizeof(id)) != sizeof(id))
+				_exit(2);
+			_exit(0);
+		}
+		if (read(fds[0], &id, sizeof(id)) != sizeof(id))
+			die("read");
+		wait_child(pid);
+		printf("ready\n");
+		if (semop(id, &down, 1))
+			die("semop");
 	} else if (!strcmp(mode, "fill")) {
 		fill();
 	} else if (!strcmp(mode, "dump") && argc == 4) {
 		dump(argv[2], atoi(argv[3]));
 	} else {
-		fprintf(stderr, "usage: leaker fork|direct|threads|good|attach|fill|"
+		fprintf(stderr, "usage: leaker fork|direct|threads|good|attach|semwait|fill|"
 			"dump shm|msg ID\n");
 		return 64;
 	}
