@@ -807,6 +807,43 @@ static void test_auto_flush_and_malformed(void **state)
 	}
 }
 
+/* The seed corpus: real recordings (and damaged ones) read without harm. */
+static void test_corpus(void **state)
+{
+	static const char *const files[] = {
+		"allcalls.ipcs", "leaker-fork.ipcs", "recmix.ipcs",
+		"recmix-truncated.ipcs", "recmix-flipped.ipcs",
+	};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[256];
+		struct session s;
+		const struct file_info *fi;
+		int n, total = 0;
+
+		snprintf(path, sizeof(path), "../fuzz/corpus/%s", files[i]);
+		assert_int_equal(file_session_open(&s, path), 0);
+		fi = file_session_info(&s);
+		while ((n = s.src->poll(s.src, 0)) != -ENODATA)
+			total += n;
+		if (strstr(files[i], "truncated")) {
+			assert_true(fi->truncated);
+			assert_false(fi->ended);
+		} else if (strstr(files[i], "flipped")) {
+			assert_int_equal(fi->corrupt, 1);    /* a procmeta chunk */
+			assert_true(fi->ended);
+			assert_int_equal(fi->events_recorded, (uint64_t)total);
+		} else {
+			assert_true(fi->ended);
+			assert_false(fi->truncated);
+			assert_int_equal(fi->corrupt, 0);
+			assert_int_equal(fi->events_recorded, (uint64_t)total);
+		}
+		assert_non_null(s.start);
+		file_session_close(&s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -825,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_perfetto_sorted_slices),
 		cmocka_unit_test(test_folded_weights),
 		cmocka_unit_test(test_auto_flush_and_malformed),
+		cmocka_unit_test(test_corpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
