@@ -106,6 +106,19 @@ def test_threaded_creator(ipcns, tmp_path):
         check_stack(k["creator"], "leak_everything", "thread_main")
 
 
+def test_recording_reports_the_same(ipcns, tmp_path):
+    """record, then `report FILE leaks` offline: same creators, same stacks."""
+    leaker = workload("leaker")
+    rec = tmp_path / "run.ipcs"
+    r = ipcns.run([IPCSCOPE, "record", "-o", str(rec), "--", leaker, "fork"], check=True)
+    created = lines(r.stdout)
+    child = created[0]["pid"]
+    r = ipcns.run([IPCSCOPE, "report", "--json", str(rec), "leaks"], check=True)
+    report = json.loads(r.stdout)
+    check_created(ipcns, report, created, child, child, "leaker", f"{leaker} fork",
+                  "leak_everything")
+
+
 def test_well_behaved_reports_nothing(ipcns, tmp_path):
     created, report = leaks_cmd(ipcns, tmp_path, [workload("leaker"), "good"])
     assert len(created) == 3            # it did create (and remove) objects

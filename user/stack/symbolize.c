@@ -223,8 +223,9 @@ bool symbolize(struct symbolizer *sy, uint64_t addr, bool is_return,
 	name = dwfl_module_addrinfo(mod, look, &off, &sym, NULL, NULL, NULL);
 	if (!name || !name[0])
 		return false;
-	snprintf(out->symbol, sizeof(out->symbol), "%s", name);
-	symbol_base_name(name, out->func, sizeof(out->func));
+	/* "memcpy@@GLIBC_2.14": the version says nothing about the function */
+	snprintf(out->symbol, sizeof(out->symbol), "%.*s", (int)strcspn(name, "@"), name);
+	symbol_base_name(out->symbol, out->func, sizeof(out->func));
 	out->offset = addr - (look - off);
 	return true;
 }
