@@ -686,11 +686,6 @@ def main():
 
     results = {wl: {c: [] for c, _, _ in CONFIGS} for wl in workloads}
     runnable = [c for c, _, _ in CONFIGS if not avail[c]]
-    if not a.quick:
-        # Warm caches and find broken configurations before the timed rounds.
-        for c in runnable:
-            r = run_one(c, "getppid", comms["getppid"], 0.2, a)
-            log(f"bench: warm-up {c}: {r.get('error', 'ok')}")
     traced = [c for c in runnable if c != "untraced"]
     for rnd in range(a.runs):
         for wl in workloads:
