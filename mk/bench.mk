@@ -1,6 +1,6 @@
 # Benchmark (issue 7): what tracing costs, against untraced runs and bpftrace.
 #
-#   make bench        full run (~15 min): table on stdout and in docs/performance.md
+#   make bench        full run (~15 min here): table on stdout and in docs/performance.md
 #   make bench-smoke  one short iteration per cell (what tests/e2e/test_bench_smoke.py runs)
 #
 # Knobs (environment): BENCH_RUNS, BENCH_SECONDS, BENCH_WORKLOADS=semop,msgq,...,
