@@ -1,0 +1,156 @@
+"""blocked: waiters, holders and deadlock cycles from real blocked processes."""
+import json
+import os
+import select
+import signal
+import subprocess
+import time
+
+from conftest import IPCSCOPE, workload
+
+
+def ready_line(proc, timeout=10):
+    """The workload's first stdout line (it prints it just before blocking)."""
+    r, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert r, "workload printed nothing"
+    return json.loads(proc.stdout.readline())
+
+
+def run_json(ns, args, timeout=60):
+    r = ns.run([IPCSCOPE, "blocked", "--json"] + args, timeout=timeout)
+    assert r.returncode in (0, 1), r.stderr
+    lines = [l for l in r.stdout.splitlines() if l.strip()]
+    return json.loads(lines[-1]), r
+
+
+def check_abba_cycle(dl, info, evidence):
+    cyc = dl["cycle"]
+    assert len(cyc) == 2
+    assert {n["pid"] for n in cyc} == {info["a"], info["b"]}
+    assert all(n["semid"] == info["semid"] for n in cyc)
+    by_pid = {n["pid"]: n for n in cyc}
+    # A holds sem 0 and waits for sem 1 held by B; B the other way round
+    assert by_pid[info["a"]]["semnum"] == 1 and by_pid[info["a"]]["waits_for_pid"] == info["b"]
+    assert by_pid[info["b"]]["semnum"] == 0 and by_pid[info["b"]]["waits_for_pid"] == info["a"]
+    assert all(n["sem_op"] == -1 for n in cyc)
+    assert all(n["evidence"] in evidence for n in cyc), cyc
+    assert all(n["comm"] == "abba" for n in cyc)
+
+
+def test_abba_reported_within_a_second(ipcns):
+    mon = ipcns.popen([IPCSCOPE, "blocked", "0.2"], stdout=subprocess.PIPE,
+                      stderr=subprocess.PIPE, text=True)
+    try:
+        # ipcscope says it is watching once its probes are attached
+        r, _, _ = select.select([mon.stderr], [], [], 20)
+        assert r and "Watching" in mon.stderr.readline()
+        abba = ipcns.popen([workload("abba"), "-t", "4"], stdout=subprocess.PIPE, text=True)
+        info = ready_line(abba)
+        formed = time.monotonic()
+        lines = []
+        while time.monotonic() - formed < 3:
+            r, _, _ = select.select([mon.stdout], [], [], 0.5)
+            if r:
+                line = mon.stdout.readline()
+                lines.append(line)
+                if line.startswith("DEADLOCK"):
+                    seen = time.monotonic()
+                    lines.append(mon.stdout.readline())
+                    lines.append(mon.stdout.readline())
+                    break
+        else:
+            raise AssertionError("no DEADLOCK line:\n" + "".join(lines))
+        assert seen - formed < 1.0, f"reported after {seen - formed:.2f}s"
+        chain = "".join(lines[-2:])
+        assert f"pid {info['a']} (abba) waits for sem {info['semid']}[1]" in chain
+        assert f"held by pid {info['b']} [undo]" in chain
+        assert f"pid {info['b']} (abba) waits for sem {info['semid']}[0]" in chain
+        abba.wait(timeout=10)
+    finally:
+        mon.send_signal(signal.SIGINT)
+        mon.wait(timeout=10)
+
+
+def test_abba_under_command_json(ipcns):
+    """With -- CMD: the cycle, when it formed and how long it lasted (the 2 s timeout)."""
+    rep, r = run_json(ipcns, ["--", workload("abba"), "-t", "2"])
+    info = json.loads(r.stdout.splitlines()[0])
+    assert len(rep["deadlocks"]) == 1, rep
+    dl = rep["deadlocks"][0]
+    check_abba_cycle(dl, info, {"undo"})
+    assert 1.4e9 < dl["duration_ns"] < 2.6e9, dl["duration_ns"]
+    assert dl["still_deadlocked"] is False
+    assert abs(dl["formed_at"] - time.time()) < 60
+    assert rep["lost_events"] == 0
+    waits = [w for w in rep["waits"] if w["pid"] in (info["a"], info["b"])]
+    assert len(waits) == 2 and all(w["call"] == "semtimedop" for w in waits)
+    assert all(w["wait_ns"] > 1.4e9 for w in waits)
+
+
+def test_abba_without_undo_named_by_observed_calls(ipcns):
+    rep, r = run_json(ipcns, ["--", workload("abba"), "-n", "-t", "1.5"])
+    info = json.loads(r.stdout.splitlines()[0])
+    assert len(rep["deadlocks"]) == 1, rep
+    check_abba_cycle(rep["deadlocks"][0], info, {"observed"})
+
+
+def test_deadlock_that_predates_ipcscope_is_shown_at_once(ipcns):
+    abba = ipcns.popen([workload("abba"), "-t", "8"], stdout=subprocess.PIPE, text=True)
+    try:
+        info = ready_line(abba)
+        time.sleep(1.3)
+        start = time.monotonic()
+        rep, _ = run_json(ipcns, ["-d", "0.3"])
+        assert time.monotonic() - start < 15
+        assert len(rep["deadlocks"]) == 1, rep
+        check_abba_cycle(rep["deadlocks"][0], info, {"undo"})
+        waits = {w["pid"]: w for w in rep["waits"]}
+        assert waits[info["a"]]["predates_tracing"] is True
+        assert waits[info["a"]]["sops"] == [{"num": 1, "op": -1, "flg": 0x1000}]
+    finally:
+        abba.send_signal(signal.SIGKILL)
+        abba.wait(timeout=10)
+
+
+def test_blocked_msgsnd_and_msgrcv(ipcns):
+    full = ipcns.popen([workload("msgblock"), "full"], stdout=subprocess.PIPE, text=True)
+    empty = ipcns.popen([workload("msgblock"), "empty"], stdout=subprocess.PIPE, text=True)
+    try:
+        f, e = ready_line(full), ready_line(empty)
+        time.sleep(0.6)
+        rep, _ = run_json(ipcns, ["-d", "0.3"])
+        waits = {w["pid"]: w for w in rep["waits"]}
+        assert waits[f["pid"]]["call"] == "msgsnd"
+        assert waits[f["pid"]]["id"] == f["msqid"]
+        assert waits[f["pid"]]["size"] == 64
+        assert waits[e["pid"]]["call"] == "msgrcv"
+        assert waits[e["pid"]]["id"] == e["msqid"]
+        assert waits[e["pid"]]["mtype"] == 7
+        for w in (waits[f["pid"]], waits[e["pid"]]):
+            assert w["kind"] == "msg" and w["still_blocked"] is True
+            assert w["predates_tracing"] is True
+            assert w["wait_ns"] >= 0.2e9
+        assert rep["deadlocks"] == []
+        # the text table names both queues
+        r = ipcns.run([IPCSCOPE, "blocked", "-d", "0.3"])
+        assert f"msg {f['msqid']}" in r.stdout and f"msg {e['msqid']}" in r.stdout
+        assert "send 64B" in r.stdout and "recv type 7" in r.stdout
+    finally:
+        for p in (full, empty):
+            p.send_signal(signal.SIGKILL)
+            p.wait(timeout=10)
+
+
+def test_pingpong_is_not_a_deadlock(ipcns):
+    rep, r = run_json(ipcns, ["--", workload("pingpong"), "-n", "30000"], timeout=120)
+    assert rep["deadlocks"] == [], rep["deadlocks"]
+    assert r.returncode == 0
+
+
+def test_bad_input():
+    for args, needle in ((["blocked", "abc"], "invalid interval"),
+                         (["blocked", "--ipcns", "999999"], "names no IPC namespace"),
+                         (["blocked", "--", "/nonexistent/cmd"], "cannot execute")):
+        r = subprocess.run([IPCSCOPE] + args, capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0
+        assert needle in r.stderr, r.stderr

@@ -1,0 +1,701 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ipcscope blocked: IPC calls blocked right now, who holds what they wait
+ * for, and deadlock cycles.
+ *
+ * Every SCAN_MS the tables are read (semaphore values, GETPID), blocked
+ * threads are found in /proc (so waits that began before ipcscope are seen
+ * at once), SEM_UNDO holders come from the task iterator and observed
+ * holders from the event stream; the wait-for graph is rebuilt and solved.
+ * A cycle is reported once it has persisted over CONFIRM_SCANS scans of the
+ * same wait instances, so waits that resolve normally (ping-pong) are not
+ * reported as deadlocks.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "analyses.h"
+#include "analysis/waitgraph.h"
+#include "ipcscope.h"
+#include "source/live.h"
+#include "tables/ipcns.h"
+#include "tables/proc.h"
+#include "tables/undo.h"
+#include "tables/waiters.h"
+
+#define SCAN_MS        150
+#define CONFIRM_SCANS  3
+#define MAX_CYCLE      16
+
+struct wait_track {
+	struct wg_waiter w;
+	uint64_t first_ns, last_ns;   /* when this scan saw it first/last */
+	uint64_t since_ns;            /* when the call began (inflight), or 0 */
+	bool predates;                /* already blocked at the first scan */
+	bool open;
+	int32_t holders[4];
+	uint32_t holder_evid[4];
+	int nholders;
+};
+
+struct cyc_node {
+	int32_t pid, tid;
+	char comm[16];
+	int32_t semid;
+	uint16_t semnum;
+	int16_t sem_op;
+	int32_t waits_for;
+	uint32_t evidence;
+};
+
+struct cycle_track {
+	struct cyc_node nodes[MAX_CYCLE];
+	size_t n;
+	bool self;
+	uint64_t first_ns, last_ns;
+	uint64_t since_sig;           /* sum of the waits' start times: same instances */
+	int seen;
+	bool reported, open;
+};
+
+struct blocked_state {
+	struct common_opts *o;
+	struct session *s;
+	struct waitgraph g;
+	struct wg_balance bal;
+	struct undo_reader *undo;
+	uint32_t ipcns;
+	int inflight_fd;
+	pid_t root;                   /* -- CMD: only its descendants */
+	bool first_scan_done;
+	uint64_t next_scan, next_print;
+	double print_interval;
+	struct wait_track *waits; size_t nwaits, capwaits;
+	struct cycle_track *cycles; size_t ncycles, capcycles;
+	struct jsonw w;
+	int status;
+};
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool descends_from(pid_t pid, pid_t root)
+{
+	for (int depth = 0; depth < 64 && pid > 1; depth++) {
+		char path[48], buf[512], *p;
+		FILE *f;
+
+		if (pid == root)
+			return true;
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+		f = fopen(path, "re");
+		if (!f)
+			return false;
+		pid = 0;
+		while (fgets(buf, sizeof(buf), f))
+			if ((p = strstr(buf, "PPid:")) == buf) {
+				pid = atoi(buf + 5);
+				break;
+			}
+		fclose(f);
+	}
+	return pid == root;
+}
+
+static int blocked_sink(void *ctx, const struct ev_hdr *ev)
+{
+	struct blocked_state *b = ctx;
+
+	wg_balance_event(&b->bal, ev);
+	return 0;
+}
+
+static struct wait_track *find_wait(struct blocked_state *b, const struct wg_waiter *w)
+{
+	for (size_t i = 0; i < b->nwaits; i++) {
+		struct wait_track *t = &b->waits[i];
+
+		if (t->open && t->w.tid == w->tid && t->w.call == w->call && t->w.id == w->id)
+			return t;
+	}
+	return NULL;
+}
+
+static uint64_t inflight_start(struct blocked_state *b, int32_t tid)
+{
+	struct inflight in;
+	uint32_t key = (uint32_t)tid;
+
+	if (b->inflight_fd < 0 || bpf_map_lookup_elem(b->inflight_fd, &key, &in))
+		return 0;
+	return in.start_ns;
+}
+
+static void track_waits(struct blocked_state *b, uint64_t now)
+{
+	for (size_t i = 0; i < b->g.nwaiters; i++) {
+		struct wg_waiter *w = &b->g.waiters[i];
+		struct wait_track *t = find_wait(b, w);
+		uint64_t since = inflight_start(b, w->tid);
+
+		/* a different start time means a new call on the same object */
+		if (t && since && t->since_ns && since != t->since_ns) {
+			t->open = false;
+			t = NULL;
+		}
+		if (!t) {
+			if (b->nwaits == b->capwaits) {
+				size_t nc = b->capwaits ? b->capwaits * 2 : 32;
+				struct wait_track *nv = realloc(b->waits, nc * sizeof(*nv));
+
+				if (!nv)
+					return;
+				b->waits = nv;
+				b->capwaits = nc;
+			}
+			t = &b->waits[b->nwaits++];
+			memset(t, 0, sizeof(*t));
+			t->first_ns = now;
+			t->predates = !b->first_scan_done && !since;
+			t->open = true;
+		}
+		t->w = *w;
+		if (since)
+			t->since_ns = since;
+		w->since_ns = t->since_ns ? t->since_ns : t->first_ns;
+		t->last_ns = now;
+		t->nholders = 0;
+		for (size_t e = 0; e < b->g.nedges && t->nholders < 4; e++)
+			if (b->g.edges[e].waiter == i) {
+				t->holders[t->nholders] = b->g.edges[e].holder_pid;
+				t->holder_evid[t->nholders++] = b->g.edges[e].evidence;
+			}
+	}
+	for (size_t i = 0; i < b->nwaits; i++)
+		if (b->waits[i].open && b->waits[i].last_ns != now)
+			b->waits[i].open = false;
+}
+
+static void cycle_from_graph(struct blocked_state *b, size_t c, struct cycle_track *out)
+{
+	const struct wg_cycle *cy = &b->g.cycles[c];
+
+	memset(out, 0, sizeof(*out));
+	out->self = cy->self;
+	for (size_t i = 0; i < cy->n && i < MAX_CYCLE; i++) {
+		const struct wg_edge *e = &b->g.edges[cy->edges[i]];
+		const struct wg_waiter *w = &b->g.waiters[e->waiter];
+
+		out->nodes[i] = (struct cyc_node){ w->pid, w->tid, "", e->semid, e->semnum,
+						   e->sem_op, e->holder_pid, e->evidence };
+		memcpy(out->nodes[i].comm, w->comm, sizeof(w->comm));
+		out->since_sig += w->since_ns;
+	}
+	out->n = cy->n < MAX_CYCLE ? cy->n : MAX_CYCLE;
+}
+
+static bool same_cycle(const struct cycle_track *a, const struct cycle_track *b)
+{
+	if (a->n != b->n)
+		return false;
+	/* same members and semaphores, whichever node the chain starts at */
+	for (size_t i = 0; i < a->n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < b->n && !found; j++)
+			found = a->nodes[i].tid == b->nodes[j].tid &&
+				a->nodes[i].semid == b->nodes[j].semid &&
+				a->nodes[i].semnum == b->nodes[j].semnum &&
+				a->nodes[i].waits_for == b->nodes[j].waits_for;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static void print_cycle_text(struct blocked_state *b, const struct cycle_track *c, uint64_t now)
+{
+	FILE *f = b->o->out;
+	char when[32];
+
+	format_ts(when, sizeof(when), c->first_ns, b->s->mono_to_real_ns);
+	fprintf(f, "DEADLOCK%s formed %s, lasting %.1fs:\n", c->self ? " (self-wait)" : "", when,
+		(double)((c->open ? now : c->last_ns) - c->first_ns) / 1e9);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cyc_node *n = &c->nodes[i];
+
+		fprintf(f, "  pid %d (%s) waits for sem %d[%u] (sem_op %d), held by pid %d [%s]\n",
+			n->pid, n->comm, n->semid, n->semnum, n->sem_op, n->waits_for,
+			wg_evidence_name(n->evidence));
+	}
+	fflush(f);
+}
+
+static void track_cycles(struct blocked_state *b, uint64_t now)
+{
+	for (size_t c = 0; c < b->g.ncycles; c++) {
+		struct cycle_track cur, *t = NULL;
+
+		cycle_from_graph(b, c, &cur);
+		for (size_t i = 0; i < b->ncycles && !t; i++)
+			if (b->cycles[i].open && same_cycle(&b->cycles[i], &cur))
+				t = &b->cycles[i];
+		/* new wait instances (different start times): a new cycle */
+		if (t && t->since_sig != cur.since_sig) {
+			t->open = false;
+			t = NULL;
+		}
+		if (!t) {
+			if (b->ncycles == b->capcycles) {
+				size_t nc = b->capcycles ? b->capcycles * 2 : 8;
+				struct cycle_track *nv = realloc(b->cycles, nc * sizeof(*nv));
+
+				if (!nv)
+					return;
+				b->cycles = nv;
+				b->capcycles = nc;
+			}
+			t = &b->cycles[b->ncycles++];
+			*t = cur;
+			t->first_ns = now;
+			t->open = true;
+			/* waits that predate us: the cycle is old, not new */
+			for (size_t i = 0; i < b->g.cycles[c].n; i++) {
+				uint64_t s = b->g.waiters[b->g.edges[b->g.cycles[c].edges[i]].waiter].since_ns;
+
+				if (s && s < t->first_ns)
+					t->first_ns = s;
+			}
+		}
+		t->last_ns = now;
+		t->seen++;
+		/* a deadlock that predates us is certain at once: its waits are old */
+		if (!t->reported && (t->seen >= CONFIRM_SCANS ||
+				     (!b->first_scan_done && now - t->first_ns > 1000000000ull))) {
+			t->reported = true;
+			if (!b->o->json)
+				print_cycle_text(b, t, now);
+		}
+	}
+	for (size_t i = 0; i < b->ncycles; i++)
+		if (b->cycles[i].open && b->cycles[i].last_ns != now)
+			b->cycles[i].open = false;
+}
+
+static int scan(struct blocked_state *b)
+{
+	struct ipc_snapshot snap;
+	uint64_t now = mono_now();
+	int err;
+
+	err = snapshot_read(&snap, SNAP_SEM | SNAP_MSG | SNAP_SEMVALS);
+	if (err)
+		return errmsg(exit_for_errno(-err), "cannot read the IPC tables: %s", strerror(-err));
+	wg_reset(&b->g);
+	err = waiters_scan(b->ipcns, &b->g);
+	if (err >= 0 && b->root) {
+		/* -- CMD: only the command and its descendants */
+		size_t j = 0;
+
+		for (size_t i = 0; i < b->g.nwaiters; i++)
+			if (descends_from(b->g.waiters[i].pid, b->root))
+				b->g.waiters[j++] = b->g.waiters[i];
+		b->g.nwaiters = j;
+	}
+	for (size_t i = 0; err >= 0 && i < snap.nsem; i++)
+		for (uint32_t n = 0; snap.sem[i].sems && n < snap.sem[i].nsems; n++) {
+			struct wg_semval v = { snap.ipcns, snap.sem[i].c.id, (uint16_t)n,
+					       snap.sem[i].sems[n].val, snap.sem[i].sems[n].pid };
+
+			if ((err = wg_add_value(&b->g, &v)))
+				break;
+		}
+	if (err >= 0 && b->undo)
+		err = undo_collect(b->undo, &snap, &b->g);
+	if (err >= 0)
+		err = wg_balance_export(&b->bal, &b->g);
+	if (err >= 0)
+		err = wg_solve(&b->g);
+	snapshot_free(&snap);
+	if (err < 0)
+		return errmsg(EX_SOFTWARE, "building the wait graph failed: %s", strerror(-err));
+	track_waits(b, now);
+	track_cycles(b, now);
+	b->first_scan_done = true;
+	return 0;
+}
+
+static const char *call_short(uint8_t c)
+{
+	return call_name(c);
+}
+
+static void print_waits_text(struct blocked_state *b, uint64_t now)
+{
+	FILE *f = b->o->out;
+	size_t open = 0, dl = 0;
+	char when[32];
+
+	for (size_t i = 0; i < b->nwaits; i++)
+		open += b->waits[i].open;
+	for (size_t i = 0; i < b->ncycles; i++)
+		dl += b->cycles[i].open && b->cycles[i].reported;
+	format_ts(when, sizeof(when), now, b->s->mono_to_real_ns);
+	fprintf(f, "%s  %zu blocked call%s, %zu deadlock%s\n", when, open, open == 1 ? "" : "s",
+		dl, dl == 1 ? "" : "s");
+	if (!open)
+		return;
+	fprintf(f, "  %-7s %-7s %-15s %-10s %-12s %9s  %-16s %s\n", "PID", "TID", "COMM", "CALL",
+		"OBJECT", "WAITING", "OPS", "HOLDERS");
+	for (size_t i = 0; i < b->nwaits; i++) {
+		struct wait_track *t = &b->waits[i];
+		char obj[24], ops[64] = "", hold[96] = "";
+		size_t len = 0;
+		uint64_t start = t->since_ns ? t->since_ns : t->first_ns;
+
+		if (!t->open)
+			continue;
+		snprintf(obj, sizeof(obj), "%s %d", call_kind(t->w.call) == KIND_SEM ? "sem" : "msg",
+			 t->w.id);
+		for (uint32_t k = 0; k < t->w.nops && k < 4; k++)
+			len += (size_t)snprintf(ops + len, sizeof(ops) - len, "%s%u:%+d", k ? "," : "",
+						t->w.ops[k].num, t->w.ops[k].op);
+		if (t->w.call == CALL_MSGSND)
+			snprintf(ops, sizeof(ops), "send %" PRIu64 "B", t->w.msg_size);
+		else if (t->w.call == CALL_MSGRCV)
+			snprintf(ops, sizeof(ops), "recv type %" PRId64, t->w.mtype);
+		len = 0;
+		for (int k = 0; k < t->nholders; k++)
+			len += (size_t)snprintf(hold + len, sizeof(hold) - len, "%s%d(%s)", k ? " " : "",
+						t->holders[k], wg_evidence_name(t->holder_evid[k]));
+		fprintf(f, "  %-7d %-7d %-15s %-10s %-12s %8.1fs%s %-16s %s\n", t->w.pid, t->w.tid,
+			t->w.comm, call_short(t->w.call), obj, (double)(now - start) / 1e9,
+			t->predates && !t->since_ns ? "+" : " ", ops, hold[0] ? hold : "-");
+	}
+	fflush(f);
+}
+
+static int tick(void *ctx)
+{
+	struct blocked_state *b = ctx;
+	uint64_t now = mono_now();
+	int err;
+
+	if (now >= b->next_scan) {
+		err = scan(b);
+		if (err)
+			return err;
+		b->next_scan = now + SCAN_MS * 1000000ull;
+	}
+	if (b->print_interval > 0 && now >= b->next_print) {
+		if (!b->o->json)
+			print_waits_text(b, now);
+		b->next_print = now + (uint64_t)(b->print_interval * 1e9);
+	}
+	return 0;
+}
+
+static void json_waits(struct blocked_state *b, uint64_t now)
+{
+	struct jsonw *w = &b->w;
+
+	jsonw_name(w, "waits");
+	jsonw_start_array(w);
+	/* longest first */
+	for (;;) {
+		struct wait_track *best = NULL;
+		uint64_t best_len = 0;
+
+		for (size_t i = 0; i < b->nwaits; i++) {
+			struct wait_track *t = &b->waits[i];
+			uint64_t start = t->since_ns ? t->since_ns : t->first_ns;
+			uint64_t len = (t->open ? now : t->last_ns) - start;
+
+			if (t->w.pid && (!best || len > best_len)) {
+				best = t;
+				best_len = len;
+			}
+		}
+		if (!best)
+			break;
+		jsonw_start_object(w);
+		jsonw_int_field(w, "pid", best->w.pid);
+		jsonw_int_field(w, "tid", best->w.tid);
+		jsonw_string_field(w, "comm", best->w.comm);
+		jsonw_string_field(w, "call", call_name(best->w.call));
+		jsonw_string_field(w, "kind", kind_name(call_kind(best->w.call)));
+		jsonw_int_field(w, "id", best->w.id);
+		jsonw_uint_field(w, "ipcns", best->w.ipcns);
+		jsonw_uint_field(w, "wait_ns", best_len);
+		jsonw_bool_field(w, "predates_tracing", best->predates && !best->since_ns);
+		jsonw_bool_field(w, "still_blocked", best->open);
+		if (call_kind(best->w.call) == KIND_SEM) {
+			jsonw_name(w, "sops");
+			jsonw_start_array(w);
+			for (uint32_t k = 0; k < best->w.nops && k < WG_MAX_OPS; k++) {
+				jsonw_start_object(w);
+				jsonw_uint_field(w, "num", best->w.ops[k].num);
+				jsonw_int_field(w, "op", best->w.ops[k].op);
+				jsonw_int_field(w, "flg", best->w.ops[k].flg);
+				jsonw_end_object(w);
+			}
+			jsonw_end_array(w);
+		} else {
+			jsonw_uint_field(w, "size", best->w.msg_size);
+			if (best->w.call == CALL_MSGRCV)
+				jsonw_int_field(w, "mtype", best->w.mtype);
+		}
+		jsonw_name(w, "holders");
+		jsonw_start_array(w);
+		for (int k = 0; k < best->nholders; k++) {
+			jsonw_start_object(w);
+			jsonw_int_field(w, "pid", best->holders[k]);
+			jsonw_string_field(w, "evidence", wg_evidence_name(best->holder_evid[k]));
+			jsonw_end_object(w);
+		}
+		jsonw_end_array(w);
+		jsonw_end_object(w);
+		best->w.pid = 0;   /* printed */
+	}
+	jsonw_end_array(w);
+}
+
+static void json_report(struct blocked_state *b, uint64_t now)
+{
+	struct jsonw *w = &b->w;
+
+	jsonw_start_object(w);
+	jsonw_name(w, "deadlocks");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < b->ncycles; i++) {
+		const struct cycle_track *c = &b->cycles[i];
+
+		if (!c->reported)
+			continue;
+		jsonw_start_object(w);
+		jsonw_name(w, "cycle");
+		jsonw_start_array(w);
+		for (size_t k = 0; k < c->n; k++) {
+			const struct cyc_node *n = &c->nodes[k];
+
+			jsonw_start_object(w);
+			jsonw_int_field(w, "pid", n->pid);
+			jsonw_int_field(w, "tid", n->tid);
+			jsonw_string_field(w, "comm", n->comm);
+			jsonw_int_field(w, "semid", n->semid);
+			jsonw_uint_field(w, "semnum", n->semnum);
+			jsonw_int_field(w, "sem_op", n->sem_op);
+			jsonw_int_field(w, "waits_for_pid", n->waits_for);
+			jsonw_string_field(w, "evidence", wg_evidence_name(n->evidence));
+			jsonw_end_object(w);
+		}
+		jsonw_end_array(w);
+		jsonw_bool_field(w, "self", c->self);
+		jsonw_float_field(w, "formed_at",
+				  (double)((int64_t)c->first_ns + b->s->mono_to_real_ns) / 1e9);
+		jsonw_uint_field(w, "formed_at_mono_ns", c->first_ns);
+		jsonw_uint_field(w, "duration_ns", (c->open ? now : c->last_ns) - c->first_ns);
+		jsonw_bool_field(w, "still_deadlocked", c->open);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	json_waits(b, now);
+	jsonw_uint_field(w, "lost_events", b->s->lost_events);
+	jsonw_bool_field(w, "undo_evidence", b->undo != NULL);
+	jsonw_end_object(w);
+	jsonw_eol(w);
+}
+
+int blocked_session(struct session *s, struct common_opts *o, struct run_loop *rl)
+{
+	struct blocked_state *b = rl ? rl->ctx : NULL;
+	uint64_t now;
+	int r;
+
+	if (!s->live || !b)
+		return errmsg(EX_UNAVAILABLE,
+			      "blocked analysis of a recording is not available in this build: "
+			      "use `ipcscope report FILE trace` to see long calls");
+	if (ev_bus_add(&s->bus, blocked_sink, b))
+		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
+	r = scan(b);   /* existing waits and deadlocks, at once */
+	if (!r && b->print_interval > 0 && !o->json)
+		print_waits_text(b, mono_now());
+	if (!r)
+		r = session_drive(s, rl);
+	if (!r && !ipcs_exiting)
+		r = scan(b);
+	now = mono_now();
+	if (o->json) {
+		json_report(b, now);
+	} else {
+		size_t dl = 0;
+
+		for (size_t i = 0; i < b->ncycles; i++)
+			dl += b->cycles[i].reported;
+		fprintf(o->out, "--- %zu deadlock%s during the run, %" PRIu64 " lost events ---\n",
+			dl, dl == 1 ? "" : "s", s->lost_events);
+		for (size_t i = 0; i < b->ncycles; i++)
+			if (b->cycles[i].reported)
+				print_cycle_text(b, &b->cycles[i], now);
+		print_waits_text(b, now);
+	}
+	if (s->lost_events)
+		warnmsg("%" PRIu64 " events were lost: observed holders may be incomplete",
+			s->lost_events);
+	return r;
+}
+
+/* ------------------------------------------------------------- command */
+
+struct blocked_args {
+	struct common_opts o;
+	double interval;
+};
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct blocked_args *a = state->input;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		opts_child_inputs(state, &a->o);
+		break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num > 0)
+			argp_error(state, "unexpected argument '%s' (a command goes after `--`)", arg);
+		a->interval = parse_duration(arg);
+		if (a->interval <= 0)
+			argp_error(state, "invalid interval '%s': give seconds, e.g. 1 or 0.5", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_child children[] = {
+	OPTS_CHILD_OUTPUT, OPTS_CHILD_FILTER, OPTS_CHILD_DURATION, { 0 },
+};
+
+static const struct argp argp = {
+	NULL, parse_opt, "[interval] [-- CMD [ARGS...]]",
+	"Show IPC calls blocked right now (semop/semtimedop waiting, msgsnd on a full "
+	"queue, msgrcv on an empty one), how long they have waited, who holds what they "
+	"wait for, and deadlock cycles.\n\n"
+	"Holders are named with their evidence: `undo` (SEM_UNDO adjustments read from the "
+	"kernel), `observed` (net sem_op applied while tracing), `lastpid` (semctl GETPID). "
+	"Waits that began before ipcscope started are found at once from /proc.  A deadlock "
+	"is reported when the same waits stay in a cycle for about half a second.\v"
+	"The table is printed every interval (default 1 s).  With -- CMD or -d, a summary of "
+	"every deadlock during the run (when it formed, how long it lasted) and the longest "
+	"waits is printed at the end; --json prints it as one object.\n\n"
+	"Examples:\n"
+	"  ipcscope blocked                 live, this IPC namespace\n"
+	"  ipcscope blocked --ipcns 1234    the namespace of pid 1234\n"
+	"  ipcscope blocked --json -- ./app\n\n"
+	"Exit status: 1 if a deadlock was found, else 0 (CMD's status with -- CMD); "
+	"64 usage, 77 not privileged.",
+	children, NULL, NULL,
+};
+
+static int cmd_blocked(int argc, char **argv)
+{
+	struct blocked_args a = { 0 };
+	struct blocked_state b = { 0 };
+	struct live_config cfg = { 0 };
+	struct live_cmd cmd;
+	struct run_loop rl = { 0 };
+	struct ev_source *src;
+	struct session s;
+	int status, err;
+	size_t dl = 0;
+
+	opts_init(&a.o);
+	status = opts_parse(&argp, argc, argv, &a, &a.o);
+	if (status)
+		return status;
+	/* one namespace at a time: --ipcns, else our own */
+	b.ipcns = a.o.ipcns ? a.o.ipcns : self_ipcns();
+	if (a.o.ipcns && a.o.ipcns != self_ipcns()) {
+		char arg[32];
+
+		snprintf(arg, sizeof(arg), "%u", a.o.ipcns);
+		if ((err = ipcns_enter(arg)))
+			return errmsg(exit_for_errno(-err),
+				      "cannot enter IPC namespace %u: %s: run as root", a.o.ipcns,
+				      strerror(-err));
+	}
+	a.o.ipcns = b.ipcns;   /* the kernel-side filter too */
+	b.o = &a.o;
+	b.s = &s;
+	b.inflight_fd = -1;
+	b.print_interval = a.interval > 0 ? a.interval : (a.o.cmd_argv || a.o.duration ? 0 : 1);
+	wg_init(&b.g);
+
+	cfg.opts = &a.o;
+	cfg.calls = true;
+	cfg.proc_events = true;
+	if (a.o.cmd_argv) {
+		err = live_cmd_fork(&cmd, a.o.cmd_argv);
+		if (err)
+			return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
+		cfg.cmd_pid = cmd.pid;
+		rl.cmd = &cmd;
+		b.root = cmd.pid;
+	}
+	src = live_session_open(&s, &cfg, &status);
+	if (!src) {
+		if (rl.cmd)
+			live_cmd_abort(&cmd);
+		opts_finish(&a.o);
+		return status;
+	}
+	b.inflight_fd = live_inflight_fd(src);
+	b.undo = undo_open(b.ipcns, &err);
+	if (!b.undo)
+		warnmsg("SEM_UNDO holders unavailable (task iterator: %s): holders come from "
+			"observed calls and GETPID only", strerror(-err));
+	rl.duration = a.o.duration;
+	rl.interval = SCAN_MS / 1000.0;
+	rl.tick = tick;
+	rl.ctx = &b;
+	if (rl.cmd) {
+		status = live_cmd_start(&cmd);
+		if (status)
+			goto out;
+	} else if (!a.o.json) {
+		fprintf(stderr, "Watching blocked IPC calls... Hit Ctrl-C to end.\n");
+	}
+	jsonw_init(&b.w, a.o.out, false);
+	status = blocked_session(&s, &a.o, &rl);
+	for (size_t i = 0; i < b.ncycles; i++)
+		dl += b.cycles[i].reported;
+out:
+	undo_close(b.undo);
+	session_fini(&s);
+	err = opts_finish(&a.o);
+	wg_free(&b.g);
+	wg_balance_free(&b.bal);
+	free(b.waits);
+	free(b.cycles);
+	if (status)
+		return status;
+	if (err)
+		return err;
+	if (rl.cmd)
+		return cmd.exited ? live_cmd_exit_status(&cmd) : 128 + ipcs_exiting;
+	return dl ? EXIT_FINDINGS : 0;
+}
+
+IPCSCOPE_COMMAND(blocked, cmd_blocked, "blocked IPC calls, their holders, deadlock cycles", 30);
