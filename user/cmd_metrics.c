@@ -21,6 +21,7 @@
 #include "tables/inflight.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
+#include "tables/nsread.h"
 #include "tables/sysvipc.h"
 #include "view/metrics.h"
 #include "view/metrics_serve.h"
@@ -34,6 +35,7 @@ struct metrics_opts {
 	bool once;
 	bool no_trace;
 	const char *ipcns;
+	bool all_ns;
 };
 
 /*
@@ -58,7 +60,7 @@ struct metrics_agent {
 /* A call in flight longer than this is a blocked waiter. */
 #define BLOCKED_NS 10000000ull
 
-enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE, OPT_NO_TRACE, OPT_IPCNS };
+enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE, OPT_NO_TRACE, OPT_IPCNS, OPT_ALLNS };
 
 static const struct argp_option options[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
@@ -74,6 +76,9 @@ static const struct argp_option options[] = {
 	  "with -d, trace for that long first", 0 },
 	{ "ipcns", OPT_IPCNS, "PID|INODE", 0,
 	  "Watch this IPC namespace (that of PID, or the inode) instead of our own; needs CAP_SYS_ADMIN", 0 },
+	{ "all-namespaces", OPT_ALLNS, NULL, 0,
+	  "Every IPC namespace on the host (those with objects, and our own), labelled ipcns; "
+	  "needs CAP_SYS_ADMIN; no deadlock or traced-leak metrics", 0 },
 	{ "no-trace", OPT_NO_TRACE, NULL, 0,
 	  "Tables and limits only: no BPF tracing (no syscall counts, latency or traced leaks)", 0 },
 	{ 0 },
@@ -110,6 +115,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_IPCNS:
 		o->ipcns = arg;
+		break;
+	case OPT_ALLNS:
+		o->all_ns = true;
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -164,11 +172,91 @@ static void count_leaks(struct metrics_agent *a, const struct ipc_snapshot *snap
 	err = a->leaks ? leaks_find(a->leaks, snap, &r) : leaks_find_untraced(snap, &lo, &r);
 	if (err)
 		return;
-	in->have_leaks = true;
+	in->have_leaks = true;   /* adds up over namespaces */
 	for (size_t i = 0; i < r.n; i++)
 		if (r.v[i].kind < 4)
 			in->leak_candidates[r.v[i].kind]++;
 	leak_report_free(&r);
+}
+
+static void free_snaps(struct ipc_snapshot *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		snapshot_free(&v[i]);
+	free(v);
+}
+
+/*
+ * --all-namespaces: each namespace with objects (and ours), read by a child
+ * that setns()es into it.  Limits are per namespace too, but only ours can
+ * be read without entering: they describe the host when run there.
+ */
+static int render_all(struct metrics_agent *a, struct metrics_emitter *e)
+{
+	struct metrics_input in = {
+		.version = IPCSCOPE_VERSION,
+		.top_n = (unsigned int)a->o->top,
+		.have_waiters = true,
+	};
+	uint32_t self = self_ipcns();
+	struct ipcns_entry *ns = NULL;
+	struct ipc_snapshot *v;
+	const struct ipc_snapshot **pv;
+	struct ipc_limits lim;
+	size_t n = 0, k = 0;
+	int err;
+
+	err = ipcns_list(&ns, &n);
+	if (err)
+		return err;
+	v = calloc(n + 1, sizeof(*v));
+	pv = calloc(n + 1, sizeof(*pv));
+	if (!v || !pv) {
+		free(ns);
+		free(v);
+		free(pv);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ipc_snapshot *s = &v[k];
+
+		err = ns[i].inode == self ? snapshot_read(s, SNAP_ALL | SNAP_SEMVALS)
+					  : snapshot_read_pid_ns(ns[i].pid, s, SNAP_ALL | SNAP_SEMVALS);
+		if (err) {
+			/* The namespace's last process may just have exited. */
+			snapshot_free(s);
+			debugmsg("cannot read IPC namespace %u (pid %d): %s", ns[i].inode,
+				 ns[i].pid, strerror(-err));
+			continue;
+		}
+		s->ipcns = ns[i].inode;
+		if (!s->nshm && !s->nsem && !s->nmsg && ns[i].inode != self) {
+			snapshot_free(s);   /* empty namespaces would only add series */
+			continue;
+		}
+		pv[k++] = s;
+	}
+	free(ns);
+	in.snaps = pv;
+	in.nsnaps = k;
+	for (size_t i = 0; i < k; i++) {
+		in.waiters[KIND_SEM] += metrics_sem_waiters(pv[i]);
+		if (pv[i]->ipcns == self && limits_read(&lim, pv[i]) == 0)
+			in.limits = &lim;
+	}
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < k; i++)
+		count_leaks(a, pv[i], &in);
+	if (a->src) {
+		in.tracing = true;
+		in.calls = a->st.calls;
+		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
+	}
+	metrics_build(e, &in);
+	pthread_mutex_unlock(&a->lock);
+	free(pv);
+	free_snaps(v, k);
+	return 0;
 }
 
 static int render(void *ctx, struct metrics_emitter *e)
@@ -182,6 +270,12 @@ static int render(void *ctx, struct metrics_emitter *e)
 	};
 	int err;
 
+	if (a->o->all_ns) {
+		pthread_mutex_lock(&a->render_lock);
+		err = render_all(a, e);
+		pthread_mutex_unlock(&a->render_lock);
+		return err;
+	}
 	pthread_mutex_lock(&a->render_lock);
 	memset(&snap, 0, sizeof(snap));
 	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
@@ -323,7 +417,9 @@ static void start_tracing(struct metrics_agent *a)
 	struct ipc_snapshot snap;
 	int status = 0;
 
-	a->o->c.ipcns = self_ipcns();
+	/* --all-namespaces traces every namespace: ids collide across them, so
+	 * no leak tracker or deadlock graph then, only per-syscall totals. */
+	a->o->c.ipcns = a->o->all_ns ? 0 : self_ipcns();
 	a->self = (uint32_t)getpid();
 	if (objstats_init(&a->st))
 		return;
@@ -337,7 +433,7 @@ static void start_tracing(struct metrics_agent *a)
 		return;
 	}
 	memset(&snap, 0, sizeof(snap));
-	if (snapshot_read(&snap, SNAP_ALL) == 0) {
+	if (!a->o->all_ns && snapshot_read(&snap, SNAP_ALL) == 0) {
 		lo.start_real = snap.taken_real;
 		a->leaks = leaks_new(&lo, &snap);
 	}
@@ -471,6 +567,8 @@ static int cmd_metrics(int argc, char **argv)
 		return errmsg(EX_USAGE, "--json needs --once: Prometheus scrapes the text format");
 	if (!o.listen && !o.textfile && !o.once)
 		o.listen = METRICS_DEFAULT_LISTEN;
+	if (o.all_ns && o.ipcns)
+		return errmsg(EX_USAGE, "--ipcns and --all-namespaces are exclusive: pick one");
 	/* Before any thread exists: they inherit the namespace. */
 	if (o.ipcns && (status = enter_ipcns(o.ipcns)))
 		return status;

@@ -335,3 +335,28 @@ def test_metrics_deadlock_and_waiters(ipcns):
         assert m[("ipcscope_blocked_waiters", frozenset({("kind", "sem")}))] == 0
     finally:
         assert stop(agent) == 0
+
+
+def test_metrics_all_namespaces(ipcns):
+    """--all-namespaces from the host's namespace sees the test's namespace."""
+    wl = start_workload(ipcns, rate=50)
+    r = subprocess.run([IPCSCOPE, "metrics", "--once", "--all-namespaces", "-d", "1"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    m = parse_exposition(r.stdout)
+    ns, own = str(ipcns.inode), str(os.stat("/proc/self/ns/ipc").st_ino)
+    assert m[("ipcscope_objects", frozenset({("kind", "shm"), ("ipcns", ns)}))] == NSHM
+    assert m[("ipcscope_objects", frozenset({("kind", "msg"), ("ipcns", ns)}))] == NMSG
+    assert ("ipcscope_objects", frozenset({("kind", "shm"), ("ipcns", own)})) in m
+    fills = [dict(k[1]) for k in m if k[0] == "ipcscope_msg_queue_fill_ratio"]
+    assert {f["key"] for f in fills if f["ipcns"] == ns} == {"0x6f710000", "0x6f710001",
+                                                            "0x6f710002"}
+    if m[("ipcscope_tracing", frozenset())] == 1:
+        # Every namespace is traced: the workload's calls count.
+        assert m[("ipcscope_syscalls_total", frozenset({("syscall", "msgsnd")}))] >= 20
+        assert ("ipcscope_deadlock_cycles", frozenset()) not in m
+    r = subprocess.run([IPCSCOPE, "metrics", "--once", "--all-namespaces", "--ipcns", "1"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 64 and "exclusive" in r.stderr
+    wl.stdin.close()
+    wl.wait(timeout=10)

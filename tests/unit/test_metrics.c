@@ -183,25 +183,23 @@ static void test_tables_exposition(void **st)
 static void test_top_n_cap(void **st)
 {
 	struct ipc_snapshot *s = make_snap(0, 30);
-	size_t idx[5];
-	size_t n = metrics_top_queues(s, 5, idx);
 	struct metrics_input in = { .snap = s, .top_n = 5 };
-	char *t;
+	char *t, *p;
 	double prev = 2;
 
-	assert_int_equal(n, 5);
-	for (size_t i = 0; i < n; i++) {
-		double f = metrics_queue_fill(&s->msg[idx[i]]);
+	t = render_text(&in);
+	assert_int_equal(count_lines_starting(t, "ipcscope_msg_queue_fill_ratio{"), 5);
+	assert_int_equal((int)sample(t, "ipcscope_msg_queue_series_omitted"), 25);
+	/* Fullest first: cbytes = (i*37)%1000 is largest at i=27 (999), id 127. */
+	p = strstr(t, "ipcscope_msg_queue_fill_ratio{");
+	assert_non_null(strstr(p, "id=\"127\""));
+	assert_true(strstr(p, "id=\"127\"") < strchr(p, '\n'));
+	for (; p && !strncmp(p, "ipcscope_msg_queue_fill_ratio{", 30); p = strchr(p, '\n') + 1) {
+		double f = strtod(strchr(p, ' ') + 1, NULL);
 
 		assert_true(f <= prev);
 		prev = f;
 	}
-	/* The fullest of 30: cbytes = (i*37)%1000 is largest at i=27 (999). */
-	assert_int_equal(s->msg[idx[0]].c.id, 127);
-
-	t = render_text(&in);
-	assert_int_equal(count_lines_starting(t, "ipcscope_msg_queue_fill_ratio{"), 5);
-	assert_int_equal((int)sample(t, "ipcscope_msg_queue_series_omitted{ipcns=\"4026532000\"}"), 25);
 	assert_true(fabs(sample(t, "ipcscope_msg_queue_fill_ratio{ipcns=\"4026532000\",id=\"127\",key=\"0x0000101b\"}")
 			 - 0.999) < 1e-9);
 	free(t);
@@ -209,9 +207,37 @@ static void test_top_n_cap(void **st)
 	in.top_n = 100;
 	t = render_text(&in);
 	assert_int_equal(count_lines_starting(t, "ipcscope_msg_queue_fill_ratio{"), 30);
-	assert_int_equal((int)sample(t, "ipcscope_msg_queue_series_omitted{ipcns=\"4026532000\"}"), 0);
+	assert_int_equal((int)sample(t, "ipcscope_msg_queue_series_omitted"), 0);
 	free(t);
 	free_snap(s);
+}
+
+static void test_several_namespaces(void **st)
+{
+	struct ipc_snapshot *a = make_snap(2, 3), *b = make_snap(1, 30);
+	const struct ipc_snapshot *v[] = { a, b };
+	struct metrics_input in = { .snaps = v, .nsnaps = 2, .top_n = 4 };
+	char *t;
+
+	b->ipcns = NS + 1;
+	a->msg[2].cbytes = 1000;          /* a's queue 102 is the fullest of all */
+	t = render_text(&in);
+	assert_int_equal((int)sample(t, "ipcscope_objects{kind=\"shm\",ipcns=\"4026532000\"}"), 2);
+	assert_int_equal((int)sample(t, "ipcscope_objects{kind=\"shm\",ipcns=\"4026532001\"}"), 1);
+	assert_int_equal((int)sample(t, "ipcscope_msg_messages{ipcns=\"4026532001\"}"), 435);
+	/* One family header for both namespaces. */
+	assert_int_equal(count_lines_starting(t, "# TYPE ipcscope_objects "), 1);
+	/* The cap is over all namespaces: 4 series of 33 queues. */
+	assert_int_equal(count_lines_starting(t, "ipcscope_msg_queue_fill_ratio{"), 4);
+	assert_int_equal((int)sample(t, "ipcscope_msg_queue_series_omitted"), 29);
+	{
+		const char *want = "ipcscope_msg_queue_fill_ratio{ipcns=\"4026532000\",id=\"102\",";
+
+		assert_true(!strncmp(strstr(t, "ipcscope_msg_queue_fill_ratio{"), want, strlen(want)));
+	}
+	free(t);
+	free_snap(a);
+	free_snap(b);
 }
 
 static void test_histogram_exposition(void **st)
@@ -515,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_hist_buckets),
 		cmocka_unit_test(test_tables_exposition),
 		cmocka_unit_test(test_top_n_cap),
+		cmocka_unit_test(test_several_namespaces),
 		cmocka_unit_test(test_histogram_exposition),
 		cmocka_unit_test(test_limits_and_analyses),
 		cmocka_unit_test(test_json_emitter),

@@ -186,37 +186,6 @@ double metrics_queue_fill(const struct msg_obj *q)
 	return q->qbytes ? (double)q->cbytes / (double)q->qbytes : 0.0;
 }
 
-static int cmp_fill(const void *a, const void *b, void *arg)
-{
-	const struct ipc_snapshot *s = arg;
-	const struct msg_obj *x = &s->msg[*(const size_t *)a];
-	const struct msg_obj *y = &s->msg[*(const size_t *)b];
-	double fx = metrics_queue_fill(x), fy = metrics_queue_fill(y);
-
-	if (fx != fy)
-		return fx > fy ? -1 : 1;
-	return (x->c.id > y->c.id) - (x->c.id < y->c.id);
-}
-
-size_t metrics_top_queues(const struct ipc_snapshot *s, size_t n, size_t *idx)
-{
-	size_t *all;
-
-	if (!s || !s->nmsg || !n)
-		return 0;
-	all = malloc(s->nmsg * sizeof(*all));
-	if (!all)
-		return 0;
-	for (size_t i = 0; i < s->nmsg; i++)
-		all[i] = i;
-	qsort_r(all, s->nmsg, sizeof(*all), cmp_fill, (void *)s);
-	if (n > s->nmsg)
-		n = s->nmsg;
-	memcpy(idx, all, n * sizeof(*idx));
-	free(all);
-	return n;
-}
-
 uint64_t metrics_sem_waiters(const struct ipc_snapshot *s)
 {
 	uint64_t n = 0;
@@ -240,89 +209,147 @@ static void fam(struct metrics_emitter *e, const char *n, enum metrics_type t, c
 	e->family(e, n, t, h);
 }
 
-static void build_tables(struct metrics_emitter *e, const struct metrics_input *in)
-{
-	const struct ipc_snapshot *s = in->snap;
+/* Per-namespace totals of one snapshot. */
+struct ns_totals {
 	char ns[16];
-	uint64_t shm_bytes = 0, msg_bytes = 0, msgs = 0, nattch = 0, nsems = 0, unattached = 0;
-	size_t counts[4] = { 0, s->nshm, s->nsem, s->nmsg };
+	size_t counts[4];
+	uint64_t shm_bytes, msg_bytes, msgs, nattch, nsems, unattached;
+};
 
-	snprintf(ns, sizeof(ns), "%u", s->ipcns);
+static void totals_of(const struct ipc_snapshot *s, struct ns_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->ns, sizeof(t->ns), "%u", s->ipcns);
+	t->counts[KIND_SHM] = s->nshm;
+	t->counts[KIND_SEM] = s->nsem;
+	t->counts[KIND_MSG] = s->nmsg;
 	for (size_t i = 0; i < s->nshm; i++) {
-		shm_bytes += s->shm[i].size;
-		nattch += s->shm[i].nattch;
-		unattached += s->shm[i].nattch == 0;
+		t->shm_bytes += s->shm[i].size;
+		t->nattch += s->shm[i].nattch;
+		t->unattached += s->shm[i].nattch == 0;
 	}
 	for (size_t i = 0; i < s->nmsg; i++) {
-		msg_bytes += s->msg[i].cbytes;
-		msgs += s->msg[i].qnum;
+		t->msg_bytes += s->msg[i].cbytes;
+		t->msgs += s->msg[i].qnum;
 	}
 	for (size_t i = 0; i < s->nsem; i++)
-		nsems += s->sem[i].nsems;
+		t->nsems += s->sem[i].nsems;
+}
+
+/* A gauge per namespace, labelled ipcns. */
+static void per_ns(struct metrics_emitter *e, const char *name, const char *help,
+		   const struct ns_totals *t, size_t n, size_t field)
+{
+	fam(e, name, MT_GAUGE, help);
+	for (size_t i = 0; i < n; i++) {
+		struct metrics_label l[] = { { "ipcns", t[i].ns } };
+
+		e->sample(e, name, l, 1, (double)*(const uint64_t *)((const char *)&t[i] + field));
+	}
+}
+
+struct queue_ref {
+	const struct ipc_snapshot *s;
+	const struct msg_obj *q;
+};
+
+static int cmp_queue_ref(const void *a, const void *b)
+{
+	const struct queue_ref *x = a, *y = b;
+	double fx = metrics_queue_fill(x->q), fy = metrics_queue_fill(y->q);
+
+	if (fx != fy)
+		return fx > fy ? -1 : 1;
+	if (x->s->ipcns != y->s->ipcns)
+		return x->s->ipcns < y->s->ipcns ? -1 : 1;
+	return (x->q->c.id > y->q->c.id) - (x->q->c.id < y->q->c.id);
+}
+
+/* The fullest queues of every namespace, capped at top_n series in all. */
+static void build_queues(struct metrics_emitter *e, const struct metrics_input *in,
+			 const struct ipc_snapshot *const *snaps, size_t nsnaps)
+{
+	size_t top = in->top_n ? in->top_n : METRICS_TOP_N_DEFAULT, total = 0, k = 0;
+	struct queue_ref *refs;
+	char ns[16], id[16], key[16];
+
+	for (size_t i = 0; i < nsnaps; i++)
+		total += snaps[i]->nmsg;
+	if (!total)
+		return;
+	refs = calloc(total, sizeof(*refs));
+	if (!refs)
+		return;
+	for (size_t i = 0; i < nsnaps; i++)
+		for (size_t j = 0; j < snaps[i]->nmsg; j++)
+			refs[k++] = (struct queue_ref){ snaps[i], &snaps[i]->msg[j] };
+	qsort(refs, total, sizeof(*refs), cmp_queue_ref);
+	if (top > total)
+		top = total;
+
+	fam(e, "ipcscope_msg_queue_fill_ratio", MT_GAUGE,
+	    "Bytes queued over the queue's capacity (qbytes), for the fullest queues (capped by --top).");
+	for (size_t i = 0; i < top; i++) {
+		struct metrics_label l[] = { { "ipcns", ns }, { "id", id }, { "key", key } };
+
+		snprintf(ns, sizeof(ns), "%u", refs[i].s->ipcns);
+		snprintf(id, sizeof(id), "%d", refs[i].q->c.id);
+		snprintf(key, sizeof(key), "0x%08x", (uint32_t)refs[i].q->c.key);
+		e->sample(e, "ipcscope_msg_queue_fill_ratio", l, 3, metrics_queue_fill(refs[i].q));
+	}
+	fam(e, "ipcscope_msg_queue_series_omitted", MT_GAUGE,
+	    "Queues left out of the per-queue series by the --top cap.");
+	e->sample(e, "ipcscope_msg_queue_series_omitted", NULL, 0, (double)(total - top));
+	free(refs);
+}
+
+static void build_tables(struct metrics_emitter *e, const struct metrics_input *in,
+			 const struct ipc_snapshot *const *snaps, size_t n)
+{
+	struct ns_totals *t = calloc(n, sizeof(*t));
+
+	if (!t)
+		return;
+	for (size_t i = 0; i < n; i++)
+		totals_of(snaps[i], &t[i]);
 
 	fam(e, "ipcscope_objects", MT_GAUGE,
 	    "System V IPC objects present, per kind and IPC namespace.");
-	for (size_t k = 0; k < 3; k++) {
-		struct metrics_label l[] = { { "kind", kind_name(kinds[k]) }, { "ipcns", ns } };
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < 3; k++) {
+			struct metrics_label l[] = { { "kind", kind_name(kinds[k]) },
+						     { "ipcns", t[i].ns } };
 
-		e->sample(e, "ipcscope_objects", l, 2, (double)counts[kinds[k]]);
-	}
-
+			e->sample(e, "ipcscope_objects", l, 2, (double)t[i].counts[kinds[k]]);
+		}
 	fam(e, "ipcscope_bytes", MT_GAUGE,
 	    "Bytes held: shared memory segment sizes and message queue contents.");
-	{
-		struct metrics_label l[] = { { "kind", "shm" }, { "ipcns", ns } };
+	for (size_t i = 0; i < n; i++) {
+		struct metrics_label l[] = { { "kind", "shm" }, { "ipcns", t[i].ns } };
 
-		e->sample(e, "ipcscope_bytes", l, 2, (double)shm_bytes);
+		e->sample(e, "ipcscope_bytes", l, 2, (double)t[i].shm_bytes);
 		l[0].value = "msg";
-		e->sample(e, "ipcscope_bytes", l, 2, (double)msg_bytes);
+		e->sample(e, "ipcscope_bytes", l, 2, (double)t[i].msg_bytes);
 	}
+	per_ns(e, "ipcscope_shm_attachments",
+	       "Attachments (nattch) summed over shared memory segments.",
+	       t, n, offsetof(struct ns_totals, nattch));
+	per_ns(e, "ipcscope_shm_unattached_segments",
+	       "Shared memory segments with no process attached.",
+	       t, n, offsetof(struct ns_totals, unattached));
+	per_ns(e, "ipcscope_semaphores", "Semaphores summed over semaphore sets.",
+	       t, n, offsetof(struct ns_totals, nsems));
+	per_ns(e, "ipcscope_msg_messages", "Messages waiting in message queues.",
+	       t, n, offsetof(struct ns_totals, msgs));
+	fam(e, "ipcscope_table_parse_warnings", MT_GAUGE,
+	    "Lines of /proc/sysvipc that could not be parsed in the last read.");
+	for (size_t i = 0; i < n; i++) {
+		struct metrics_label l[] = { { "ipcns", t[i].ns } };
 
-	{
-		struct metrics_label l[] = { { "ipcns", ns } };
-
-		fam(e, "ipcscope_shm_attachments", MT_GAUGE,
-		    "Attachments (nattch) summed over shared memory segments.");
-		e->sample(e, "ipcscope_shm_attachments", l, 1, (double)nattch);
-		fam(e, "ipcscope_shm_unattached_segments", MT_GAUGE,
-		    "Shared memory segments with no process attached.");
-		e->sample(e, "ipcscope_shm_unattached_segments", l, 1, (double)unattached);
-		fam(e, "ipcscope_semaphores", MT_GAUGE,
-		    "Semaphores summed over semaphore sets.");
-		e->sample(e, "ipcscope_semaphores", l, 1, (double)nsems);
-		fam(e, "ipcscope_msg_messages", MT_GAUGE,
-		    "Messages waiting in message queues.");
-		e->sample(e, "ipcscope_msg_messages", l, 1, (double)msgs);
-		fam(e, "ipcscope_table_parse_warnings", MT_GAUGE,
-		    "Lines of /proc/sysvipc that could not be parsed in the last read.");
-		e->sample(e, "ipcscope_table_parse_warnings", l, 1, (double)s->warnings);
+		e->sample(e, "ipcscope_table_parse_warnings", l, 1, (double)snaps[i]->warnings);
 	}
-
-	if (s->nmsg) {
-		size_t top = in->top_n ? in->top_n : METRICS_TOP_N_DEFAULT;
-		size_t *idx = calloc(top, sizeof(*idx));
-		size_t n = idx ? metrics_top_queues(s, top, idx) : 0;
-		char id[16], key[16];
-
-		fam(e, "ipcscope_msg_queue_fill_ratio", MT_GAUGE,
-		    "Bytes queued over the queue's capacity (qbytes), for the fullest queues (capped by --top).");
-		for (size_t i = 0; i < n; i++) {
-			const struct msg_obj *q = &s->msg[idx[i]];
-			struct metrics_label l[] = { { "ipcns", ns }, { "id", id }, { "key", key } };
-
-			snprintf(id, sizeof(id), "%d", q->c.id);
-			snprintf(key, sizeof(key), "0x%08x", (uint32_t)q->c.key);
-			e->sample(e, "ipcscope_msg_queue_fill_ratio", l, 3, metrics_queue_fill(q));
-		}
-		fam(e, "ipcscope_msg_queue_series_omitted", MT_GAUGE,
-		    "Queues left out of the per-queue series by the --top cap.");
-		{
-			struct metrics_label l[] = { { "ipcns", ns } };
-
-			e->sample(e, "ipcscope_msg_queue_series_omitted", l, 1, (double)(s->nmsg - n));
-		}
-		free(idx);
-	}
+	build_queues(e, in, snaps, n);
+	free(t);
 }
 
 static void build_limits(struct metrics_emitter *e, const struct metrics_input *in)
@@ -422,8 +449,10 @@ uint64_t metrics_build(struct metrics_emitter *e, const struct metrics_input *in
 	    "1 when BPF tracing is attached (syscall and analysis metrics are live), else 0.");
 	e->sample(e, "ipcscope_tracing", NULL, 0, in->tracing ? 1 : 0);
 
-	if (in->snap)
-		build_tables(e, in);
+	if (in->nsnaps)
+		build_tables(e, in, in->snaps, in->nsnaps);
+	else if (in->snap)
+		build_tables(e, in, &in->snap, 1);
 	if (in->limits)
 		build_limits(e, in);
 

@@ -56,7 +56,9 @@ void metrics_json_emitter(struct metrics_emitter *e, FILE *f, bool pretty);
  * a host without tracing still gets its table and limit metrics.
  */
 struct metrics_input {
-	const struct ipc_snapshot *snap;     /* tables of one namespace */
+	const struct ipc_snapshot *snap;     /* tables of one namespace, or: */
+	const struct ipc_snapshot *const *snaps;   /* several (--all-namespaces) */
+	size_t nsnaps;
 	const struct ipc_limits *limits;
 	bool sem_values;                     /* snap has per-semaphore values (waiters) */
 
@@ -97,13 +99,6 @@ void metrics_escape_help(FILE *f, const char *s);
 uint64_t metrics_hist_buckets(const __u64 slots[IPCS_HIST_SLOTS],
 			      double le[METRICS_HIST_BUCKETS],
 			      uint64_t cum[METRICS_HIST_BUCKETS]);
-
-/*
- * Indexes of the message queues with the highest fill ratio (cbytes/qbytes),
- * ties by id, at most `n`.  `idx` has room for n entries.  Returns how many
- * were chosen.
- */
-size_t metrics_top_queues(const struct ipc_snapshot *s, size_t n, size_t *idx);
 
 /* Fill ratio of a queue, 0 when qbytes is 0. */
 double metrics_queue_fill(const struct msg_obj *q);
