@@ -67,7 +67,7 @@ int trace_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 			" lost events ---\n", t.calls, t.errors, s->lost_events);
 	}
 	if (s->lost_events)
-		warnmsg("%" PRIu64 " events were lost (the reader fell behind): use filters to trace less",
+		warnmsg("%" PRIu64 " events were lost (the reader fell behind): raise --buffer-size or trace less with filters",
 			s->lost_events);
 	if (s->bus.malformed)
 		warnmsg("%" PRIu64 " malformed records were skipped", s->bus.malformed);
@@ -76,19 +76,52 @@ int trace_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 
 /* ------------------------------------------------------------- command */
 
-enum { OPT_PROC = 0x2000, OPT_CREATORS };
+enum { OPT_PROC = 0x2000, OPT_CREATORS, OPT_OFFCPU, OPT_BUFFER };
 
 struct trace_args {
 	struct common_opts o;
 	bool proc;
 	bool creators;
+	bool offcpu;
+	unsigned int buffer;
 };
+
+/* "64K", "16M", "4096": a power of two of at least one page, at most 1 GiB. */
+static long parse_buffer_size(const char *arg)
+{
+	char num[32], *end;
+	size_t n = strlen(arg);
+	long v, mult = 1, p = 4096;
+
+	if (!n || n >= sizeof(num))
+		return -1;
+	memcpy(num, arg, n + 1);
+	end = num + n - 1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1 << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1 << 20;
+	if (mult > 1)
+		*end = 0;
+	if (!parse_long(num, 1, (1L << 30) / mult, &v))
+		return -1;
+	v *= mult;
+	while (p < v)
+		p <<= 1;
+	return p <= (1L << 30) ? p : -1;
+}
 
 static const struct argp_option trace_options[] = {
 	{ "proc", OPT_PROC, NULL, 0, "Also show fork, exec and exit of traced processes", 0 },
 	{ "creators", OPT_CREATORS, NULL, 0,
 	  "Also show who created each new object: the creating call's user registers, "
 	  "stack pointer, stack bytes copied and command line (`create` events)", 0 },
+	{ "offcpu", OPT_OFFCPU, NULL, 0,
+	  "Also measure the time each call spent switched out (offcpu_ns; hooks every "
+	  "context switch of the machine while tracing)", 0 },
+	{ "buffer-size", OPT_BUFFER, "SIZE", 0,
+	  "Ring buffer size, e.g. 64M (default 16M; rounded up to a power of two): "
+	  "raise it if events are lost", 0 },
 	{ 0 },
 };
 
@@ -106,6 +139,18 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 	case OPT_CREATORS:
 		a->creators = true;
 		break;
+	case OPT_OFFCPU:
+		a->offcpu = true;
+		break;
+	case OPT_BUFFER: {
+		long v = parse_buffer_size(arg);
+
+		if (v < 0)
+			argp_error(state, "invalid --buffer-size '%s': give a size such as 256K or 64M (at most 1G)",
+				   arg);
+		a->buffer = v;
+		break;
+	}
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s' (a command goes after `--`)", arg);
 		break;
@@ -148,7 +193,8 @@ static int cmd_trace(int argc, char **argv)
 	int status, err;
 
 	opts_init(&a.o);
-	a.proc = a.creators = false;
+	a.proc = a.creators = a.offcpu = false;
+	a.buffer = 0;
 	status = opts_parse(&trace_argp, argc, argv, &a, &a.o);
 	if (status)
 		return status;
@@ -157,6 +203,8 @@ static int cmd_trace(int argc, char **argv)
 	cfg.calls = true;
 	cfg.proc_events = a.proc;
 	cfg.create_ctx = a.creators;
+	cfg.offcpu = a.offcpu;
+	cfg.ringbuf_bytes = a.buffer;
 	if (a.o.cmd_argv) {
 		err = live_cmd_fork(&cmd, a.o.cmd_argv);
 		if (err)

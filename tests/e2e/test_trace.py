@@ -242,6 +242,37 @@ def test_creation_context(ipcns, tmp_path):
         assert c["stack_id"] >= 0
 
 
+def test_lost_events_are_counted(ipcns, tmp_path):
+    """A ring buffer too small for a burst: what did not fit is counted, and
+    reported calls + lost events account for every call made."""
+    r, _, events = trace_cmd(ipcns, tmp_path, ["--buffer-size", "4K"],
+                             [workload("semloop"), "20000"])
+    assert r.returncode == 0, r.stderr
+    s = summary(events)
+    assert s["lost_events"] > 0
+    assert s["calls"] + s["lost_events"] == 2 * 20000 + 2
+    assert len(calls(events)) == s["calls"]
+    assert f"{s['lost_events']} events were lost" in r.stderr
+
+
+def test_offcpu(ipcns, tmp_path):
+    """--offcpu: the semop that blocked until IPC_RMID spent its time switched out."""
+    r, expected, events = trace_cmd(ipcns, tmp_path, ["--offcpu"], [workload("allcalls")])
+    assert r.returncode == 0, r.stderr
+    check_call_by_call(expected, events)
+    eidrm = [e for e in calls(events) if e["errno"] == "EIDRM"]
+    assert len(eidrm) == 1
+    e = eidrm[0]
+    assert 0 < e["offcpu_ns"] <= e["lat_ns"]
+    assert e["offcpu_ns"] > e["lat_ns"] / 2, "it slept most of the call"
+
+
+def test_bad_buffer_size():
+    r = subprocess.run([IPCSCOPE, "trace", "--buffer-size", "2G"], capture_output=True, text=True)
+    assert r.returncode == 64
+    assert "invalid --buffer-size" in r.stderr
+
+
 # ------------------------------------------------------------------ negative
 
 
