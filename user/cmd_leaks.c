@@ -35,6 +35,7 @@ struct leaks_glue {
 	struct mmaptrack *mt;      /* mappings of short-lived processes (live) */
 	bool fail;                 /* --fail: exit 1 when leaks are found */
 	double interval;           /* report every interval seconds (0: at the end) */
+	bool create_ctx;           /* EV_CREATE follows every creating *get */
 	uint64_t next_report;      /* CLOCK_MONOTONIC ns */
 	size_t last_found;
 	uint64_t dwarf, fp, bare;  /* stacks by method, for -v */
@@ -92,6 +93,13 @@ static struct stack_frame *creator_stack(void *ctx, const struct ev_hdr *ev, siz
 	int got = 0;
 
 	*how = NULL;
+	/*
+	 * Live, every creation also sends EV_CREATE (registers, stack copy and
+	 * the same stack id), and so do recordings: resolve the stack once,
+	 * there.
+	 */
+	if (ev->type == EV_CALL && g->create_ctx)
+		return NULL;
 	mmaptrack_drain(g->mt, g->s->procs);
 	if (g->s->procs) {
 		m = procmeta_get(g->s->procs, ev->pid);
@@ -304,6 +312,7 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 
 	g.fail = leaks_opt_fail;
 	lo.kinds = o->kinds;
+	g.create_ctx = true;       /* the live config asks for it; recordings have it */
 	lo.ipcns = s->start ? s->start->ipcns : s->ipcns;
 	lo.only_traced = o->cmd_argc > 0;
 	lo.start_real = s->live ? time(NULL) : 0;

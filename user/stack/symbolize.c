@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <elfutils/libdwfl.h>
@@ -36,43 +37,93 @@ static const Dwfl_Callbacks offline_callbacks = {
 };
 
 /*
+ * What symbolization needs to know of a file before handing it to libdw:
+ * its build-id and its executable PT_LOAD segments.  Kept per file
+ * (device, inode, size, mtime): every creation event of every process maps
+ * the same libc, and reading its ELF headers each time is most of the cost.
+ */
+#define FACT_LOADS 4
+#define FACT_CACHE 64
+
+struct file_facts {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime;
+	uint8_t build_id[PROCMETA_BUILD_ID_MAX];
+	uint8_t build_id_len;
+	int nloads;
+	struct { uint64_t offset, vaddr, filesz; } loads[FACT_LOADS];
+};
+
+static struct file_facts fact_cache[FACT_CACHE];
+static size_t fact_next;
+
+static const struct file_facts *file_facts(int fd)
+{
+	struct file_facts *f;
+	struct stat st;
+	size_t phnum;
+	Elf *elf;
+
+	if (fstat(fd, &st))
+		return NULL;
+	for (size_t i = 0; i < FACT_CACHE; i++) {
+		f = &fact_cache[i];
+		if (f->ino == st.st_ino && f->dev == st.st_dev && f->size == st.st_size &&
+		    f->mtime == (int64_t)st.st_mtime && f->ino)
+			return f;
+	}
+	f = &fact_cache[fact_next++ % FACT_CACHE];
+	memset(f, 0, sizeof(*f));
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf)
+		return NULL;
+	if (elf_kind(elf) == ELF_K_ELF && !elf_getphdrnum(elf, &phnum)) {
+		for (size_t i = 0; i < phnum && f->nloads < FACT_LOADS; i++) {
+			GElf_Phdr mem, *ph = gelf_getphdr(elf, i, &mem);
+
+			if (!ph || ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+				continue;
+			f->loads[f->nloads].offset = ph->p_offset;
+			f->loads[f->nloads].vaddr = ph->p_vaddr;
+			f->loads[f->nloads++].filesz = ph->p_filesz;
+		}
+	}
+	elf_end(elf);
+	f->build_id_len = procmeta_build_id_fd(fd, f->build_id, sizeof(f->build_id));
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime = st.st_mtime;
+	return f;
+}
+
+/*
  * Load bias of the file behind an executable mapping: find the PT_LOAD
  * segment that holds the mapping's file offset.
  */
-static int mapping_bias(int fd, const struct proc_map *pm, GElf_Addr *bias)
+static int mapping_bias(const struct file_facts *f, const struct proc_map *pm,
+			GElf_Addr *bias)
 {
-	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	size_t phnum;
-	int ret = -ENOEXEC;
+	for (int i = 0; i < f->nloads; i++) {
+		uint64_t lo = f->loads[i].offset & ~4095ull;
+		uint64_t hi = f->loads[i].offset + f->loads[i].filesz;
 
-	if (!elf)
-		return -ENOEXEC;
-	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &phnum))
-		goto out;
-	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr mem, *ph = gelf_getphdr(elf, i, &mem);
-		uint64_t lo, hi, page = 4096;
-
-		if (!ph || ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-			continue;
-		lo = ph->p_offset & ~(page - 1);
-		hi = ph->p_offset + ph->p_filesz;
 		if (pm->pgoff < lo || pm->pgoff >= hi)
 			continue;
-		*bias = pm->start - pm->pgoff - ph->p_vaddr + ph->p_offset;
-		ret = 0;
-		break;
+		*bias = pm->start - pm->pgoff - f->loads[i].vaddr + f->loads[i].offset;
+		return 0;
 	}
-out:
-	elf_end(elf);
-	return ret;
+	return -ENOEXEC;
 }
 
 /* Open the file of a mapping, checking it is still the same build. */
-static int open_module(const struct proc_meta *m, const struct proc_map *pm)
+static int open_module(const struct proc_meta *m, const struct proc_map *pm,
+		       const struct file_facts **facts)
 {
 	char path[sizeof(pm->path) + 64];
-	uint8_t id[PROCMETA_BUILD_ID_MAX];
+	const struct file_facts *f;
 	int fd = -1;
 
 	if (!m->exited) {
@@ -84,12 +135,13 @@ static int open_module(const struct proc_meta *m, const struct proc_map *pm)
 		fd = open(pm->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (pm->build_id_len &&
-	    (procmeta_build_id_fd(fd, id, sizeof(id)) != pm->build_id_len ||
-	     memcmp(id, pm->build_id, pm->build_id_len))) {
+	f = file_facts(fd);
+	if (!f || (pm->build_id_len && (f->build_id_len != pm->build_id_len ||
+					 memcmp(f->build_id, pm->build_id, pm->build_id_len)))) {
 		close(fd);       /* replaced since: its symbols would lie */
 		return -1;
 	}
+	*facts = f;
 	return fd;
 }
 
@@ -101,6 +153,7 @@ static void report_modules(struct symbolizer *sy)
 	for (size_t i = 0; i < m->nmaps; i++) {
 		const struct proc_map *pm = &m->maps[i];
 		const char *base = strrchr(pm->path, '/');
+		const struct file_facts *facts = NULL;
 		GElf_Addr bias;
 		bool seen = false;
 		int fd;
@@ -109,10 +162,10 @@ static void report_modules(struct symbolizer *sy)
 			seen = !strcmp(m->maps[j].path, pm->path);
 		if (seen)
 			continue;
-		fd = open_module(m, pm);
+		fd = open_module(m, pm, &facts);
 		if (fd < 0)
 			continue;
-		if (mapping_bias(fd, pm, &bias)) {
+		if (mapping_bias(facts, pm, &bias)) {
 			close(fd);
 			continue;
 		}
