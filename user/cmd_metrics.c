@@ -18,7 +18,7 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/live.h"
-#include "tables/inflight.h"
+#include "tables/deadlocks.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "tables/nsread.h"
@@ -53,12 +53,10 @@ struct metrics_agent {
 	struct objstats st;                 /* per-syscall counts and latency */
 	struct leaks *leaks;                /* creators of objects made while tracing */
 	struct wg_balance bal;              /* observed semaphore holders */
-	struct waitgraph g;                 /* blocked calls in flight, deadlocks */
+	struct undo_reader *undo;           /* SEM_UNDO holders, or NULL */
+	struct waitgraph g;                 /* who waits on what (render only) */
 	uint32_t self;                      /* our tgid: our own table reads are not counted */
 };
-
-/* A call in flight longer than this is a blocked waiter. */
-#define BLOCKED_NS 10000000ull
 
 enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE, OPT_NO_TRACE, OPT_IPCNS, OPT_ALLNS };
 
@@ -179,6 +177,48 @@ static void count_leaks(struct metrics_agent *a, const struct ipc_snapshot *snap
 	leak_report_free(&r);
 }
 
+static int graph_scan(struct metrics_agent *a, const struct ipc_snapshot *snap)
+{
+	int err;
+
+	pthread_mutex_lock(&a->lock);   /* the balances are fed by the sink */
+	err = deadlocks_scan(&a->g, snap, a->src ? &a->bal : NULL, a->undo);
+	pthread_mutex_unlock(&a->lock);
+	return err;
+}
+
+/*
+ * Waiters (from /proc: also waits older than the agent) and deadlock
+ * cycles.  A cycle counts when a second scan a moment later still has it:
+ * one scan is a snapshot of threads in motion.
+ */
+static void scan_deadlocks(struct metrics_agent *a, const struct ipc_snapshot *snap,
+			   struct metrics_input *in)
+{
+	struct deadlock_ids first = { 0 };
+	struct timespec pause = { 0, 300000000 };
+
+	if (graph_scan(a, snap))
+		return;
+	if (a->g.ncycles) {
+		if (deadlock_ids_of(&a->g, &first)) {
+			deadlock_ids_free(&first);
+			return;
+		}
+		nanosleep(&pause, NULL);
+		if (graph_scan(a, snap)) {
+			deadlock_ids_free(&first);
+			return;
+		}
+	}
+	in->have_deadlocks = true;
+	in->deadlock_cycles = a->g.ncycles ? deadlocks_stable(&a->g, &first) : 0;
+	in->have_waiters = true;
+	in->waiters[KIND_SEM] = metrics_sem_waiters(snap);
+	in->waiters[KIND_MSG] = deadlocks_queue_waiters(&a->g, -1);
+	deadlock_ids_free(&first);
+}
+
 static void free_snaps(struct ipc_snapshot *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -290,23 +330,13 @@ static int render(void *ctx, struct metrics_emitter *e)
 	if (limits_read(&lim, &snap) == 0)
 		in.limits = &lim;
 
+	scan_deadlocks(a, &snap, &in);
 	pthread_mutex_lock(&a->lock);
 	count_leaks(a, &snap, &in);
 	if (a->src) {
 		in.tracing = true;
 		in.calls = a->st.calls;
 		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
-		/* Calls blocked for a while, and cycles among them. */
-		if (inflight_deadlocks(&a->g, live_inflight_fd(a->src), BLOCKED_NS, &a->bal,
-				       &snap) == 0) {
-			in.have_deadlocks = true;
-			in.deadlock_cycles = a->g.ncycles;
-			in.have_waiters = true;
-			in.waiters[KIND_SEM] = metrics_sem_waiters(&snap);
-			for (size_t i = 0; i < a->g.nwaiters; i++)
-				in.waiters[KIND_MSG] += a->g.waiters[i].call == CALL_MSGSND ||
-							a->g.waiters[i].call == CALL_MSGRCV;
-		}
 	}
 	metrics_build(e, &in);
 	pthread_mutex_unlock(&a->lock);
@@ -423,7 +453,6 @@ static void start_tracing(struct metrics_agent *a)
 	a->self = (uint32_t)getpid();
 	if (objstats_init(&a->st))
 		return;
-	wg_init(&a->g);
 	ev_bus_init(&a->bus);
 	ev_bus_add(&a->bus, locked_sink, a);
 	a->src = live_open(&cfg, &a->bus, &status);
@@ -438,6 +467,9 @@ static void start_tracing(struct metrics_agent *a)
 		a->leaks = leaks_new(&lo, &snap);
 	}
 	snapshot_free(&snap);
+	/* SEM_UNDO holders need the task iterator; without it, other evidence. */
+	if (!a->o->all_ns && !(a->undo = undo_open(a->o->c.ipcns, &status)))
+		debugmsg("no SEM_UNDO evidence: %s", strerror(-status));
 }
 
 static void stop_tracing(struct metrics_agent *a)
@@ -449,8 +481,9 @@ static void stop_tracing(struct metrics_agent *a)
 	if (a->leaks)
 		leaks_free(a->leaks);
 	objstats_fini(&a->st);
-	wg_free(&a->g);
-	wg_balance_free(&a->bal);
+	if (a->undo)
+		undo_close(a->undo);
+	a->undo = NULL;
 }
 
 static int print_once(struct metrics_agent *a)
@@ -573,6 +606,7 @@ static int cmd_metrics(int argc, char **argv)
 	if (o.ipcns && (status = enter_ipcns(o.ipcns)))
 		return status;
 
+	wg_init(&a.g);
 	/* --once traces only when given time to (-d). */
 	if (!o.no_trace && (!o.once || o.c.duration > 0))
 		start_tracing(&a);
@@ -590,6 +624,8 @@ static int cmd_metrics(int argc, char **argv)
 	else
 		status = serve(&a);
 	stop_tracing(&a);
+	wg_free(&a.g);
+	wg_balance_free(&a.bal);
 	{
 		int fin = opts_finish(&o.c);
 

@@ -17,7 +17,7 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/live.h"
-#include "tables/inflight.h"
+#include "tables/deadlocks.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
@@ -36,8 +36,6 @@ struct top_opts {
 
 enum { OPT_SORT = 0x2100, OPT_NO_TRACE };
 
-/* A call in flight longer than this is a blocked waiter. */
-#define BLOCKED_NS 10000000ull
 
 static const struct argp_option options[] = {
 	{ "delay", 'D', "SECONDS", 0, "Refresh every SECONDS (default 1)", 0 },
@@ -183,24 +181,15 @@ struct top_ctx {
 	struct ev_source *src;
 	struct objstats st;
 	double last_tick;
-	/* blocked calls in flight, and deadlocks among them, per build */
+	/* who waits on what, and deadlock cycles, per build */
 	struct waitgraph g;
-	struct wg_balance bal;          /* observed holder evidence */
+	struct wg_balance bal;          /* observed holder evidence (tracing) */
+	struct undo_reader *undo;       /* SEM_UNDO holders (tracing), or NULL */
+	struct deadlock_ids prev, cur;  /* sets in a cycle at the last two builds */
 	bool have_graph;
 };
 
 static double mono_now(void);
-
-/* Blocked msgsnd/msgrcv on queue `id` (waiters found in the in-flight map). */
-static uint32_t queue_waiters(const struct top_ctx *t, int32_t id)
-{
-	uint32_t n = 0;
-
-	for (size_t i = 0; t->have_graph && i < t->g.nwaiters; i++)
-		n += (t->g.waiters[i].call == CALL_MSGSND || t->g.waiters[i].call == CALL_MSGRCV) &&
-		     t->g.waiters[i].id == id;
-	return n;
-}
 
 /* Calls/s, p99 and the creator seen while tracing. */
 static void add_stats(struct top_ctx *t, struct top_row *r)
@@ -251,10 +240,13 @@ static int build(struct top_ctx *t)
 		m->tracing = true;
 		m->calls_per_s = t->st.rate;
 		m->lost_events = t->src->lost ? t->src->lost(t->src) : 0;
-		t->have_graph = inflight_deadlocks(&t->g, live_inflight_fd(t->src), BLOCKED_NS,
-						   &t->bal, &snap) == 0;
-		m->have_deadlocks = t->have_graph;
-		m->deadlocks = t->have_graph ? (unsigned int)t->g.ncycles : 0;
+	}
+	/* Waiters from /proc work without tracing; tracing adds holder evidence. */
+	t->have_graph = deadlocks_scan(&t->g, &snap, t->src ? &t->bal : NULL, t->undo) == 0 &&
+			deadlock_ids_of(&t->g, &t->cur) == 0;
+	if (t->have_graph) {
+		m->have_deadlocks = true;
+		m->deadlocks = (unsigned int)deadlocks_stable(&t->g, &t->prev);
 	}
 	m->objects[KIND_SHM] = snap.nshm;
 	m->objects[KIND_SEM] = snap.nsem;
@@ -295,14 +287,16 @@ static int build(struct top_ctx *t)
 		r->nsems = s->nsems;
 		r->size = s->nsems;
 		r->waiters = w;
-		r->in_deadlock = t->have_graph && inflight_id_in_cycle(&t->g, s->c.id);
+		/* In a cycle now and at the previous refresh. */
+		r->in_deadlock = t->have_graph && deadlock_ids_has(&t->cur, s->c.id) &&
+				 deadlock_ids_has(&t->prev, s->c.id);
 		add_stats(t, r);
 	}
 	for (size_t i = 0; i < snap.nmsg; i++) {
 		const struct msg_obj *q = &snap.msg[i];
 		struct top_row *r;
 
-		uint32_t w = queue_waiters(t, q->c.id);
+		uint32_t w = t->have_graph ? deadlocks_queue_waiters(&t->g, q->c.id) : 0;
 
 		m->msg_bytes += q->cbytes;
 		m->msg_count += q->qnum;
@@ -316,6 +310,12 @@ static int build(struct top_ctx *t)
 		r->fill = q->qbytes ? (double)q->cbytes / (double)q->qbytes : 0;
 		r->waiters = w;
 		add_stats(t, r);
+	}
+	if (t->have_graph) {
+		struct deadlock_ids tmp = t->prev;
+
+		t->prev = t->cur;
+		t->cur = tmp;
 	}
 	snapshot_free(&snap);
 	return 0;
@@ -468,7 +468,6 @@ static int start_tracing(struct top_ctx *t)
 		return errmsg(EX_SOFTWARE, "out of memory: free some memory and retry");
 	ev_bus_init(&t->bus);
 	ev_bus_add(&t->bus, stats_sink, t);
-	wg_init(&t->g);
 	t->src = live_open(&cfg, &t->bus, &status);
 	if (!t->src) {
 		warnmsg("carrying on without tracing: the tables only (use --no-trace to skip this)");
@@ -480,6 +479,10 @@ static int start_tracing(struct top_ctx *t)
 		objstats_mark_preexisting(&t->st, &snap);
 	snapshot_free(&snap);
 	t->last_tick = mono_now();
+	/* SEM_UNDO holders need the task iterator; without it, other evidence. */
+	t->undo = undo_open(t->o->c.ipcns, &status);
+	if (!t->undo)
+		debugmsg("no SEM_UNDO evidence: %s", strerror(-status));
 	return 0;
 }
 
@@ -515,6 +518,7 @@ static int cmd_top(int argc, char **argv)
 	/* The tables are read in our own namespace: move there first. */
 	if (o.c.ipcns_arg && (status = enter_ipcns(o.c.ipcns_arg)))
 		return status;
+	wg_init(&t.g);
 	if (!o.no_trace) {
 		status = start_tracing(&t);
 		if (status)
@@ -528,9 +532,13 @@ static int cmd_top(int argc, char **argv)
 	if (t.src) {
 		t.src->destroy(t.src);
 		objstats_fini(&t.st);
-		wg_free(&t.g);
-		wg_balance_free(&t.bal);
 	}
+	if (t.undo)
+		undo_close(t.undo);
+	wg_free(&t.g);
+	wg_balance_free(&t.bal);
+	deadlock_ids_free(&t.prev);
+	deadlock_ids_free(&t.cur);
 	top_model_free(&t.m);
 	fin = opts_finish(&o.c);
 	return status ? status : fin;
