@@ -267,6 +267,25 @@ def test_offcpu(ipcns, tmp_path):
     assert e["offcpu_ns"] > e["lat_ns"] / 2, "it slept most of the call"
 
 
+def test_duration_ends_the_trace(ipcns, tmp_path):
+    out = tmp_path / "d.jsonl"
+    r = subprocess.run([IPCSCOPE, "trace", "-d", "0.5", "--ipcns", str(ipcns.inode), "--json",
+                        "-o", str(out)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    events = parse_lines(out.read_text())
+    assert summary(events)["lost_events"] == 0
+    assert all(e["ipcns"] == ipcns.inode for e in calls(events))
+
+
+def test_not_root_is_one_clear_line(tmp_path):
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "--inh-caps=-all", "--bounding-set=-all", IPCSCOPE, "trace", "-d", "1"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 77
+    assert r.stderr == ("ipcscope: needs root (CAP_BPF and CAP_PERFMON) to load its BPF "
+                        "programs: run it with sudo\n")
+
+
 def test_bad_buffer_size():
     r = subprocess.run([IPCSCOPE, "trace", "--buffer-size", "2G"], capture_output=True, text=True)
     assert r.returncode == 64
