@@ -167,7 +167,7 @@ static int ensure_tracefs(void)
 		      strerror(errno));
 }
 
-static int check_env(void)
+int live_check_env(void)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 
@@ -286,20 +286,7 @@ static void set_knobs(struct ipcscope_bpf *skel, const struct live_config *cfg, 
 	const struct common_opts *o = cfg->opts;
 	typeof(skel->rodata) r = skel->rodata;
 
-	r->filter_pid = o->pid ? (uint32_t)o->pid : (uint32_t)cfg->cmd_pid;
-	r->filter_cgroup_id = o->cgroup_id;
-	if (o->comm) {
-		char comm[IPCS_COMM_LEN] = {};
-
-		strncpy(comm, o->comm, sizeof(comm) - 1);
-		memcpy((void *)&r->filter_comm_lo, comm, 8);
-		memcpy((void *)&r->filter_comm_hi, comm + 8, 8);
-		r->filter_comm_on = true;
-	}
-	r->filter_ipcns = o->ipcns;
-	r->filter_kinds = o->kinds;
-	r->filter_min_lat_ns = o->min_lat_ns;
-	r->filter_errors_only = o->errors_only;
+	live_set_filters(r, o, cfg->cmd_pid);
 
 	r->want_calls = cfg->calls;
 	r->want_proc = cfg->proc_events;
@@ -330,7 +317,7 @@ struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, i
 	struct live_src *ls;
 	int err;
 
-	*status = check_env();
+	*status = live_check_env();
 	if (*status)
 		return NULL;
 	libbpf_set_print(libbpf_print);
@@ -426,7 +413,7 @@ fail:
 
 int live_probe_progs(int *err, const char **stage)
 {
-	int status = check_env();
+	int status = live_check_env();
 
 	if (status)
 		return status;
@@ -521,6 +508,11 @@ static void cmd_reap(struct live_cmd *cmd, int flags)
 		cmd->status = st;
 		cmd->exited = true;
 	}
+}
+
+void live_cmd_wait(struct live_cmd *cmd)
+{
+	cmd_reap(cmd, 0);
 }
 
 int live_cmd_start(struct live_cmd *cmd)

@@ -54,6 +54,8 @@ struct live_cmd {
 };
 int live_cmd_fork(struct live_cmd *cmd, char **argv);
 int live_cmd_start(struct live_cmd *cmd);
+/* Wait for the command to exit (sets status/exited). */
+void live_cmd_wait(struct live_cmd *cmd);
 /* Never started (e.g. live_open failed): the child exits unexecuted, reaped. */
 void live_cmd_abort(struct live_cmd *cmd);
 /* CMD's status as ipcscope's exit status: its exit code, or 128 + signal. */
@@ -102,6 +104,34 @@ extern const unsigned int live_nprogs;
  * (no BTF, no privileges, no tracefs), after printing it.
  */
 int live_probe_progs(int *err, const char **stage);
+/*
+ * Before loading any BPF object: BTF present, privileges, tracefs mounted
+ * (mounts it if missing), RLIMIT_MEMLOCK raised if possible.  0 or the exit
+ * status after a one-line error.
+ */
+int live_check_env(void);
+
+/*
+ * Copy the filters of common_opts into an object's rodata that includes
+ * bpf/filter.bpf.h (same names in every skeleton).  cmd_pid: `-- CMD`.
+ */
+#define live_set_filters(r, o, cmd_pid)                                        \
+	do {                                                                   \
+		(r)->filter_pid = (o)->pid ? (uint32_t)(o)->pid : (uint32_t)(cmd_pid); \
+		(r)->filter_cgroup_id = (o)->cgroup_id;                        \
+		if ((o)->comm) {                                               \
+			char comm_[IPCS_COMM_LEN] = {};                        \
+			strncpy(comm_, (o)->comm, sizeof(comm_) - 1);          \
+			memcpy((void *)&(r)->filter_comm_lo, comm_, 8);        \
+			memcpy((void *)&(r)->filter_comm_hi, comm_ + 8, 8);    \
+			(r)->filter_comm_on = true;                            \
+		}                                                              \
+		(r)->filter_ipcns = (o)->ipcns;                                \
+		(r)->filter_kinds = (o)->kinds;                                \
+		(r)->filter_min_lat_ns = (o)->min_lat_ns;                      \
+		(r)->filter_errors_only = (o)->errors_only;                    \
+	} while (0)
+
 /* Effective CAP_BPF + CAP_PERFMON (or root / CAP_SYS_ADMIN). */
 bool live_have_privileges(void);
 

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * In-kernel latency aggregation: log2 histograms per call (optionally per
+ * object) in a per-CPU hash, no per-event streaming.  The start of a call
+ * lives in task-local storage (no shared hash on the hot path); off-CPU
+ * time inside a call comes from sched_switch when `want_offcpu` is set.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "events.h"
+#include "filter.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define IPC_64 0x0100
+
+const volatile bool per_object = false;
+const volatile bool want_offcpu = false;
+
+struct call_start {
+	__u64 start_ns;
+	__u64 switched_out_ns;
+	__u64 offcpu_ns;
+	__u64 size;          /* msgsnd size */
+	__s32 id;
+	__u8 call;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct call_start);
+} starts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct hist_key);
+	__type(value, struct hist_val);
+} hists SEC(".maps");
+
+/* Histograms that could not be added because `hists` was full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} dropped SEC(".maps");
+
+static const struct hist_val zero_val;
+
+static __always_inline __u32 slot_of(__u64 v)
+{
+	__u32 s = 0;
+
+	/* floor(log2(v)), 0 for 0 and 1: the same as user/event.c log2_slot() */
+#pragma unroll
+	for (int i = 5; i >= 0; i--) {
+		__u32 sh = 1u << i;
+
+		if (v >> sh) {
+			v >>= sh;
+			s += sh;
+		}
+	}
+	return s < IPCS_HIST_SLOTS ? s : IPCS_HIST_SLOTS - 1;
+}
+
+static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 call, __u8 kind)
+{
+	struct task_struct *t;
+	struct call_start *cs;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!ipcs_kind_selected(kind) || !ipcs_task_selected(id >> 32))
+		return 0;
+	t = bpf_get_current_task_btf();
+	cs = bpf_task_storage_get(&starts, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!cs)
+		return 0;
+	cs->call = call;
+	cs->id = (__s32)ctx->args[0];
+	cs->size = call == CALL_MSGSND ? ctx->args[2] : 0;
+	cs->offcpu_ns = 0;
+	cs->switched_out_ns = 0;
+	cs->start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 call)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct call_start *cs = bpf_task_storage_get(&starts, t, 0, 0);
+	struct hist_key key = {};
+	struct hist_val *v;
+	__u64 lat, now;
+	long ret = ctx->ret;
+
+	if (!cs || !cs->start_ns || cs->call != call)
+		return 0;
+	now = bpf_ktime_get_ns();
+	lat = now - cs->start_ns;
+	cs->start_ns = 0;
+	if (!ipcs_result_selected(lat, ret))
+		return 0;
+	key.call = call;
+	key.id = per_object && call != CALL_SEMGET && call != CALL_SHMGET &&
+		 call != CALL_MSGGET ? cs->id : -1;
+	if (per_object && (call == CALL_SEMGET || call == CALL_SHMGET || call == CALL_MSGGET))
+		key.id = ret >= 0 ? (__s32)ret : -1;
+	key.ipcns = task_ipcns(t);
+	v = bpf_map_lookup_elem(&hists, &key);
+	if (!v) {
+		/* EEXIST from a racing CPU is fine: look it up again */
+		bpf_map_update_elem(&hists, &key, &zero_val, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&hists, &key);
+		if (!v) {
+			__u32 z = 0;
+			__u64 *d = bpf_map_lookup_elem(&dropped, &z);
+
+			if (d)
+				(*d)++;
+			return 0;
+		}
+	}
+	v->slots[slot_of(lat)]++;
+	v->count++;
+	v->sum_ns += lat;
+	if (lat > v->max_ns)
+		v->max_ns = lat;
+	if (ret < 0)
+		v->errors++;
+	else if (call == CALL_MSGSND)
+		v->bytes += cs->size;
+	else if (call == CALL_MSGRCV)
+		v->bytes += ret;
+	if (want_offcpu) {
+		__u64 off = cs->offcpu_ns;
+
+		v->offcpu_slots[slot_of(off)]++;
+		v->offcpu_sum_ns += off;
+	}
+	return 0;
+}
+
+#define IPC_CALL(name, CALL, KIND)                                              \
+SEC("tracepoint/syscalls/sys_enter_" #name)                                     \
+int lat_enter_##name(struct trace_event_raw_sys_enter *ctx)                     \
+{ return on_enter(ctx, CALL, KIND); }                                           \
+SEC("tracepoint/syscalls/sys_exit_" #name)                                      \
+int lat_exit_##name(struct trace_event_raw_sys_exit *ctx)                       \
+{ return on_exit(ctx, CALL); }
+
+IPC_CALL(shmget, CALL_SHMGET, KIND_SHM)
+IPC_CALL(shmat, CALL_SHMAT, KIND_SHM)
+IPC_CALL(shmdt, CALL_SHMDT, KIND_SHM)
+IPC_CALL(shmctl, CALL_SHMCTL, KIND_SHM)
+IPC_CALL(semget, CALL_SEMGET, KIND_SEM)
+IPC_CALL(semop, CALL_SEMOP, KIND_SEM)
+IPC_CALL(semtimedop, CALL_SEMTIMEDOP, KIND_SEM)
+IPC_CALL(semctl, CALL_SEMCTL, KIND_SEM)
+IPC_CALL(msgget, CALL_MSGGET, KIND_MSG)
+IPC_CALL(msgsnd, CALL_MSGSND, KIND_MSG)
+IPC_CALL(msgrcv, CALL_MSGRCV, KIND_MSG)
+IPC_CALL(msgctl, CALL_MSGCTL, KIND_MSG)
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(lat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	struct call_start *cs;
+	__u64 now;
+
+	if (!want_offcpu)
+		return 0;
+	now = bpf_ktime_get_ns();
+	cs = bpf_task_storage_get(&starts, prev, 0, 0);
+	if (cs && cs->start_ns)
+		cs->switched_out_ns = now;
+	cs = bpf_task_storage_get(&starts, next, 0, 0);
+	if (cs && cs->start_ns && cs->switched_out_ns) {
+		cs->offcpu_ns += now - cs->switched_out_ns;
+		cs->switched_out_ns = 0;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(lat_fork, struct task_struct *parent, struct task_struct *child)
+{
+	ipcs_filter_on_fork(parent, child);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(lat_exit, struct task_struct *task)
+{
+	if (BPF_CORE_READ(task, pid) == BPF_CORE_READ(task, tgid))
+		ipcs_filter_on_exit(BPF_CORE_READ(task, tgid));
+	return 0;
+}

@@ -1,0 +1,85 @@
+"""latency: in-kernel histograms against workloads that count their own calls."""
+import json
+
+from conftest import IPCSCOPE, workload
+
+
+def run(ns, args, timeout=120):
+    r = ns.run([IPCSCOPE, "latency", "--json"] + args, timeout=timeout)
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
+    wl = [json.loads(l) for l in lines if '"histograms"' not in l]
+    reports = [json.loads(l) for l in lines if '"histograms"' in l]
+    return reports, wl
+
+
+def hist(rep, call):
+    h = [x for x in rep["histograms"] if x["call"] == call]
+    assert len(h) == 1, rep["histograms"]
+    return h[0]
+
+
+def test_pingpong_histogram_counts_every_call(ipcns):
+    reports, wl = run(ipcns, ["--", workload("pingpong"), "-n", "5000"])
+    assert len(reports) == 1 and len(wl) == 1
+    rep, made = reports[0], wl[0]
+    st = hist(rep, "semtimedop")
+    assert st["count"] == made["semtimedop"] == 20000
+    assert sum(b["count"] for b in st["buckets"]) == st["count"]
+    assert hist(rep, "semget")["count"] == 1
+    assert hist(rep, "semctl")["count"] == 1
+    assert rep["total_calls"] == 20002
+    assert st["errors"] == 0
+    assert 0 < st["p50_ns"] <= st["p90_ns"] <= st["p99_ns"] <= st["max_ns"]
+    # blocked time is split out: ping-pong blocks on about every other call
+    assert rep["offcpu"] is True
+    blocked = sum(b["count"] for b in st["offcpu_buckets"] if b["ge_ns"] > 0)
+    assert blocked > 1000
+    assert 0 < st["offcpu_sum_ns"] <= st["sum_ns"]
+    assert rep["lost_events"] == 0
+
+
+def test_queue_consumer_cannot_keep_up(ipcns):
+    reports, wl = run(ipcns, ["-q", "--", workload("msgpc"), "-n", "400"])
+    rep, made = reports[0], wl[0]
+    assert hist(rep, "msgsnd")["count"] == 400
+    assert hist(rep, "msgrcv")["count"] == 400
+    assert {h["call"] for h in rep["histograms"]} == {"msgget", "msgsnd", "msgrcv", "msgctl"}
+    q = [x for x in rep["queues"] if x["id"] == made["msqid"]]
+    assert len(q) == 1
+    q = q[0]
+    assert q["sends"] == 400 and q["recvs"] == 400
+    assert q["send_bytes"] == q["recv_bytes"] == 400 * 64
+    assert q["send_blocked_ns"] > 0          # the producer waited on a full queue
+    assert q["fill_peak_pct"] is None or q["fill_peak_pct"] > 50
+
+
+def test_per_object_and_kind_filter(ipcns):
+    reports, _ = run(ipcns, ["--per-object", "-s", "--", workload("pingpong"), "-n", "100"])
+    rep = reports[0]
+    assert all(h["kind"] == "sem" for h in rep["histograms"])
+    ids = {h["id"] for h in rep["histograms"] if h["call"] == "semtimedop"}
+    assert len(ids) == 1 and min(ids) >= 0
+
+
+def test_interval_and_count(ipcns):
+    r = ipcns.run([IPCSCOPE, "latency", "--json", "0.3", "2"], timeout=30)
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    assert len(lines) == 2
+    assert all(0.2 < l["interval_s"] < 1.5 for l in lines)
+
+
+def test_text_output(ipcns):
+    r = ipcns.run([IPCSCOPE, "latency", "--", workload("pingpong"), "-n", "200"], timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "semtimedop: count 800" in r.stdout
+    assert "distribution" in r.stdout and "p99" in r.stdout
+
+
+def test_bad_input():
+    import subprocess
+    for args in (["latency", "x"], ["latency", "1", "0"], ["latency", "1", "2", "3"]):
+        r = subprocess.run([IPCSCOPE] + args, capture_output=True, text=True, timeout=30)
+        assert r.returncode == 64, (args, r.stderr)
+        assert r.stderr.startswith("ipcscope")

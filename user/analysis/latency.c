@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/latency.h"
+#include "event.h"
+
+void lat_table_free(struct lat_table *t)
+{
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct lat_entry *find(struct lat_table *t, const struct hist_key *k)
+{
+	for (size_t i = t->n; i-- > 0;)
+		if (t->v[i].key.call == k->call && t->v[i].key.id == k->id &&
+		    t->v[i].key.ipcns == k->ipcns)
+			return &t->v[i];
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 32;
+		struct lat_entry *nv = realloc(t->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		t->v = nv;
+		t->cap = nc;
+	}
+	memset(&t->v[t->n], 0, sizeof(t->v[0]));
+	t->v[t->n].key.call = k->call;
+	t->v[t->n].key.id = k->id;
+	t->v[t->n].key.ipcns = k->ipcns;
+	return &t->v[t->n++];
+}
+
+int lat_table_add(struct lat_table *t, const struct hist_key *k, const struct hist_val *v)
+{
+	struct lat_entry *e = find(t, k);
+
+	if (!e)
+		return -ENOMEM;
+	for (int i = 0; i < IPCS_HIST_SLOTS; i++) {
+		e->val.slots[i] += v->slots[i];
+		e->val.offcpu_slots[i] += v->offcpu_slots[i];
+	}
+	e->val.count += v->count;
+	e->val.errors += v->errors;
+	e->val.sum_ns += v->sum_ns;
+	e->val.offcpu_sum_ns += v->offcpu_sum_ns;
+	e->val.bytes += v->bytes;
+	if (v->max_ns > e->val.max_ns)
+		e->val.max_ns = v->max_ns;
+	return 0;
+}
+
+int lat_table_event(struct lat_table *t, const struct ev_hdr *ev, bool per_object)
+{
+	const struct ev_call *c = (const struct ev_call *)ev;
+	struct hist_key k = { 0 };
+	struct hist_val v = { 0 };
+
+	if (ev->type != EV_CALL)
+		return 0;
+	k.call = c->call;
+	k.id = per_object ? c->id : -1;
+	k.ipcns = ev->ipcns;
+	v.slots[log2_slot(c->lat_ns)] = 1;
+	v.offcpu_slots[log2_slot(c->offcpu_ns)] = 1;
+	v.count = 1;
+	v.errors = c->ret < 0;
+	v.sum_ns = c->lat_ns;
+	v.offcpu_sum_ns = c->offcpu_ns;
+	v.max_ns = c->lat_ns;
+	if (c->ret >= 0 && c->call == CALL_MSGSND)
+		v.bytes = c->size;
+	else if (c->ret >= 0 && c->call == CALL_MSGRCV)
+		v.bytes = (uint64_t)c->ret;
+	return lat_table_add(t, &k, &v);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct lat_entry *x = a, *y = b;
+
+	if (x->key.call != y->key.call)
+		return x->key.call - y->key.call;
+	if (x->key.ipcns != y->key.ipcns)
+		return x->key.ipcns < y->key.ipcns ? -1 : 1;
+	return (x->key.id > y->key.id) - (x->key.id < y->key.id);
+}
+
+int lat_table_by_call(const struct lat_table *t, struct lat_table *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->offcpu = t->offcpu;
+	out->dropped = t->dropped;
+	for (size_t i = 0; i < t->n; i++) {
+		struct hist_key k = t->v[i].key;
+
+		k.id = -1;
+		k.ipcns = 0;
+		if (lat_table_add(out, &k, &t->v[i].val)) {
+			lat_table_free(out);
+			return -ENOMEM;
+		}
+	}
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+	return 0;
+}
+
+uint64_t lat_total_count(const struct lat_table *t)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++)
+		n += t->v[i].val.count;
+	return n;
+}
+
+uint64_t lat_percentile(const __u64 *slots, uint64_t count, uint64_t max_ns, double q)
+{
+	double target = q * (double)count, cum = 0;
+
+	if (!count)
+		return 0;
+	for (int s = 0; s < IPCS_HIST_SLOTS; s++) {
+		double lo = s ? (double)(1ull << s) : 0, hi = (double)(2ull << s);
+		uint64_t v;
+
+		if (!slots[s])
+			continue;
+		if (cum + (double)slots[s] >= target) {
+			/* linear within the bucket, never past the largest seen */
+			v = (uint64_t)(lo + (hi - lo) * (target - cum) / (double)slots[s]);
+			return max_ns && v > max_ns ? max_ns : v;
+		}
+		cum += (double)slots[s];
+	}
+	return max_ns;
+}
+
+static void human_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.1fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+}
+
+/* libbpf-tools style: value ranges in usecs with a bar of stars */
+static void print_hist(FILE *f, const __u64 *slots, const char *what)
+{
+	uint64_t maxv = 0;
+	int first = -1, last = -1;
+
+	for (int s = 0; s < IPCS_HIST_SLOTS; s++) {
+		if (!slots[s])
+			continue;
+		if (first < 0)
+			first = s;
+		last = s;
+		if (slots[s] > maxv)
+			maxv = slots[s];
+	}
+	if (first < 0)
+		return;
+	fprintf(f, "     %-19s : count    distribution\n", what);
+	for (int s = first; s <= last; s++) {
+		uint64_t lo = s ? 1ull << s : 0, hi = (2ull << s) - 1;
+		int stars = maxv ? (int)(slots[s] * 40 / maxv) : 0;
+		char bar[41];
+
+		memset(bar, '*', (size_t)stars);
+		memset(bar + stars, ' ', (size_t)(40 - stars));
+		bar[40] = 0;
+		fprintf(f, "%10" PRIu64 " -> %-10" PRIu64 " : %-8" PRIu64 " |%s|\n", lo, hi,
+			(uint64_t)slots[s], bar);
+	}
+}
+
+void lat_print_text(FILE *f, const struct lat_table *t, bool per_object)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct lat_entry *e = &t->v[i];
+		const struct hist_val *v = &e->val;
+		char p50[16], p90[16], p99[16], mx[16], avg[16];
+
+		if (!v->count)
+			continue;
+		human_ns(lat_percentile(v->slots, v->count, v->max_ns, 0.5), p50, sizeof(p50));
+		human_ns(lat_percentile(v->slots, v->count, v->max_ns, 0.9), p90, sizeof(p90));
+		human_ns(lat_percentile(v->slots, v->count, v->max_ns, 0.99), p99, sizeof(p99));
+		human_ns(v->max_ns, mx, sizeof(mx));
+		human_ns(v->sum_ns / v->count, avg, sizeof(avg));
+		fprintf(f, "\n%s", call_name(e->key.call));
+		if (per_object && e->key.id >= 0)
+			fprintf(f, " %s %d", kind_name(call_kind(e->key.call)), e->key.id);
+		fprintf(f, ": count %" PRIu64 ", errors %" PRIu64 ", avg %s, p50 %s, p90 %s, "
+			"p99 %s, max %s\n", (uint64_t)v->count, (uint64_t)v->errors, avg, p50, p90, p99, mx);
+		print_hist(f, v->slots, "nsecs (total)");
+		if (t->offcpu && v->offcpu_sum_ns) {
+			char off[16], on[16];
+
+			human_ns(v->offcpu_sum_ns / v->count, off, sizeof(off));
+			human_ns((v->sum_ns - (v->offcpu_sum_ns < v->sum_ns ? v->offcpu_sum_ns : v->sum_ns)) /
+				 v->count, on, sizeof(on));
+			fprintf(f, "   blocked (off-CPU) avg %s, on-CPU avg %s; %" PRIu64
+				" of %" PRIu64 " calls never blocked\n", off, on,
+				(uint64_t)v->offcpu_slots[0], (uint64_t)v->count);
+			/* slot 0 is "did not block": a bar for it would dwarf the rest */
+			__u64 blocked[IPCS_HIST_SLOTS];
+			memcpy(blocked, v->offcpu_slots, sizeof(blocked));
+			blocked[0] = 0;
+			print_hist(f, blocked, "nsecs (off-CPU)");
+		}
+	}
+}
+
+static void json_slots(struct jsonw *w, const char *name, const __u64 *slots)
+{
+	jsonw_name(w, name);
+	jsonw_start_array(w);
+	for (int s = 0; s < IPCS_HIST_SLOTS; s++) {
+		if (!slots[s])
+			continue;
+		jsonw_start_object(w);
+		jsonw_uint_field(w, "ge_ns", s ? 1ull << s : 0);
+		jsonw_uint_field(w, "lt_ns", 2ull << s);
+		jsonw_uint_field(w, "count", slots[s]);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+void lat_print_json(struct jsonw *w, const struct lat_table *t, bool per_object)
+{
+	jsonw_name(w, "histograms");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct lat_entry *e = &t->v[i];
+		const struct hist_val *v = &e->val;
+
+		if (!v->count)
+			continue;
+		jsonw_start_object(w);
+		jsonw_string_field(w, "call", call_name(e->key.call));
+		jsonw_string_field(w, "kind", kind_name(call_kind(e->key.call)));
+		if (per_object) {
+			jsonw_int_field(w, "id", e->key.id);
+			jsonw_uint_field(w, "ipcns", e->key.ipcns);
+		}
+		jsonw_uint_field(w, "count", v->count);
+		jsonw_uint_field(w, "errors", v->errors);
+		jsonw_uint_field(w, "sum_ns", v->sum_ns);
+		jsonw_uint_field(w, "max_ns", v->max_ns);
+		jsonw_uint_field(w, "p50_ns", lat_percentile(v->slots, v->count, v->max_ns, 0.5));
+		jsonw_uint_field(w, "p90_ns", lat_percentile(v->slots, v->count, v->max_ns, 0.9));
+		jsonw_uint_field(w, "p99_ns", lat_percentile(v->slots, v->count, v->max_ns, 0.99));
+		if (e->key.call == CALL_MSGSND || e->key.call == CALL_MSGRCV)
+			jsonw_uint_field(w, "bytes", v->bytes);
+		json_slots(w, "buckets", v->slots);
+		if (t->offcpu) {
+			jsonw_uint_field(w, "offcpu_sum_ns", v->offcpu_sum_ns);
+			json_slots(w, "offcpu_buckets", v->offcpu_slots);
+		}
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+size_t lat_queues(const struct lat_table *t, struct lat_queue **out)
+{
+	struct lat_queue *q = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct lat_entry *e = &t->v[i];
+		struct lat_queue *x = NULL;
+
+		if ((e->key.call != CALL_MSGSND && e->key.call != CALL_MSGRCV) || e->key.id < 0)
+			continue;
+		for (size_t j = 0; j < n && !x; j++)
+			if (q[j].id == e->key.id && q[j].ipcns == e->key.ipcns)
+				x = &q[j];
+		if (!x) {
+			struct lat_queue *nq = realloc(q, (n + 1) * sizeof(*q));
+
+			if (!nq)
+				break;
+			q = nq;
+			x = &q[n++];
+			memset(x, 0, sizeof(*x));
+			x->id = e->key.id;
+			x->ipcns = e->key.ipcns;
+			x->fill_peak_pct = -1;
+		}
+		if (e->key.call == CALL_MSGSND) {
+			x->sends += e->val.count - e->val.errors;
+			x->send_bytes += e->val.bytes;
+			x->send_blocked_ns += t->offcpu ? e->val.offcpu_sum_ns : e->val.sum_ns;
+		} else {
+			x->recvs += e->val.count - e->val.errors;
+			x->recv_bytes += e->val.bytes;
+		}
+	}
+	*out = q;
+	return n;
+}

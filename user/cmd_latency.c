@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ipcscope latency: per-call latency histograms aggregated in the kernel
+ * (bpf/latency.bpf.c), with blocked (off-CPU) time split out, and message
+ * queue rates, sender blocking and fill peaks.  `report FILE latency`
+ * builds the same table from recorded events (latency_session).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "analyses.h"
+#include "analysis/latency.h"
+#include "ipcscope.h"
+#include "latency.skel.h"
+#include "source/live.h"
+#include "tables/sysvipc.h"
+
+enum { OPT_PER_OBJECT = 0x2300, OPT_NO_OFFCPU };
+
+struct latency_args {
+	struct common_opts o;
+	bool per_object;
+	bool no_offcpu;
+	unsigned int kinds;
+	double interval;
+	long count;
+	int npos;
+};
+
+struct fill_peak {
+	int32_t id;
+	double peak;
+};
+
+struct lat_run {
+	struct latency_args *a;
+	struct latency_bpf *skel;
+	int ncpus;
+	struct fill_peak *fills;
+	size_t nfills;
+	uint64_t start_ns;
+};
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The "consumer cannot keep up" signal: the fullest each queue got. */
+static void sample_fill(struct lat_run *r)
+{
+	struct ipc_snapshot s;
+
+	if (snapshot_read(&s, SNAP_MSG))
+		return;
+	for (size_t i = 0; i < s.nmsg; i++) {
+		const struct msg_obj *q = &s.msg[i];
+		double pct = q->qbytes ? 100.0 * (double)q->cbytes / (double)q->qbytes : 0;
+		struct fill_peak *f = NULL;
+
+		for (size_t j = 0; j < r->nfills && !f; j++)
+			if (r->fills[j].id == q->c.id)
+				f = &r->fills[j];
+		if (!f) {
+			struct fill_peak *nf = realloc(r->fills, (r->nfills + 1) * sizeof(*nf));
+
+			if (!nf)
+				break;
+			r->fills = nf;
+			f = &r->fills[r->nfills++];
+			f->id = q->c.id;
+			f->peak = 0;
+		}
+		if (pct > f->peak)
+			f->peak = pct;
+	}
+	snapshot_free(&s);
+}
+
+/* Sum the per-CPU values of every key into t. */
+static int read_hists(struct lat_run *r, struct lat_table *t, bool clear)
+{
+	int fd = bpf_map__fd(r->skel->maps.hists);
+	struct hist_val *vals = calloc((size_t)r->ncpus, sizeof(*vals));
+	struct hist_key key, next, *prev = NULL;
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	memset(t, 0, sizeof(*t));
+	t->offcpu = !r->a->no_offcpu;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (int c = 0; c < r->ncpus && !err; c++)
+			err = lat_table_add(t, &key, &vals[c]);
+		if (err)
+			break;
+	}
+	if (clear) {
+		prev = NULL;
+		while (bpf_map_get_next_key(fd, NULL, &next) == 0)
+			bpf_map_delete_elem(fd, &next);
+	}
+	{
+		int dfd = bpf_map__fd(r->skel->maps.dropped);
+		uint64_t *d = calloc((size_t)r->ncpus, sizeof(*d));
+		uint32_t zero = 0;
+
+		if (d && !bpf_map_lookup_elem(dfd, &zero, d))
+			for (int c = 0; c < r->ncpus; c++)
+				t->dropped += d[c];
+		free(d);
+	}
+	free(vals);
+	return err;
+}
+
+static void print_queues_text(FILE *f, struct lat_run *r, const struct lat_table *t, double secs)
+{
+	struct lat_queue *q;
+	size_t n = lat_queues(t, &q);
+
+	if (!n)
+		return;
+	fprintf(f, "\nMessage queues:\n  %-10s %10s %10s %12s %14s %9s\n", "MSQID", "SENDS/S",
+		"RECVS/S", "BYTES/S", "SEND-BLOCKED", "FILL-PEAK");
+	for (size_t i = 0; i < n; i++) {
+		char peak[16] = "?";
+
+		for (size_t j = 0; j < r->nfills; j++)
+			if (r->fills[j].id == q[i].id)
+				snprintf(peak, sizeof(peak), "%.0f%%", r->fills[j].peak);
+		fprintf(f, "  %-10d %10.0f %10.0f %12.0f %13.3fs %9s\n", q[i].id,
+			(double)q[i].sends / secs, (double)q[i].recvs / secs,
+			(double)(q[i].send_bytes + q[i].recv_bytes) / secs,
+			(double)q[i].send_blocked_ns / 1e9, peak);
+	}
+	free(q);
+}
+
+static void print_queues_json(struct jsonw *w, struct lat_run *r, const struct lat_table *t,
+			      double secs)
+{
+	struct lat_queue *q;
+	size_t n = lat_queues(t, &q);
+
+	jsonw_name(w, "queues");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < n; i++) {
+		jsonw_start_object(w);
+		jsonw_int_field(w, "id", q[i].id);
+		jsonw_uint_field(w, "ipcns", q[i].ipcns);
+		jsonw_uint_field(w, "sends", q[i].sends);
+		jsonw_uint_field(w, "recvs", q[i].recvs);
+		jsonw_float_field(w, "sends_per_s", (double)q[i].sends / secs);
+		jsonw_float_field(w, "recvs_per_s", (double)q[i].recvs / secs);
+		jsonw_uint_field(w, "send_bytes", q[i].send_bytes);
+		jsonw_uint_field(w, "recv_bytes", q[i].recv_bytes);
+		jsonw_uint_field(w, "send_blocked_ns", q[i].send_blocked_ns);
+		jsonw_name(w, "fill_peak_pct");
+		if (r) {
+			bool found = false;
+
+			for (size_t j = 0; j < r->nfills && !found; j++)
+				if (r->fills[j].id == q[i].id) {
+					jsonw_float(w, r->fills[j].peak);
+					found = true;
+				}
+			if (!found)
+				jsonw_null(w);
+		} else {
+			jsonw_null(w);
+		}
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	free(q);
+}
+
+/* Print one table (live interval, end of run, or a recording). */
+static void print_table(struct common_opts *o, struct lat_run *r, const struct lat_table *t,
+			bool per_object, double secs, uint64_t lost, const char *offcpu_note)
+{
+	struct lat_table by_call;
+	const struct lat_table *show = t;
+
+	if (!per_object && lat_table_by_call(t, &by_call) == 0)
+		show = &by_call;
+	else
+		per_object = true;
+	if (o->json) {
+		struct jsonw w;
+
+		jsonw_init(&w, o->out, false);
+		jsonw_start_object(&w);
+		jsonw_float_field(&w, "interval_s", secs);
+		jsonw_uint_field(&w, "total_calls", lat_total_count(t));
+		lat_print_json(&w, show, per_object);
+		print_queues_json(&w, r, t, secs > 0 ? secs : 1);
+		jsonw_bool_field(&w, "offcpu", t->offcpu);
+		if (offcpu_note)
+			jsonw_string_field(&w, "offcpu_note", offcpu_note);
+		jsonw_uint_field(&w, "dropped_histograms", t->dropped);
+		jsonw_uint_field(&w, "lost_events", lost);
+		jsonw_end_object(&w);
+		jsonw_eol(&w);
+	} else {
+		fprintf(o->out, "Latency of System V IPC calls over %.1fs: %" PRIu64 " calls\n", secs,
+			lat_total_count(t));
+		lat_print_text(o->out, show, per_object);
+		print_queues_text(o->out, r, t, secs > 0 ? secs : 1);
+		if (offcpu_note)
+			fprintf(o->out, "(%s)\n", offcpu_note);
+		if (t->dropped)
+			fprintf(o->out, "(%" PRIu64 " calls not counted: too many objects; use filters)\n",
+				t->dropped);
+		fputc('\n', o->out);
+	}
+	fflush(o->out);
+	if (show == &by_call)
+		lat_table_free(&by_call);
+}
+
+/* `report FILE latency`: the same table, from the recorded events. */
+struct replay_ctx {
+	struct lat_table t;
+	bool per_object;
+	bool any_offcpu;
+};
+
+static int replay_sink(void *ctx, const struct ev_hdr *ev)
+{
+	struct replay_ctx *c = ctx;
+
+	if (ev->type == EV_CALL && ((const struct ev_call *)ev)->offcpu_ns)
+		c->any_offcpu = true;
+	return lat_table_event(&c->t, ev, true) ? -ENOMEM : 0;
+}
+
+int latency_session(struct session *s, struct common_opts *o, struct run_loop *rl)
+{
+	struct replay_ctx c = { 0 };
+	double secs;
+	int r;
+
+	if (s->live)
+		return errmsg(EX_SOFTWARE, "latency_session is for recordings: report this bug");
+	if (ev_bus_add(&s->bus, replay_sink, &c))
+		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
+	r = session_drive(s, rl);
+	c.t.offcpu = c.any_offcpu;
+	secs = s->last_ts_ns > s->first_ts_ns ? (double)(s->last_ts_ns - s->first_ts_ns) / 1e9 : 0;
+	print_table(o, NULL, &c.t, false, secs, s->lost_events,
+		    c.any_offcpu ? NULL : "off-CPU time was not recorded");
+	lat_table_free(&c.t);
+	return r;
+}
+
+/* ------------------------------------------------------------- command */
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct latency_args *a = state->input;
+	double v;
+	long n;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		opts_child_inputs(state, &a->o);
+		break;
+	case 'm': a->kinds |= KIND_BIT(KIND_SHM); break;
+	case 's': a->kinds |= KIND_BIT(KIND_SEM); break;
+	case 'q': a->kinds |= KIND_BIT(KIND_MSG); break;
+	case OPT_PER_OBJECT: a->per_object = true; break;
+	case OPT_NO_OFFCPU: a->no_offcpu = true; break;
+	case ARGP_KEY_ARG:
+		if (a->npos == 0) {
+			v = parse_duration(arg);
+			if (v <= 0)
+				argp_error(state, "invalid interval '%s': give seconds", arg);
+			a->interval = v;
+		} else if (a->npos == 1) {
+			if (!parse_long(arg, 1, 1000000, &n))
+				argp_error(state, "invalid count '%s': give a positive number", arg);
+			a->count = n;
+		} else {
+			argp_error(state, "unexpected argument '%s' (a command goes after `--`)", arg);
+		}
+		a->npos++;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp_option options[] = {
+	{ "shm", 'm', NULL, 0, "Shared memory calls only (combinable)", 0 },
+	{ "sem", 's', NULL, 0, "Semaphore calls only (combinable)", 0 },
+	{ "queues", 'q', NULL, 0, "Message queue calls only (combinable)", 0 },
+	{ "per-object", OPT_PER_OBJECT, NULL, 0, "One histogram per call and object", 0 },
+	{ "no-offcpu", OPT_NO_OFFCPU, NULL, 0,
+	  "Do not split blocked (off-CPU) time out: no sched_switch hook", 0 },
+	{ 0 },
+};
+
+static const struct argp_child children[] = {
+	OPTS_CHILD_OUTPUT, OPTS_CHILD_FILTER, OPTS_CHILD_DURATION, { 0 },
+};
+
+static const struct argp argp = {
+	options, parse_opt, "[interval [count]] [-- CMD [ARGS...]]",
+	"Latency of System V IPC calls as log2 histograms aggregated in the kernel "
+	"(nothing is streamed per call), with count, p50, p90, p99 and max per call; "
+	"the time a call spent blocked (off-CPU) is shown apart from the total.  For "
+	"message queues: send/receive rates, time senders spent blocked, and the fill "
+	"peak (the consumer-cannot-keep-up signal).\v"
+	"With an interval, prints every interval (count times); otherwise once at the "
+	"end (Ctrl-C, -d, or when CMD exits).\n\n"
+	"Examples:\n"
+	"  ipcscope latency -s 1 10          semaphore latency every second, 10 times\n"
+	"  ipcscope latency --per-object -q -- ./producer-consumer\n"
+	"  ipcscope latency --json -d 30",
+	children, NULL, NULL,
+};
+
+static int attach_all(struct latency_bpf *skel, bool offcpu)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, skel->obj) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l)
+			return -errno;
+		(void)offcpu;
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t lat_stop;
+
+static void on_sig(int sig)
+{
+	lat_stop = sig;
+}
+
+static int cmd_latency(int argc, char **argv)
+{
+	struct latency_args a = { 0 };
+	struct lat_run r = { .a = &a };
+	struct live_cmd cmd = { 0 };
+	bool have_cmd;
+	struct lat_table t;
+	uint64_t last = 0, end = 0;
+	const char *note = NULL;
+	long printed = 0;
+	int status, err, pidfd = -1;
+	struct sigaction sa = { .sa_handler = on_sig };
+
+	opts_init(&a.o);
+	status = opts_parse(&argp, argc, argv, &a, &a.o);
+	if (status)
+		return status;
+	if (a.kinds)
+		a.o.kinds = a.kinds;
+	have_cmd = a.o.cmd_argv != NULL;
+	status = live_check_env();
+	if (status)
+		return status;
+	if (have_cmd && (err = live_cmd_fork(&cmd, a.o.cmd_argv)))
+		return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
+
+	r.skel = latency_bpf__open();
+	if (!r.skel) {
+		status = errmsg(EX_UNAVAILABLE, "cannot open the latency BPF object: %s", strerror(errno));
+		goto out;
+	}
+	live_set_filters(r.skel->rodata, &a.o, have_cmd ? cmd.pid : 0);
+	r.skel->rodata->per_object = true;   /* queues need it; folded per call for display */
+	r.skel->rodata->want_offcpu = !a.no_offcpu;
+	if (a.no_offcpu)
+		bpf_program__set_autoload(r.skel->progs.lat_switch, false);
+	if (!a.o.pid && !have_cmd) {
+		bpf_program__set_autoload(r.skel->progs.lat_fork, false);
+		bpf_program__set_autoload(r.skel->progs.lat_exit, false);
+	}
+	err = latency_bpf__load(r.skel);
+	if (err && !a.no_offcpu) {
+		/* no tp_btf/sched_switch here: aggregate without the split */
+		latency_bpf__destroy(r.skel);
+		r.skel = latency_bpf__open();
+		if (!r.skel) {
+			status = errmsg(EX_UNAVAILABLE, "cannot open the latency BPF object");
+			goto out;
+		}
+		live_set_filters(r.skel->rodata, &a.o, have_cmd ? cmd.pid : 0);
+		r.skel->rodata->per_object = true;
+		bpf_program__set_autoload(r.skel->progs.lat_switch, false);
+		a.no_offcpu = true;
+		note = "this kernel refused the sched_switch hook: blocked time is not split out";
+		err = latency_bpf__load(r.skel);
+	}
+	if (err) {
+		status = errmsg(err == -EPERM ? EX_NOPERM : EX_UNAVAILABLE,
+				"the kernel refused the latency BPF programs (%s): run with -v, see `ipcscope doctor`",
+				strerror(-err));
+		goto out;
+	}
+	if (a.o.pid || have_cmd) {
+		uint32_t pid = have_cmd ? (uint32_t)cmd.pid : (uint32_t)a.o.pid;
+		uint8_t one = 1;
+
+		bpf_map_update_elem(bpf_map__fd(r.skel->maps.tracked), &pid, &one, BPF_ANY);
+	}
+	err = attach_all(r.skel, !a.no_offcpu);
+	if (err) {
+		status = errmsg(EX_UNAVAILABLE, "attaching the latency programs failed: %s",
+				strerror(-err));
+		goto out;
+	}
+	r.ncpus = libbpf_num_possible_cpus();
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (have_cmd) {
+		status = live_cmd_start(&cmd);
+		if (status)
+			goto out;
+		pidfd = (int)syscall(SYS_pidfd_open, cmd.pid, 0);
+	} else if (!a.o.json) {
+		fprintf(stderr, "Tracing System V IPC latency... Hit Ctrl-C to end.\n");
+	}
+	r.start_ns = last = mono_now();
+	if (a.o.duration > 0)
+		end = r.start_ns + (uint64_t)(a.o.duration * 1e9);
+
+	while (!lat_stop) {
+		struct pollfd pfd = { pidfd, POLLIN, 0 };
+		uint64_t now;
+
+		poll(&pfd, pidfd >= 0 ? 1 : 0, 250);
+		sample_fill(&r);
+		now = mono_now();
+		if (have_cmd && pfd.revents) {
+			live_cmd_wait(&cmd);
+			break;
+		}
+		if (end && now >= end)
+			break;
+		if (a.interval > 0 && now - last >= (uint64_t)(a.interval * 1e9)) {
+			if (read_hists(&r, &t, true) == 0) {
+				print_table(&a.o, &r, &t, a.per_object, (double)(now - last) / 1e9, 0, note);
+				lat_table_free(&t);
+			}
+			last = now;
+			free(r.fills);
+			r.fills = NULL;
+			r.nfills = 0;
+			if (a.count && ++printed >= a.count)
+				goto done;
+		}
+	}
+	/* the rest since the last interval (or the whole run) */
+	if (read_hists(&r, &t, true) == 0) {
+		if (!a.interval || lat_total_count(&t))
+			print_table(&a.o, &r, &t, a.per_object, (double)(mono_now() - last) / 1e9, 0, note);
+		lat_table_free(&t);
+	}
+done:
+	status = 0;
+out:
+	if (pidfd >= 0)
+		close(pidfd);
+	latency_bpf__destroy(r.skel);
+	free(r.fills);
+	err = opts_finish(&a.o);
+	if (status) {
+		if (have_cmd && !cmd.exited)
+			live_cmd_abort(&cmd);
+		return status;
+	}
+	if (err)
+		return err;
+	if (have_cmd) {
+		if (!cmd.exited)
+			live_cmd_wait(&cmd);
+		return live_cmd_exit_status(&cmd);
+	}
+	return 0;
+}
+
+IPCSCOPE_COMMAND(latency, cmd_latency, "latency histograms aggregated in the kernel", 31);
