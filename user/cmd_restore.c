@@ -295,7 +295,8 @@ static int cmd_restore(int argc, char **argv)
 	dirfd = open(a.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		opts_finish(&a.o);
-		return errmsg(EX_NOINPUT, "cannot open %s: %s", a.dir, strerror(errno));
+		return errmsg(EX_NOINPUT, "cannot open %s: %s: give the directory written by "
+			      "`ipcscope clean --save`", a.dir, strerror(errno));
 	}
 	snprintf(path, sizeof(path), "%s/%s", a.dir, IPCSAVE_MANIFEST);
 	root = json_object_from_file(path);
