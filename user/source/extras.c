@@ -227,9 +227,25 @@ struct extras *extras_open(const struct common_opts *o, int events_fd, int track
 	return x;
 }
 
+/* Both mechanisms, each on its own, so that doctor can say which work. */
 void extras_probe(struct extras_status *st)
 {
-	extras_close(extras_open(NULL, -1, -1, st));
+	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct extras *f, *k;
+
+	memset(st, 0, sizeof(*st));
+	f = try_mech(EXTRAS_FENTRY, NULL, -1, -1, vmlinux, &st->fentry_err);
+	k = try_mech(EXTRAS_KPROBE, NULL, -1, -1, vmlinux, &st->kprobe_err);
+	st->mech = f ? EXTRAS_FENTRY : k ? EXTRAS_KPROBE : EXTRAS_NONE;
+	st->nhooks = f ? f->nhooks : k ? k->nhooks : 0;
+	if (!f && !k)
+		snprintf(st->why, sizeof(st->why), "kernel refuses kprobes (%s) and fentry (%s)",
+			 errname(st->kprobe_err), errname(st->fentry_err));
+	extras_free(f);
+	extras_free(k);
+	btf__free(vmlinux);
+	libbpf_set_print(old);
 }
 
 uint64_t extras_lost(struct extras *x)

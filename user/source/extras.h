@@ -34,7 +34,7 @@ struct extras;
  * could be attached; `st` says why. */
 struct extras *extras_open(const struct common_opts *o, int events_fd, int tracked_fd,
 			   struct extras_status *st);
-/* Probe only (for doctor). */
+/* Probe only (for doctor): tries both mechanisms, fills both errors. */
 void extras_probe(struct extras_status *st);
 void extras_close(struct extras *x);
 /* Records the extras could not reserve in the ring buffer (add to the total). */
