@@ -158,6 +158,20 @@ mount -t tmpfs -o mode=0755 root \$r
 for d in bin sbin lib lib32 lib64 libx32; do
 	t=\$(cat /links/\$d 2>/dev/null) && ln -s "\$t" \$r/\$d
 done
+mkdir -p \$r/proc \$r/sys \$r/dev \$r/tmp \$r/run \$r/root \$r/var/tmp
+mount -t proc proc \$r/proc
+mount -t sysfs sysfs \$r/sys
+mount -t devtmpfs devtmpfs \$r/dev
+mkdir -p \$r/dev/shm \$r/dev/pts
+mount -t tmpfs tmpfs \$r/dev/shm
+mount -t devpts devpts \$r/dev/pts
+mount -t tmpfs tmpfs \$r/tmp
+mount -t tmpfs tmpfs \$r/run
+mount -t tracefs tracefs \$r/sys/kernel/tracing
+mount -t debugfs debugfs \$r/sys/kernel/debug
+mount -t bpf bpf \$r/sys/fs/bpf
+mount -t cgroup2 cgroup2 \$r/sys/fs/cgroup
+# after /tmp and /run: the repository may live below them
 opts=trans=virtio,version=9p2000.L,ro,cache=loose,msize=512000
 n=0
 while read -r tag path ovl; do
@@ -174,19 +188,6 @@ while read -r tag path ovl; do
 	fi
 	n=\$((n + 1))
 done </shares
-mkdir -p \$r/proc \$r/sys \$r/dev \$r/tmp \$r/run \$r/root \$r/var/tmp
-mount -t proc proc \$r/proc
-mount -t sysfs sysfs \$r/sys
-mount -t devtmpfs devtmpfs \$r/dev
-mkdir -p \$r/dev/shm \$r/dev/pts
-mount -t tmpfs tmpfs \$r/dev/shm
-mount -t devpts devpts \$r/dev/pts
-mount -t tmpfs tmpfs \$r/tmp
-mount -t tmpfs tmpfs \$r/run
-mount -t tracefs tracefs \$r/sys/kernel/tracing
-mount -t debugfs debugfs \$r/sys/kernel/debug
-mount -t bpf bpf \$r/sys/fs/bpf
-mount -t cgroup2 cgroup2 \$r/sys/fs/cgroup
 echo 1 >/proc/sys/kernel/panic_on_oops
 hostname vmtest
 echo "vmtest: guest ready at \$(cut -d' ' -f1 /proc/uptime)s, kernel \$(uname -r)"

@@ -45,7 +45,18 @@ def extras():
         if os.environ.get("IPCSCOPE_VMTEST"):
             pytest.fail(f"extras unavailable in the test VM: {reason}")
         pytest.skip(reason)
-    return doc["extras"]
+    return doc
+
+
+def test_doctor_names_the_mechanism(extras):
+    """doctor says which mechanism the extras use, and that its test load passed."""
+    assert extras["extras"] in MECHS
+    checks = {c["name"]: c for c in extras["checks"]}
+    name = {"fentry": "fentry", "kprobe": "kprobes"}[extras["extras"]]
+    assert checks[name]["status"] == "ok", checks[name]
+    if os.environ.get("IPCSCOPE_VMTEST"):
+        # Debian's kernel allows both
+        assert checks["fentry"]["status"] == checks["kprobes"]["status"] == "ok"
 
 
 def run_traced(ipcns, tmp_path, cmd, mech, timeout=120):
