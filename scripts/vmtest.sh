@@ -198,6 +198,7 @@ fi
 chroot \$r /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin \
 	HOME=/root TERM=dumb LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
 	IPCSCOPE_BUILD=$build IPCSCOPE_VMTEST=1 \
+	ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
 	/bin/sh -c 'cd $repo && exec /usr/bin/python3 -m pytest $tests ${PYTEST_ARGS:-}' </dev/null
 rc=\$?
 echo "vmtest: suite done at \$(cut -d' ' -f1 /proc/uptime)s"

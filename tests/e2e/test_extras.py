@@ -31,6 +31,8 @@ def extras():
     or skip with doctor's reason."""
     r = subprocess.run([IPCSCOPE, "doctor", "--json"], capture_output=True, text=True,
                        timeout=300)
+    if r.returncode == 64 and "unknown command" in r.stderr:
+        pytest.skip("this build has no `ipcscope doctor` to ask")
     try:
         doc = json.loads(r.stdout)
     except ValueError:
