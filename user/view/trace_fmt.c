@@ -276,9 +276,13 @@ int trace_fmt_text(FILE *f, const struct ev_hdr *ev, int64_t mono_to_real_ns)
 	case EV_KOBJ: {
 		const struct ev_kobj *k = (const struct ev_kobj *)ev;
 
-		fprintf(f, "%s %.*s[%u] +++ kernel: %s %s %d%s +++\n", ts, IPCS_COMM_LEN, ev->comm,
-			ev->pid, kind_name(k->kind), kobj_op_name(k->op), k->id,
-			k->op == KOBJ_UNDO_EXIT ? " (SEM_UNDO applied at exit)" : "");
+		if (k->op == KOBJ_UNDO_EXIT)
+			fprintf(f, "%s %.*s[%u] +++ kernel: sem %d semnum %u %+d (SEM_UNDO applied "
+				"at exit) +++\n", ts, IPCS_COMM_LEN, ev->comm, ev->pid, k->id,
+				k->semnum, k->semadj);
+		else
+			fprintf(f, "%s %.*s[%u] +++ kernel: %s %s %d +++\n", ts, IPCS_COMM_LEN,
+				ev->comm, ev->pid, kind_name(k->kind), kobj_op_name(k->op), k->id);
 		return 1;
 	}
 	default:
@@ -637,6 +641,10 @@ int trace_fmt_json(struct jsonw *w, const struct ev_hdr *ev)
 		jsonw_int_field(w, "id", k->id);
 		jsonw_int_field(w, "key", k->key);
 		jsonw_uint_field(w, "size", k->size);
+		if (k->op == KOBJ_UNDO_EXIT) {
+			jsonw_uint_field(w, "semnum", k->semnum);
+			jsonw_int_field(w, "semadj", k->semadj);
+		}
 		json_who(w, ev);
 		jsonw_end_object(w);
 		return 1;

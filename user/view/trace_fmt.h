@@ -13,6 +13,9 @@
  *   offcpu_ns, stack_id.
  * Process events: event ("fork"|"exec"|"exit"), ts_ns, pid, tid, ppid, comm,
  * uid, ipcns, and child_pid | filename | exit_code.
+ * Kernel-internal events (extras): event ("kobj"), op ("create"|"destroy"|
+ * "undo_exit"), kind, id, key, size, and for undo_exit semnum, semadj; ipcns
+ * is the object's namespace.
  */
 #ifndef IPCS_TRACE_FMT_H
 #define IPCS_TRACE_FMT_H
