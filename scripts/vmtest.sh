@@ -15,7 +15,7 @@
 # decompressing a bzImage under emulation costs seconds per boot.
 #
 # Environment: BUILD (build dir, default ./build), VMTEST_CACHE (default
-# /var/cache/ipcscope-vmtest), VMTEST_TIMEOUT (seconds, default 900),
+# /var/cache/ipcscope-vmtest), VMTEST_TIMEOUT (seconds, default 1800),
 # VMTEST_SMP (2), VMTEST_MEM (1536M), PYTEST_ARGS (extra pytest arguments),
 # VMTEST_TESTS (default tests/e2e).
 # Exit status: pytest's; 69 when QEMU or the kernel is unavailable; 70 when
@@ -27,7 +27,7 @@ repo=$(cd "$here/.." && pwd)
 conf=$here/vmtest.conf
 cache=${VMTEST_CACHE:-/var/cache/ipcscope-vmtest}
 build=$(cd "$repo" && mkdir -p "${BUILD:-build}" && cd "${BUILD:-build}" && pwd)
-timeout_s=${VMTEST_TIMEOUT:-900}
+timeout_s=${VMTEST_TIMEOUT:-1800}
 smp=${VMTEST_SMP:-2}
 mem=${VMTEST_MEM:-1536M}
 tests=${VMTEST_TESTS:-tests/e2e}
@@ -190,6 +190,7 @@ while read -r tag path ovl; do
 done </shares
 echo 1 >/proc/sys/kernel/panic_on_oops
 hostname vmtest
+ip link set lo up        # tests serve HTTP on 127.0.0.1; no other network
 echo "vmtest: guest ready at \$(cut -d' ' -f1 /proc/uptime)s, kernel \$(uname -r)"
 if [ -e /shell ]; then
 	setsid cttyhack chroot \$r /bin/bash -l
@@ -210,7 +211,7 @@ build_initramfs() {
 	local dir=$1 out=$2 d
 	mkdir -p "$dir"/{bin,proc,sys,dev,newroot,modules,links,ovl}
 	cp /bin/busybox "$dir/bin/busybox"
-	for a in sh mount insmod cat cut echo mkdir ln chroot reboot sync setsid cttyhack hostname uname; do
+	for a in sh mount insmod cat cut echo mkdir ln chroot reboot sync setsid cttyhack hostname uname ip; do
 		ln -s busybox "$dir/bin/$a"
 	done
 	cp "$kdir"/modules/* "$dir/modules/"
