@@ -22,6 +22,16 @@ int latency_session(struct session *s, struct common_opts *o, struct run_loop *r
 int summary_session(struct session *s, struct common_opts *o, struct run_loop *rl);
 
 /*
+ * Deadlocks in a recording, for the report summary: add the sink to the
+ * bus, drive the source, then count (-1 on error).
+ */
+struct blocked_replay;
+struct blocked_replay *blocked_replay_new(void);
+int blocked_replay_event(void *ctx, const struct ev_hdr *ev);
+long blocked_replay_count(struct blocked_replay *r, struct session *s);
+void blocked_replay_free(struct blocked_replay *r);
+
+/*
  * Live: run_loop(rl).  Replay: poll the source until -ENODATA (rl may be
  * NULL; its tick is called once per second of recorded time if set).
  */

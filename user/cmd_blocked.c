@@ -516,16 +516,285 @@ static void json_report(struct blocked_state *b, uint64_t now)
 	jsonw_eol(w);
 }
 
+/* ---- replay: the same analysis over a recording's events ---- */
+
+#define REPLAY_MIN_WAIT_NS 100000000ull   /* calls this long count as waits */
+#define REPLAY_STEP_NS      50000000ull
+
+struct replay {
+	struct ev_call *v;          /* semaphore calls and exits, as recorded */
+	size_t n, cap;
+	struct ev_call *waits;      /* calls that slept (EV_BLOCK: still blocked) */
+	size_t nwaits, capwaits;
+};
+
+static int push_call(struct ev_call **v, size_t *n, size_t *cap, const struct ev_call *c)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 256;
+		struct ev_call *nv = realloc(*v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = *c;
+	return 0;
+}
+
+static int replay_sink(void *ctx, const struct ev_hdr *ev)
+{
+	struct replay *r = ctx;
+	struct ev_call c = { 0 };
+
+	if (ev->type == EV_EXIT) {
+		memcpy(&c.h, ev, sizeof(c.h));
+		return push_call(&r->v, &r->n, &r->cap, &c);
+	}
+	if (ev->type != EV_CALL && ev->type != EV_BLOCK)
+		return 0;
+	memcpy(&c, ev, sizeof(c));
+	if (ev->type == EV_BLOCK || c.lat_ns >= REPLAY_MIN_WAIT_NS)
+		if ((c.call == CALL_SEMOP || c.call == CALL_SEMTIMEDOP || c.call == CALL_MSGSND ||
+		     c.call == CALL_MSGRCV) && push_call(&r->waits, &r->nwaits, &r->capwaits, &c))
+			return -ENOMEM;
+	if (ev->type == EV_CALL && call_kind(c.call) == KIND_SEM)
+		return push_call(&r->v, &r->n, &r->cap, &c);
+	return 0;
+}
+
+static int cmp_ts(const void *a, const void *b)
+{
+	const struct ev_call *x = a, *y = b;
+
+	return (x->h.ts_ns > y->h.ts_ns) - (x->h.ts_ns < y->h.ts_ns);
+}
+
+static uint64_t wait_start(const struct ev_call *c) { return c->h.ts_ns - c->lat_ns; }
+static uint64_t wait_end(const struct ev_call *c)
+{
+	return c->h.type == EV_BLOCK ? UINT64_MAX : c->h.ts_ns;
+}
+
+/*
+ * Sample the recording every REPLAY_STEP_NS: the calls in progress at that
+ * moment are the waiters, the balances of calls completed before it are
+ * the observed holders.  A cycle formed when its last member began to wait
+ * and ended when its first member's call returned.
+ */
+static int replay_analyse(struct blocked_state *b, struct replay *r, uint64_t span_end)
+{
+	struct wg_balance bal = { 0 };
+	size_t next = 0;
+	uint64_t t0, t;
+	int err = 0;
+
+	if (!r->nwaits)
+		return 0;
+	qsort(r->v, r->n, sizeof(*r->v), cmp_ts);
+	t0 = UINT64_MAX;
+	for (size_t i = 0; i < r->nwaits; i++)
+		if (wait_start(&r->waits[i]) < t0)
+			t0 = wait_start(&r->waits[i]);
+	for (t = t0 + REPLAY_STEP_NS / 2; t <= span_end && !err; t += REPLAY_STEP_NS) {
+		while (next < r->n && r->v[next].h.ts_ns <= t)
+			wg_balance_event(&bal, &r->v[next++].h);
+		wg_reset(&b->g);
+		b->g.use_lastpid = false;   /* not recorded */
+		for (size_t i = 0; i < r->nwaits && !err; i++) {
+			const struct ev_call *c = &r->waits[i];
+			struct wg_waiter w = { 0 };
+
+			if (wait_start(c) > t || wait_end(c) <= t)
+				continue;
+			w.pid = (int32_t)c->h.pid;
+			w.tid = (int32_t)c->h.tid;
+			memcpy(w.comm, c->h.comm, sizeof(w.comm));
+			w.ipcns = c->h.ipcns;
+			w.call = c->call;
+			w.id = c->id;
+			w.since_ns = wait_start(c);
+			w.nops = c->nsops_copied;
+			memcpy(w.ops, c->sops, sizeof(w.ops));
+			w.msg_size = c->size;
+			w.mtype = c->mtype;
+			err = wg_add_waiter(&b->g, &w);
+		}
+		if (!err)
+			err = wg_balance_export(&bal, &b->g);
+		if (!err)
+			err = wg_solve(&b->g);
+		for (size_t c = 0; !err && c < b->g.ncycles; c++) {
+			struct cycle_track cur;
+			bool known = false;
+			uint64_t formed = 0, ended = UINT64_MAX;
+
+			cycle_from_graph(b, c, &cur);
+			for (size_t i = 0; i < b->ncycles && !known; i++)
+				known = same_cycle(&b->cycles[i], &cur) &&
+					b->cycles[i].since_sig == cur.since_sig;
+			if (known)
+				continue;
+			for (size_t i = 0; i < b->g.cycles[c].n; i++) {
+				size_t wi = b->g.edges[b->g.cycles[c].edges[i]].waiter;
+				const struct wg_waiter *w = &b->g.waiters[wi];
+
+				for (size_t k = 0; k < r->nwaits; k++)
+					if ((int32_t)r->waits[k].h.tid == w->tid &&
+					    wait_start(&r->waits[k]) == w->since_ns) {
+						if (w->since_ns > formed)
+							formed = w->since_ns;
+						if (wait_end(&r->waits[k]) < ended)
+							ended = wait_end(&r->waits[k]);
+					}
+			}
+			if (b->ncycles == b->capcycles) {
+				size_t nc = b->capcycles ? b->capcycles * 2 : 8;
+				struct cycle_track *nv = realloc(b->cycles, nc * sizeof(*nv));
+
+				if (!nv) {
+					err = -ENOMEM;
+					break;
+				}
+				b->cycles = nv;
+				b->capcycles = nc;
+			}
+			cur.first_ns = formed;
+			cur.open = ended == UINT64_MAX;
+			cur.last_ns = cur.open ? span_end : ended;
+			cur.reported = true;
+			b->cycles[b->ncycles++] = cur;
+		}
+	}
+	/* the waits, longest first, as the live view lists them */
+	for (size_t i = 0; !err && i < r->nwaits; i++) {
+		const struct ev_call *c = &r->waits[i];
+		struct wait_track *wt;
+
+		if (b->nwaits == b->capwaits) {
+			size_t nc = b->capwaits ? b->capwaits * 2 : 32;
+			struct wait_track *nv = realloc(b->waits, nc * sizeof(*nv));
+
+			if (!nv) {
+				err = -ENOMEM;
+				break;
+			}
+			b->waits = nv;
+			b->capwaits = nc;
+		}
+		wt = &b->waits[b->nwaits++];
+		memset(wt, 0, sizeof(*wt));
+		wt->w.pid = (int32_t)c->h.pid;
+		wt->w.tid = (int32_t)c->h.tid;
+		memcpy(wt->w.comm, c->h.comm, sizeof(wt->w.comm));
+		wt->w.ipcns = c->h.ipcns;
+		wt->w.call = c->call;
+		wt->w.id = c->id;
+		wt->w.nops = c->nsops_copied;
+		memcpy(wt->w.ops, c->sops, sizeof(wt->w.ops));
+		wt->w.msg_size = c->size;
+		wt->w.mtype = c->mtype;
+		wt->since_ns = wait_start(c);
+		wt->first_ns = wt->since_ns;
+		wt->open = c->h.type == EV_BLOCK;
+		wt->last_ns = wt->open ? span_end : c->h.ts_ns;
+	}
+	wg_balance_free(&bal);
+	return err;
+}
+
+struct blocked_replay {
+	struct replay r;
+	struct blocked_state b;
+};
+
+struct blocked_replay *blocked_replay_new(void)
+{
+	struct blocked_replay *x = calloc(1, sizeof(*x));
+
+	if (x) {
+		wg_init(&x->b.g);
+		x->b.inflight_fd = -1;
+	}
+	return x;
+}
+
+int blocked_replay_event(void *ctx, const struct ev_hdr *ev)
+{
+	return replay_sink(&((struct blocked_replay *)ctx)->r, ev);
+}
+
+long blocked_replay_count(struct blocked_replay *x, struct session *s)
+{
+	x->b.s = s;
+	if (replay_analyse(&x->b, &x->r, s->last_ts_ns))
+		return -1;
+	return (long)x->b.ncycles;
+}
+
+void blocked_replay_free(struct blocked_replay *x)
+{
+	if (!x)
+		return;
+	wg_free(&x->b.g);
+	free(x->b.waits);
+	free(x->b.cycles);
+	free(x->r.v);
+	free(x->r.waits);
+	free(x);
+}
+
+static void print_summary(struct blocked_state *b, struct common_opts *o, uint64_t now)
+{
+	if (o->json) {
+		json_report(b, now);
+		return;
+	}
+	size_t dl = 0;
+
+	for (size_t i = 0; i < b->ncycles; i++)
+		dl += b->cycles[i].reported;
+	fprintf(o->out, "--- %zu deadlock%s during the run, %" PRIu64 " lost events ---\n",
+		dl, dl == 1 ? "" : "s", b->s->lost_events);
+	for (size_t i = 0; i < b->ncycles; i++)
+		if (b->cycles[i].reported)
+			print_cycle_text(b, &b->cycles[i], now);
+	print_waits_text(b, now);
+}
+
+static int blocked_replay(struct session *s, struct common_opts *o, struct run_loop *rl)
+{
+	struct blocked_state b = { .o = o, .s = s, .inflight_fd = -1 };
+	struct replay r = { 0 };
+	int err;
+
+	wg_init(&b.g);
+	jsonw_init(&b.w, o->out, false);
+	if (ev_bus_add(&s->bus, replay_sink, &r))
+		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
+	err = session_drive(s, rl);
+	if (!err && replay_analyse(&b, &r, s->last_ts_ns))
+		err = errmsg(EX_SOFTWARE, "out of memory analysing the recording");
+	if (!err)
+		print_summary(&b, o, s->last_ts_ns);
+	wg_free(&b.g);
+	free(b.waits);
+	free(b.cycles);
+	free(r.v);
+	free(r.waits);
+	return err;
+}
+
 int blocked_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 {
-	struct blocked_state *b = rl ? rl->ctx : NULL;
-	uint64_t now;
+	struct blocked_state *b = rl && s->live ? rl->ctx : NULL;
 	int r;
 
-	if (!s->live || !b)
-		return errmsg(EX_UNAVAILABLE,
-			      "blocked analysis of a recording is not available in this build: "
-			      "use `ipcscope report FILE trace` to see long calls");
+	if (!s->live)
+		return blocked_replay(s, o, rl);
+	if (!b)
+		return errmsg(EX_SOFTWARE, "blocked_session needs its state: report this bug");
 	if (ev_bus_add(&s->bus, blocked_sink, b))
 		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
 	r = scan(b);   /* existing waits and deadlocks, at once */
@@ -535,21 +804,7 @@ int blocked_session(struct session *s, struct common_opts *o, struct run_loop *r
 		r = session_drive(s, rl);
 	if (!r && !ipcs_exiting)
 		r = scan(b);
-	now = mono_now();
-	if (o->json) {
-		json_report(b, now);
-	} else {
-		size_t dl = 0;
-
-		for (size_t i = 0; i < b->ncycles; i++)
-			dl += b->cycles[i].reported;
-		fprintf(o->out, "--- %zu deadlock%s during the run, %" PRIu64 " lost events ---\n",
-			dl, dl == 1 ? "" : "s", s->lost_events);
-		for (size_t i = 0; i < b->ncycles; i++)
-			if (b->cycles[i].reported)
-				print_cycle_text(b, &b->cycles[i], now);
-		print_waits_text(b, now);
-	}
+	print_summary(b, o, mono_now());
 	if (s->lost_events)
 		warnmsg("%" PRIu64 " events were lost: observed holders may be incomplete",
 			s->lost_events);

@@ -154,3 +154,23 @@ def test_bad_input():
         r = subprocess.run([IPCSCOPE] + args, capture_output=True, text=True, timeout=30)
         assert r.returncode != 0
         assert needle in r.stderr, r.stderr
+
+
+def test_report_finds_the_same_deadlock_in_a_recording(ipcns, tmp_path):
+    rec = str(tmp_path / "abba.rec")
+    r = ipcns.run([IPCSCOPE, "record", "-o", rec, "--", workload("abba"), "-t", "1.5"],
+                  timeout=60)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout.splitlines()[0])
+    # no root, no BPF needed to read it
+    r = subprocess.run([IPCSCOPE, "report", rec, "blocked", "--json"], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout.splitlines()[-1])
+    assert len(rep["deadlocks"]) == 1, rep
+    dl = rep["deadlocks"][0]
+    check_abba_cycle(dl, info, {"observed"})
+    assert 1.3e9 < dl["duration_ns"] < 1.7e9
+    r = subprocess.run([IPCSCOPE, "report", rec, "--json"], capture_output=True, text=True,
+                       timeout=60)
+    assert json.loads(r.stdout)["deadlocks"] == 1

@@ -333,7 +333,8 @@ int summary_session(struct session *s, struct common_opts *o, struct run_loop *r
 	struct leaks *l;
 	size_t ntop, ntopb;
 	uint64_t duration = 0, calls = 0, errors = 0;
-	long leaks = -1;
+	long leaks = -1, deadlocks = -1;
+	struct blocked_replay *br = blocked_replay_new();
 	int status;
 
 	summary_init(&sm);
@@ -342,16 +343,21 @@ int summary_session(struct session *s, struct common_opts *o, struct run_loop *r
 	if (s->start)
 		lo.start_real = s->start->taken_real;
 	l = leaks_new(&lo, s->start);
-	if (!l || ev_bus_add(&s->bus, summary_event, &sm) || ev_bus_add(&s->bus, leaks_event, l)) {
+	if (!l || !br || ev_bus_add(&s->bus, summary_event, &sm) ||
+	    ev_bus_add(&s->bus, leaks_event, l) || ev_bus_add(&s->bus, blocked_replay_event, br)) {
 		leaks_free(l);
+		blocked_replay_free(br);
 		return errmsg(EX_SOFTWARE, "cannot set up the summary: out of memory or too many consumers");
 	}
 	status = session_drive(s, rl);
 	if (status) {
 		leaks_free(l);
+		blocked_replay_free(br);
 		summary_fini(&sm);
 		return status;
 	}
+	deadlocks = blocked_replay_count(br, s);
+	blocked_replay_free(br);
 	if (count_leaks(s, l, &leaks))
 		warnmsg("no IPC tables at the end: leak candidates not counted");
 	leaks_free(l);
@@ -408,7 +414,10 @@ int summary_session(struct session *s, struct common_opts *o, struct run_loop *r
 		else
 			jsonw_null(&w);
 		jsonw_name(&w, "deadlocks");
-		jsonw_null(&w);        /* the blocked analysis is not built in yet */
+		if (deadlocks >= 0)
+			jsonw_int(&w, deadlocks);
+		else
+			jsonw_null(&w);
 		jsonw_uint_field(&w, "malformed", s->bus.malformed);
 		jsonw_uint_field(&w, "lost_events", s->lost_events);
 		jsonw_end_object(&w);
@@ -441,7 +450,11 @@ int summary_session(struct session *s, struct common_opts *o, struct run_loop *r
 				leaks ? " (details: `ipcscope report FILE leaks`)" : "");
 		else
 			fprintf(f, "Leak candidates: unknown (no IPC tables at the end)\n");
-		fprintf(f, "Deadlocks: not analysed in this build\n");
+		if (deadlocks >= 0)
+			fprintf(f, "Deadlocks: %ld%s\n", deadlocks,
+				deadlocks ? " (details: `ipcscope report FILE blocked`)" : "");
+		else
+			fprintf(f, "Deadlocks: not analysed (out of memory)\n");
 		if (sm.still_blocked)
 			fprintf(f, "Calls still blocked at the end: %" PRIu64 "\n", sm.still_blocked);
 		fprintf(f, "Lost events: %" PRIu64 "\n", s->lost_events);
