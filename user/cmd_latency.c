@@ -141,7 +141,7 @@ static void print_queues_text(FILE *f, struct lat_run *r, const struct lat_table
 	for (size_t i = 0; i < n; i++) {
 		char peak[16] = "?";
 
-		for (size_t j = 0; j < r->nfills; j++)
+		for (size_t j = 0; r && j < r->nfills; j++)   /* no run when replaying */
 			if (r->fills[j].id == q[i].id)
 				snprintf(peak, sizeof(peak), "%.0f%%", r->fills[j].peak);
 		fprintf(f, "  %-10d %10.0f %10.0f %12.0f %13.3fs %9s\n", q[i].id,
