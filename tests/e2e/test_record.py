@@ -396,3 +396,38 @@ def test_record_to_a_pipe(ipcns):
                          capture_output=True, timeout=60)
     assert rep.returncode == 0 and rep.stderr == b"", rep.stderr
     assert lines(rep.stdout.decode())[-1]["calls"]["msgsnd"]["count"] == 6
+
+
+def test_report_latency_matches_live_latency(recording, tmp_path):
+    path, _ = recording
+    r = run_ipcscope(["report", str(path), "latency"])
+    assert r.returncode == 0, r.stderr
+    assert "msgrcv" in r.stdout and "Message queues" in r.stdout
+    _, out = report_json(path, "latency")
+    rep = {h["call"]: h for h in out[-1]["histograms"]}
+
+    # Same data: every bucket agrees with the recorded calls' latencies.
+    _, trace = report_json(path, "trace")
+    for call, h in rep.items():
+        lats = [e["lat_ns"] for e in trace if e.get("event") == "call" and e["call"] == call]
+        assert h["count"] == len(lats)
+        for b in h["buckets"]:
+            assert b["count"] == sum(1 for l in lats if b["ge_ns"] <= l < b["lt_ns"]), (call, b)
+
+    # Same workload live: the same calls, errors and long waits.
+    ns = IpcNamespace()
+    try:
+        live_out = tmp_path / "live.json"
+        r = ns.run([IPCSCOPE, "latency", "--json", "-o", str(live_out), "--",
+                    workload("recmix"), str(ROUNDS), str(HOLD_MS)])
+        assert r.returncode == 0, r.stderr
+        live = {h["call"]: h for h in json.loads(live_out.read_text())["histograms"]}
+    finally:
+        ns.close()
+    assert {c: (h["count"], h["errors"]) for c, h in rep.items()} == \
+        {c: (h["count"], h["errors"]) for c, h in live.items()}
+
+    def long_waits(h):
+        return sum(b["count"] for b in h["buckets"] if b["ge_ns"] >= HOLD_MS * 1_000_000 // 2)
+
+    assert long_waits(rep["semtimedop"]) == long_waits(live["semtimedop"]) == 2
