@@ -171,3 +171,52 @@ def test_deploy_doc_daemonset():
     assert set(sc["capabilities"]["add"]) <= {"BPF", "PERFMON", "SYS_PTRACE",
                                               "DAC_READ_SEARCH", "IPC_OWNER"}
     assert c["args"][0] == "metrics" and "--listen" in c["args"]
+
+
+def test_deploy_doc_alerts_fire(tmp_path):
+    """promtool's rule unit tests: each documented alert fires on the series it watches."""
+    promtool = shutil.which("promtool")
+    if not promtool:
+        pytest.skip("promtool not installed (prometheus package)")
+    yaml = pytest.importorskip("yaml")
+    rules = yaml.safe_load([b for b in deploy_yaml_blocks() if b.startswith("groups:")][0])
+    # promtool compares annotations too: test which alerts fire, by labels.
+    for rule in rules["groups"][0]["rules"]:
+        rule.pop("annotations", None)
+    (tmp_path / "ipcscope-alerts.yml").write_text(yaml.safe_dump(rules))
+    i = 'instance="db1:9857", job="ipcscope"'
+    (tmp_path / "test.yml").write_text(f"""
+rule_files: [ipcscope-alerts.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'ipcscope_limit_usage_ratio{{{i}, limit="shmmni"}}'
+        values: '0.95x20'
+      - series: 'ipcscope_limit_usage_ratio{{{i}, limit="msgmni"}}'
+        values: '0.5x20'
+      - series: 'ipcscope_leak_candidates{{{i}, kind="shm"}}'
+        values: '1+1x120'
+      - series: 'ipcscope_leak_candidates{{{i}, kind="sem"}}'
+        values: '3x120'
+      - series: 'ipcscope_deadlock_cycles{{{i}}}'
+        values: '0 0 1 1 1 1'
+      - series: 'ipcscope_msg_queue_fill_ratio{{{i}, ipcns="1", id="7", key="0x00000001"}}'
+        values: '0.85x10'
+      - series: 'ipcscope_tracing{{{i}}}'
+        values: '1x30'
+      - series: 'ipcscope_lost_events_total{{{i}}}'
+        values: '0x30'
+    alert_rule_test:
+      - {{eval_time: 15m, alertname: IPCLimitNearlyExhausted, exp_alerts: [{{exp_labels: {{{i.replace('=', ': ')}, limit: shmmni, severity: warning}}}}]}}
+      - {{eval_time: 5m, alertname: IPCLimitNearlyExhausted, exp_alerts: []}}
+      - {{eval_time: 5m, alertname: IPCDeadlock, exp_alerts: [{{exp_labels: {{{i.replace('=', ': ')}, severity: critical}}}}]}}
+      - {{eval_time: 1m, alertname: IPCDeadlock, exp_alerts: []}}
+      - {{eval_time: 8m, alertname: IPCQueueNearlyFull, exp_alerts: [{{exp_labels: {{{i.replace('=', ': ')}, ipcns: "1", id: "7", key: "0x00000001", severity: warning}}}}]}}
+      - {{eval_time: 100m, alertname: IPCLeakCandidatesGrowing, exp_alerts: [{{exp_labels: {{{i.replace('=', ': ')}, kind: shm, severity: warning}}}}]}}
+      - {{eval_time: 20m, alertname: IPCScopeNotTracing, exp_alerts: []}}
+      - {{eval_time: 20m, alertname: IPCScopeLosingEvents, exp_alerts: []}}
+""")
+    r = subprocess.run([promtool, "test", "rules", str(tmp_path / "test.yml")],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr

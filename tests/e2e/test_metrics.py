@@ -273,9 +273,11 @@ def test_metrics_tracing_counts_calls(ipcns):
     def calls(sc):
         return m[("ipcscope_syscalls_total", frozenset({("syscall", sc)}))]
 
-    # 50 iterations/s of semop up+down (glibc: semtimedop) and msgsnd+msgrcv.
-    assert 2 * 50 * 0.8 <= calls("semtimedop") <= 2 * 50 * 2.5, r.stdout
-    assert calls("msgsnd") == calls("msgrcv") >= 40
+    # Each iteration (50/s): semop up and down (glibc: semtimedop), msgsnd,
+    # msgrcv.  Tracing runs at least -d (start-up can add a little).
+    assert calls("msgsnd") >= 50 * 1.5 * 0.8, r.stdout
+    assert abs(calls("msgsnd") - calls("msgrcv")) <= 1
+    assert abs(calls("semtimedop") - 2 * calls("msgsnd")) <= 3
     # ipcscope's own semctl reads of the tables are not counted.
     assert calls("semctl") == 0
     count = m[("ipcscope_syscall_duration_seconds_count", frozenset({("syscall", "semtimedop")}))]
