@@ -20,9 +20,7 @@ trap 'rm -rf "$TMP"' EXIT
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
 
 step "1. A leaky service: who created what and left it behind" \
-     "ipcscope leaks -- leaker fork   (and a program that execs a leaker)"
-"$I" leaks -- "$W/leaker" fork >/dev/null
-"$I" leaks -- "$W/exec_leaker" "$W/leaker" >/dev/null 2>&1 || true
+     "ipcscope leaks -- sh -c 'leaker fork; leaker threads'"
 "$I" leaks -- sh -c "$W/leaker fork >/dev/null; $W/leaker threads >/dev/null" | sed -n '1,40p'
 
 step "2. A queue whose consumer cannot keep up, and a world-readable segment" \
