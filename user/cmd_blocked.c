@@ -733,6 +733,22 @@ long blocked_replay_count(struct blocked_replay *x, struct session *s)
 	return (long)x->b.ncycles;
 }
 
+bool blocked_replay_cycle(const struct blocked_replay *x, size_t i, uint64_t *formed_ns,
+			  uint64_t *dur_ns, int32_t *pids, size_t max, size_t *npids)
+{
+	const struct cycle_track *c;
+
+	if (i >= x->b.ncycles)
+		return false;
+	c = &x->b.cycles[i];
+	*formed_ns = c->first_ns;
+	*dur_ns = c->last_ns > c->first_ns ? c->last_ns - c->first_ns : 0;
+	*npids = 0;
+	for (size_t k = 0; k < c->n && *npids < max; k++)
+		pids[(*npids)++] = c->nodes[k].pid;
+	return true;
+}
+
 void blocked_replay_free(struct blocked_replay *x)
 {
 	if (!x)

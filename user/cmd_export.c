@@ -146,6 +146,30 @@ static int export_leaks(struct session *s, struct common_opts *o, struct folded 
 	return status;
 }
 
+/* ------------------------------------------------------------- perfetto */
+
+/* Deadlocks found by the blocked analysis, as instants on the global track. */
+static int deadlock_instants(struct perfetto *p, struct blocked_replay *br, struct session *s)
+{
+	uint64_t formed, dur;
+	int32_t pids[8];
+	size_t n;
+	long found = blocked_replay_count(br, s);
+
+	if (found < 0)
+		return errmsg(EX_OSERR, "out of memory analysing deadlocks");
+	for (size_t i = 0; blocked_replay_cycle(br, i, &formed, &dur, pids, 8, &n); i++) {
+		char name[160];
+		int off = snprintf(name, sizeof(name), "deadlock (%.3f s):", dur / 1e9);
+
+		for (size_t k = 0; k < n && off > 0 && (size_t)off < sizeof(name); k++)
+			off += snprintf(name + off, sizeof(name) - (size_t)off, " %d", pids[k]);
+		if (perfetto_global_instant(p, formed, name, NULL))
+			return errmsg(EX_OSERR, "out of memory");
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------- command */
 
 static error_t export_parse(int key, char *arg, struct argp_state *state)
@@ -204,7 +228,8 @@ static const struct argp export_argp = {
 	"perfetto: Chrome Trace Event JSON for ui.perfetto.dev and chrome://tracing: "
 	"one track per thread (named by process and thread), one slice per IPC call "
 	"named \"<call> <kind> <id>\" (blocked calls are the long slices, category "
-	"\"ipc,blocked\"), instants for fork, exec, exit and object creation.  "
+	"\"ipc,blocked\"), instants for fork, exec, exit and object creation, and "
+	"global instants for the deadlocks the blocked analysis finds.  "
 	"Timestamps are microseconds since the recording began.\n\n"
 	"folded: folded stacks for flamegraph.pl and speedscope, one line per stack "
 	"\"comm;outer;...;inner;call WEIGHT\" with WEIGHT = nanoseconds blocked in "
@@ -255,11 +280,16 @@ static int cmd_export(int argc, char **argv)
 			status = session_drive(&s, NULL);
 	} else if (a.fmt == FMT_PERFETTO) {
 		struct perfetto *p = perfetto_new(fi->host.start_mono_ns);
+		struct blocked_replay *br = blocked_replay_new();
 
-		if (!p || ev_bus_add(&s.bus, perfetto_event, p))
+		if (!p || !br || ev_bus_add(&s.bus, perfetto_event, p) ||
+		    ev_bus_add(&s.bus, blocked_replay_event, br))
 			status = errmsg(EX_OSERR, "out of memory");
 		else
 			status = session_drive(&s, NULL);
+		if (!status)
+			status = deadlock_instants(p, br, &s);
+		blocked_replay_free(br);
 		if (!status && (err = perfetto_write(p, a.o.out, s.procs)))
 			status = errmsg(EX_IOERR, "writing the trace: %s", strerror(-err));
 		if (!status)

@@ -314,6 +314,12 @@ def test_export_perfetto(recording, tmp_path):
         assert "blocked" in w["cat"]
     pp = [e for e in slices if e["name"] == f"msgsnd msg {phases['pingpong']['msq']}"]
     assert len(pp) == 2 * ROUNDS
+    dl = [e for e in evs if e["ph"] == "i" and e["name"].startswith("deadlock")]
+    assert len(dl) == 1 and dl[0]["s"] == "g", dl
+    assert sorted(int(p) for p in dl[0]["name"].split(":")[1].split()) == \
+        sorted(phases["deadlock"]["pids"])
+    # it formed while both waits were in progress
+    assert all(w["ts"] <= dl[0]["ts"] <= w["ts"] + w["dur"] for w in waits)
 
 
 def test_export_folded_weights_add_up(recording, tmp_path):
