@@ -136,11 +136,11 @@ static const struct argp metrics_argp = {
 	options, parse_opt, NULL,
 	"Prometheus metrics for System V IPC.\v"
 	"Metrics (prefix ipcscope_, base units): objects and bytes per kind and IPC "
-	"namespace; limit, usage and usage ratio per limit; blocked semaphore waiters; "
-	"leak candidates per kind; queue fill ratio for the fullest --top queues; and, "
-	"while tracing (root, BPF), calls, errors and a latency histogram per syscall "
-	"and lost events.  ipcscope reads the tables of one IPC namespace, its own or "
-	"--ipcns, and traces that namespace only: run one agent per namespace.\n\n"
+	"namespace; limit, usage and usage ratio per limit; blocked waiters per kind; "
+	"semaphore deadlock cycles; leak candidates per kind; queue fill ratio for the "
+	"fullest --top queues; and, while tracing (root, BPF), calls, errors and a "
+	"latency histogram per syscall and lost events.  One IPC namespace is read and "
+	"traced (ours, or --ipcns), or every one with --all-namespaces.\n\n"
 	"By default /metrics is served over HTTP on " METRICS_DEFAULT_LISTEN " (loopback "
 	"only) until SIGINT/SIGTERM or -d.  With --textfile, the file is replaced "
 	"atomically every --interval (add --listen to serve as well).  With --once, the "
@@ -149,7 +149,10 @@ static const struct argp metrics_argp = {
 	"Examples:\n"
 	"  ipcscope metrics --listen 127.0.0.1:9857\n"
 	"  ipcscope metrics --textfile /var/lib/prometheus/node-exporter/ipcscope.prom\n"
-	"  ipcscope metrics --once --json",
+	"  ipcscope metrics --once --json\n"
+	"  ipcscope metrics --all-namespaces --listen :9857\n\n"
+	"Exit status: 0; 64 usage, 69 address in use, 73 cannot write --textfile, "
+	"77 not privileged.",
 	children, NULL, NULL,
 };
 

@@ -114,8 +114,13 @@ static const struct argp top_argp = {
 	"pick all, shm, sem, msg); / filter by comm, owner, id or key; p or space pause; "
 	"? help; q quit.\n\n"
 	"--ipcns PID shows another IPC namespace (setns: needs CAP_SYS_ADMIN); without "
-	"it, the namespace top runs in.  -t limits the kinds shown.  --batch prints the table every refresh (with "
-	"--json, one JSON object per line) for scripts and logs.",
+	"it, the namespace top runs in.  -t limits the kinds shown.  --batch prints the "
+	"table every refresh (with --json, one JSON object per line) for scripts and logs.\n\n"
+	"Examples:\n"
+	"  ipcscope top\n"
+	"  ipcscope top --ipcns 4242 --sort waiters\n"
+	"  ipcscope top --batch --json -n 60 -o top.jsonl\n\n"
+	"Exit status: 0; 64 usage (or no terminal without --batch), 77 not privileged.",
 	children, NULL, NULL,
 };
 
