@@ -132,6 +132,7 @@ def test_summary_counts_match_the_workload(recording):
     assert s["duration_ns"] >= 2 * HOLD_MS * 1_000_000 // 2
     if s["leaks"] is not None:
         assert s["leaks"] == 2
+    assert s["deadlocks"] == 1, "the two lockers waited on each other" 
 
 
 def test_report_trace_matches_live_trace(recording, tmp_path):
@@ -437,3 +438,29 @@ def test_report_latency_matches_live_latency(recording, tmp_path):
         return sum(b["count"] for b in h["buckets"] if b["ge_ns"] >= HOLD_MS * 1_000_000 // 2)
 
     assert long_waits(rep["semtimedop"]) == long_waits(live["semtimedop"]) == 2
+
+
+def test_report_blocked_matches_live_blocked(ipcns, tmp_path):
+    """The deadlock cycle found in a recording is the one the live command
+    finds on the same workload (a long hold: live scans periodically)."""
+    path = tmp_path / "dl.ipcs"
+    phases = record(ipcns, path, rounds=3, hold=1500)
+    rep = json.loads(run_ipcscope(["report", str(path), "blocked", "--json"]).stdout)
+    ns = IpcNamespace()
+    try:
+        out = tmp_path / "live.json"
+        r = ns.run([IPCSCOPE, "blocked", "--json", "-o", str(out), "--",
+                    workload("recmix"), "3", "1500"])
+        assert r.returncode in (0, 1), r.stderr
+        live = json.loads(out.read_text())
+    finally:
+        ns.close()
+
+    def cycles(doc):
+        return sorted(tuple(sorted((n["semid"], n["semnum"], n["sem_op"], n["evidence"])
+                                   for n in c["cycle"])) for c in doc["deadlocks"])
+
+    assert cycles(rep) == cycles(live) and len(cycles(rep)) == 1
+    pids = {n["pid"] for n in rep["deadlocks"][0]["cycle"]}
+    assert pids == set(phases["deadlock"]["pids"])
+    assert {n["waits_for_pid"] for n in rep["deadlocks"][0]["cycle"]} == pids
