@@ -217,6 +217,43 @@ static void test_proc_events(void **state)
 	free(s);
 }
 
+/* Kernel-internal records (extras): destruction, and SEM_UNDO applied at exit. */
+static void test_kobj_records(void **state)
+{
+	struct ev_kobj k;
+	char *s;
+
+	memset(&k, 0, sizeof(k));
+	hdr(&k.h, EV_KOBJ, sizeof(k));
+	k.op = KOBJ_UNDO_EXIT;
+	k.kind = KIND_SEM;
+	k.id = 7;
+	k.key = 0x1234;
+	k.size = 2;
+	k.semnum = 1;
+	k.semadj = -3;
+	s = format_bytes(&k, sizeof(k), true, NULL);
+	assert_non_null(strstr(s, "{\"event\":\"kobj\",\"ts_ns\":1000000123,"));
+	assert_non_null(strstr(s, "\"op\":\"undo_exit\",\"kind\":\"sem\",\"id\":7,"
+			       "\"key\":4660,\"size\":2,\"semnum\":1,\"semadj\":-3"));
+	free(s);
+	s = format_bytes(&k, sizeof(k), false, NULL);
+	assert_non_null(strstr(s, "worker[42] +++ kernel: sem 7 semnum 1 -3 (SEM_UNDO applied "
+			       "at exit) +++\n"));
+	free(s);
+	k.op = KOBJ_DESTROY;
+	k.kind = KIND_SHM;
+	k.size = 8192;
+	s = format_bytes(&k, sizeof(k), true, NULL);
+	assert_non_null(strstr(s, "\"op\":\"destroy\",\"kind\":\"shm\",\"id\":7,"
+			       "\"key\":4660,\"size\":8192,"));
+	assert_null(strstr(s, "semadj"));
+	free(s);
+	s = format_bytes(&k, sizeof(k), false, NULL);
+	assert_non_null(strstr(s, "worker[42] +++ kernel: shm destroy 7 +++\n"));
+	free(s);
+}
+
 static void test_create_cmdline(void **state)
 {
 	size_t len = offsetof(struct ev_create, stack) + 16;
@@ -366,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_shmdt_ctl_msg),
 		cmocka_unit_test(test_proc_events),
 		cmocka_unit_test(test_create_cmdline),
+		cmocka_unit_test(test_kobj_records),
 		cmocka_unit_test(test_malformed_records_skipped),
 		cmocka_unit_test(test_flag_words),
 		cmocka_unit_test(test_fast_json_matches_jsonw),
