@@ -279,9 +279,21 @@ static void track_cycles(struct blocked_state *b, uint64_t now)
 		}
 		t->last_ns = now;
 		t->seen++;
-		/* a deadlock that predates us is certain at once: its waits are old */
-		if (!t->reported && (t->seen >= CONFIRM_SCANS ||
-				     (!b->first_scan_done && now - t->first_ns > 1000000000ull))) {
+		/*
+		 * A cycle of waits that were already blocked when we started,
+		 * every edge named by the kernel's own SEM_UNDO lists, is a
+		 * deadlock at once; anything else must persist over scans.
+		 */
+		bool old_and_certain = true;
+
+		for (size_t i = 0; i < b->g.cycles[c].n; i++) {
+			const struct wg_edge *e = &b->g.edges[b->g.cycles[c].edges[i]];
+			const struct wait_track *wt = find_wait(b, &b->g.waiters[e->waiter]);
+
+			if (!(e->evidence & EVID_UNDO) || !wt || !wt->predates)
+				old_and_certain = false;
+		}
+		if (!t->reported && (t->seen >= CONFIRM_SCANS || old_and_certain)) {
 			t->reported = true;
 			if (!b->o->json)
 				print_cycle_text(b, t, now);
@@ -304,7 +316,7 @@ static int scan(struct blocked_state *b)
 	wg_reset(&b->g);
 	err = waiters_scan(b->ipcns, &b->g);
 	if (err >= 0 && b->root) {
-		/* -- CMD: only the command and its descendants */
+		/* -p or -- CMD: only that process and its descendants */
 		size_t j = 0;
 
 		for (size_t i = 0; i < b->g.nwaiters; i++)
@@ -912,6 +924,7 @@ static int cmd_blocked(int argc, char **argv)
 	b.s = &s;
 	b.inflight_fd = -1;
 	b.print_interval = a.interval > 0 ? a.interval : (a.o.cmd_argv || a.o.duration ? 0 : 1);
+	b.root = a.o.pid;   /* -p: that process and its descendants */
 	wg_init(&b.g);
 
 	cfg.opts = &a.o;
