@@ -185,7 +185,12 @@ struct hist_val {
 	__u64 bytes;          /* msgsnd/msgrcv payload bytes */
 };
 
-/* Per-thread in-flight call (map `inflight`, keyed by tid). */
+/*
+ * Per-thread in-flight call (map `inflight`, keyed by tid).  A thread's
+ * entry is kept between its calls with call == CALL_NONE and start_ns == 0
+ * (refilled in place at the next call, removed when the thread exits):
+ * readers skip entries whose call is CALL_NONE.
+ */
 struct inflight {
 	__u64 start_ns;
 	__u64 offcpu_ns;

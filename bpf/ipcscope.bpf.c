@@ -147,15 +147,24 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 
 	if (!ipcs_kind_selected(kind) || !ipcs_task_selected(pid_tgid >> 32))
 		return 0;
-	sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (!sc)
-		return 0;
-	in = &sc->in;
+	/*
+	 * A thread's entry stays in `inflight` between its calls (call ==
+	 * CALL_NONE) and goes when the thread exits: refilling it in place is
+	 * far cheaper than inserting and deleting a hash element per call.
+	 */
+	in = bpf_map_lookup_elem(&inflight, &tid);
+	if (in) {
+		sc = NULL;
+	} else {
+		sc = bpf_map_lookup_elem(&scratch, &zero);
+		if (!sc)
+			return 0;
+		in = &sc->in;
+	}
 	in->start_ns = bpf_ktime_get_ns();
 	in->offcpu_ns = 0;
 	in->switched_out_ns = 0;
 	in->pid = pid_tgid >> 32;
-	in->call = call;
 	in->nsops_copied = 0;
 	in->flags = 0;
 	in->_pad = 0;
@@ -185,7 +194,9 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 		if (call == CALL_SEMTIMEDOP && ctx->args[3])
 			in->flags |= EVF_HAS_TIMEOUT;
 	}
-	bpf_map_update_elem(&inflight, &tid, in, BPF_ANY);
+	in->call = call;        /* last: readers skip entries with CALL_NONE */
+	if (sc)
+		bpf_map_update_elem(&inflight, &tid, in, BPF_ANY);
 	return 0;
 }
 
@@ -292,8 +303,8 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 	in = bpf_map_lookup_elem(&inflight, &tid);
 	if (!in)
 		return 0;
-	if (in->call != call) {   /* stale entry (e.g. a restarted call): drop it */
-		bpf_map_delete_elem(&inflight, &tid);
+	if (in->call != call) {   /* not in a call, or a stale entry */
+		in->call = CALL_NONE;
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
@@ -425,7 +436,8 @@ create:
 				emit_create(ctx, sc, call, kind, id, key, stack_id);
 		}
 	}
-	bpf_map_delete_elem(&inflight, &tid);
+	in->call = CALL_NONE;    /* kept for the next call; see on_enter */
+	in->start_ns = 0;
 	return 0;
 }
 
@@ -519,10 +531,11 @@ int BPF_PROG(sched_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_exit, struct task_struct *task)
 {
-	__u32 tgid = task->tgid;
+	__u32 tgid = task->tgid, pid = task->pid;
 	struct ev_proc *p;
 
-	if (task->pid != tgid)
+	bpf_map_delete_elem(&inflight, &pid);   /* every exiting thread's entry */
+	if (pid != tgid)
 		return 0;                 /* a thread, not the process */
 	if (want_proc && ipcs_task_selected(tgid)) {
 		p = proc_reserve(EV_EXIT, task);
@@ -548,10 +561,10 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		return 0;
 	now = bpf_ktime_get_ns();
 	in = bpf_map_lookup_elem(&inflight, &ptid);
-	if (in)
+	if (in && in->call != CALL_NONE)
 		in->switched_out_ns = now;
 	in = bpf_map_lookup_elem(&inflight, &ntid);
-	if (in && in->switched_out_ns) {
+	if (in && in->call != CALL_NONE && in->switched_out_ns) {
 		in->offcpu_ns += now - in->switched_out_ns;
 		in->switched_out_ns = 0;
 	}

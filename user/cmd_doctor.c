@@ -203,6 +203,8 @@ static const char *cost_of(const struct live_prog *p)
 		return "no exec events";
 	case LIVE_NEED_OFFCPU:
 		return "latency cannot split on-CPU from blocked time";
+	case LIVE_NEED_ALWAYS:
+		return "no exit events, no following of children; ipcscope cannot run without it";
 	}
 	return "";
 }

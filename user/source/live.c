@@ -49,7 +49,7 @@ const struct live_prog live_progs[] = {
 	SYSCALL_ROWS(msgrcv, KIND_MSG),
 	SYSCALL_ROWS(msgctl, KIND_MSG),
 	{ "sched_fork", "tp_btf/sched_process_fork", 0, LIVE_NEED_PID },
-	{ "sched_exit", "tp_btf/sched_process_exit", 0, LIVE_NEED_PID },
+	{ "sched_exit", "tp_btf/sched_process_exit", 0, LIVE_NEED_ALWAYS },
 	{ "sched_exec", "tp_btf/sched_process_exec", 0, LIVE_NEED_PROC },
 	{ "sched_switch", "tp_btf/sched_switch", 0, LIVE_NEED_OFFCPU },
 };
@@ -68,6 +68,8 @@ static bool prog_needed(const struct live_prog *p, const struct live_config *cfg
 		return cfg->proc_events;
 	case LIVE_NEED_OFFCPU:
 		return cfg->offcpu;
+	case LIVE_NEED_ALWAYS:
+		return true;
 	}
 	return false;
 }

@@ -87,6 +87,7 @@ enum live_need {
 	LIVE_NEED_PID,       /* fork/exit: -p, -- CMD, or process events */
 	LIVE_NEED_PROC,      /* exec: process events */
 	LIVE_NEED_OFFCPU,    /* sched_switch: live_config.offcpu */
+	LIVE_NEED_ALWAYS,    /* exit: also drops exited threads from `inflight` */
 };
 struct live_prog {
 	const char *prog;    /* program name in bpf/ipcscope.bpf.c */
