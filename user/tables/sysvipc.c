@@ -20,7 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/waitgraph.h"
 #include "tables/sysvipc.h"
+#include "tables/waiters.h"
 
 #define MAX_COLS 24
 
@@ -358,8 +360,13 @@ int parse_sysvipc_msg(FILE *f, struct ipc_snapshot *s)
 	return err;
 }
 
-/* Per-semaphore state.  GETALL gives values in one call; the counts need one each. */
-static void read_semvals(struct sem_obj *o)
+/*
+ * Per-semaphore state.  GETALL gives the values in one call per array and
+ * GETPID needs one per semaphore; the waiter counts (GETNCNT/GETZCNT, one
+ * call each) are derived from the blocked threads instead when we can see
+ * them all (root): at 10k arrays that halves the syscalls.
+ */
+static void read_semvals(struct sem_obj *o, bool counts)
 {
 	unsigned short *vals;
 	union semun { int val; struct semid_ds *buf; unsigned short *array; } arg;
@@ -375,9 +382,11 @@ static void read_semvals(struct sem_obj *o)
 		goto fail;
 	for (uint32_t i = 0; i < o->nsems; i++) {
 		o->sems[i].val = vals[i];
-		o->sems[i].ncnt = semctl(o->c.id, (int)i, GETNCNT);
-		o->sems[i].zcnt = semctl(o->c.id, (int)i, GETZCNT);
 		o->sems[i].pid = semctl(o->c.id, (int)i, GETPID);
+		if (counts) {
+			o->sems[i].ncnt = semctl(o->c.id, (int)i, GETNCNT);
+			o->sems[i].zcnt = semctl(o->c.id, (int)i, GETZCNT);
+		}
 	}
 	free(vals);
 	return;
@@ -386,6 +395,78 @@ fail:
 	free(vals);
 	free(o->sems);
 	o->sems = NULL;
+}
+
+/*
+ * The kernel counts a blocked semop once, on its blocking operation: the
+ * first one that cannot proceed at the current values (ops apply in order).
+ */
+static bool count_waiter(struct ipc_snapshot *s, const struct wg_waiter *w)
+{
+	struct sem_obj *o = (struct sem_obj *)snapshot_sem(s, w->id);
+	int32_t val[WG_MAX_OPS];
+
+	if (!o || !o->sems)
+		return true;
+	if (!w->nops || w->nops > WG_MAX_OPS)
+		return false;   /* sembufs unreadable: ask the kernel */
+	for (uint32_t i = 0; i < w->nops; i++) {
+		const struct ipcs_sembuf *op = &w->ops[i];
+
+		if (op->num >= o->nsems)
+			return false;
+		val[i] = o->sems[op->num].val;
+		for (uint32_t j = 0; j < i; j++)
+			if (w->ops[j].num == op->num)
+				val[i] += w->ops[j].op;
+		if (wg_op_blocks(op->op, val[i])) {
+			if (op->op < 0)
+				o->sems[op->num].ncnt++;
+			else
+				o->sems[op->num].zcnt++;
+			return true;
+		}
+	}
+	return false;   /* it would proceed: values moved under us, ask the kernel */
+}
+
+static void read_all_semvals(struct ipc_snapshot *s)
+{
+	struct waitgraph g;
+	bool derive = geteuid() == 0;
+
+	for (size_t i = 0; i < s->nsem; i++)
+		read_semvals(&s->sem[i], !derive);
+	if (!derive)
+		return;
+	wg_init(&g);
+	if (waiters_scan(s->ipcns, &g) >= 0) {
+		for (size_t i = 0; i < g.nwaiters; i++) {
+			const struct wg_waiter *w = &g.waiters[i];
+			struct sem_obj *o;
+
+			if (w->call != CALL_SEMOP && w->call != CALL_SEMTIMEDOP)
+				continue;
+			if (count_waiter(s, w))
+				continue;
+			/* cannot tell: take this array's counts from the kernel */
+			o = (struct sem_obj *)snapshot_sem(s, w->id);
+			for (uint32_t n = 0; o && o->sems && n < o->nsems; n++) {
+				o->sems[n].ncnt = semctl(o->c.id, (int)n, GETNCNT);
+				o->sems[n].zcnt = semctl(o->c.id, (int)n, GETZCNT);
+			}
+		}
+	} else {
+		for (size_t i = 0; i < s->nsem; i++) {
+			struct sem_obj *o = &s->sem[i];
+
+			for (uint32_t n = 0; o->sems && n < o->nsems; n++) {
+				o->sems[n].ncnt = semctl(o->c.id, (int)n, GETNCNT);
+				o->sems[n].zcnt = semctl(o->c.id, (int)n, GETZCNT);
+			}
+		}
+	}
+	wg_free(&g);
 }
 
 static int add_attached(struct shm_obj *o, int32_t pid)
@@ -479,9 +560,8 @@ int snapshot_read(struct ipc_snapshot *s, unsigned int what)
 		goto out;
 	if ((what & SNAP_MSG) && (err = read_one("/proc/sysvipc/msg", s, parse_sysvipc_msg)))
 		goto out;
-	if (what & SNAP_SEMVALS)
-		for (size_t i = 0; i < s->nsem; i++)
-			read_semvals(&s->sem[i]);
+	if ((what & SNAP_SEMVALS) && s->nsem)
+		read_all_semvals(s);
 	if (what & SNAP_MSG)
 		for (size_t i = 0; i < s->nmsg; i++) {
 			/* qbytes is not in /proc/sysvipc/msg */
