@@ -338,7 +338,10 @@ static const struct argp argp = {
 	children, NULL, NULL,
 };
 
-static int attach_all(struct latency_bpf *skel, bool offcpu)
+#define MAX_LAT_LINKS 32
+
+/* Attach every program that is loaded; links are kept to be destroyed. */
+static int attach_all(struct latency_bpf *skel, struct bpf_link **links, int *nlinks)
 {
 	struct bpf_program *p;
 
@@ -347,10 +350,12 @@ static int attach_all(struct latency_bpf *skel, bool offcpu)
 
 		if (!bpf_program__autoload(p))
 			continue;
+		if (*nlinks == MAX_LAT_LINKS)
+			return -E2BIG;
 		l = bpf_program__attach(p);
 		if (!l)
 			return -errno;
-		(void)offcpu;
+		links[(*nlinks)++] = l;
 	}
 	return 0;
 }
@@ -374,6 +379,8 @@ static int cmd_latency(int argc, char **argv)
 	long printed = 0;
 	int status, err, pidfd = -1;
 	struct sigaction sa = { .sa_handler = on_sig };
+	struct bpf_link *links[MAX_LAT_LINKS];
+	int nlinks = 0;
 
 	opts_init(&a.o);
 	status = opts_parse(&argp, argc, argv, &a, &a.o);
@@ -430,7 +437,7 @@ static int cmd_latency(int argc, char **argv)
 
 		bpf_map_update_elem(bpf_map__fd(r.skel->maps.tracked), &pid, &one, BPF_ANY);
 	}
-	err = attach_all(r.skel, !a.no_offcpu);
+	err = attach_all(r.skel, links, &nlinks);
 	if (err) {
 		status = errmsg(EX_UNAVAILABLE, "attaching the latency programs failed: %s",
 				strerror(-err));
@@ -489,6 +496,8 @@ done:
 out:
 	if (pidfd >= 0)
 		close(pidfd);
+	while (nlinks > 0)
+		bpf_link__destroy(links[--nlinks]);
 	latency_bpf__destroy(r.skel);
 	free(r.fills);
 	err = opts_finish(&a.o);

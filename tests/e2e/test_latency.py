@@ -63,11 +63,14 @@ def test_per_object_and_kind_filter(ipcns):
 
 
 def test_interval_and_count(ipcns):
-    r = ipcns.run([IPCSCOPE, "latency", "--json", "0.3", "2"], timeout=30)
+    # only the test's own namespace: other programs run on this machine
+    r = ipcns.run([IPCSCOPE, "latency", "--json", "--ipcns", str(ipcns.pid), "0.3", "2"],
+                  timeout=30)
     assert r.returncode == 0, r.stderr
     lines = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
     assert len(lines) == 2
     assert all(0.2 < l["interval_s"] < 1.5 for l in lines)
+    assert all(l["total_calls"] == 0 for l in lines)   # nothing runs in it
 
 
 def test_text_output(ipcns):
