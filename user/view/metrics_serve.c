@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -177,6 +179,7 @@ struct metrics_http *metrics_http_start(const char *listen_arg, metrics_render_f
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct metrics_http *h;
+	sigset_t block, old;
 	int one = 1, e;
 
 	if (metrics_parse_listen(listen_arg, &ss, &sl)) {
@@ -207,6 +210,14 @@ struct metrics_http *metrics_http_start(const char *listen_arg, metrics_render_f
 	getsockname(h->fd, (struct sockaddr *)&ss, &sl);
 	metrics_format_addr((struct sockaddr *)&ss, bound, boundlen);
 
+	/*
+	 * The server thread inherits this mask: SIGINT/SIGTERM then always reach
+	 * the main thread, whose loop (pause, poll) they must interrupt.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 				(ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 				0, NULL, NULL, handle, h,
@@ -214,6 +225,7 @@ struct metrics_http *metrics_http_start(const char *listen_arg, metrics_render_f
 				MHD_OPTION_CONNECTION_LIMIT, 32,
 				MHD_OPTION_CONNECTION_TIMEOUT, 10,
 				MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!h->d) {
 		*status = errmsg(EX_UNAVAILABLE,
 				 "cannot start the HTTP server on %s: run with -v and report the log",
