@@ -115,9 +115,12 @@ def test_blocked_msgsnd_and_msgrcv(ipcns):
     full = ipcns.popen([workload("msgblock"), "full"], stdout=subprocess.PIPE, text=True)
     empty = ipcns.popen([workload("msgblock"), "empty"], stdout=subprocess.PIPE, text=True)
     try:
-        f, e = ready_line(full), ready_line(empty)
-        time.sleep(0.6)
+        f = ready_line(full)
+        t_full = time.monotonic()
+        e = ready_line(empty)
+        time.sleep(0.6)   # not synchronisation: lets wait time accumulate
         rep, _ = run_json(ipcns, ["-d", "0.3"])
+        elapsed_full = time.monotonic() - t_full
         waits = {w["pid"]: w for w in rep["waits"]}
         assert waits[f["pid"]]["call"] == "msgsnd"
         assert waits[f["pid"]]["id"] == f["msqid"]
@@ -129,6 +132,8 @@ def test_blocked_msgsnd_and_msgrcv(ipcns):
             assert w["kind"] == "msg" and w["still_blocked"] is True
             assert w["predates_tracing"] is True
             assert w["wait_ns"] >= 0.2e9
+        # the wait started after the workload's ready line (clock granularity: 10 ms)
+        assert waits[f["pid"]]["wait_ns"] <= (elapsed_full + 0.05) * 1e9
         assert rep["deadlocks"] == []
         # the text table names both queues
         r = ipcns.run([IPCSCOPE, "blocked", "-d", "0.3"])
