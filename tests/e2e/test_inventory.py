@@ -326,3 +326,29 @@ def test_bad_input(args, needle):
     assert needle in r.stderr
     assert r.stderr.startswith("ipcscope")
     assert "Traceback" not in r.stderr and "Segmentation" not in r.stderr
+
+
+def test_attached_pids_stay_in_their_namespace(ipcns):
+    """Segment ids restart at 0 in every IPC namespace: a process attached to
+    shmid N elsewhere must not be listed as attached to shmid N here."""
+    from conftest import IpcNamespace
+
+    other = IpcNamespace()
+    here = theirs = None
+    try:
+        here = Objects(ipcns, "-m", "2", "-a")
+        theirs = Objects(other, "-m", "2", "-a")
+        shared = set(here.info["shm"]) & set(theirs.info["shm"])
+        assert shared, "fresh namespaces should hand out the same first shmid"
+        for ns, objs in ((ipcns, here), (other, theirs)):
+            snap = snapshot(ns, "-m")
+            for o in snap["shm"]:
+                if o["nattch"]:
+                    assert o["attached"] == [objs.info["pid"]]
+                else:
+                    assert o["attached"] == []
+    finally:
+        for o in (here, theirs):
+            if o:
+                o.close()
+        other.close()

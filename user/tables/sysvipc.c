@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -484,24 +486,53 @@ static int add_attached(struct shm_obj *o, int32_t pid)
 	return 0;
 }
 
+/* Device of the kernel's internal tmpfs (shm_mnt), where non-hugetlb SysV
+ * segments live: a memfd is created on the same mount. */
+static dev_t shmem_dev(void)
+{
+	struct stat st;
+	int fd = memfd_create("ipcscope-probe", MFD_CLOEXEC);
+	dev_t d = 0;
+
+	if (fd >= 0) {
+		if (!fstat(fd, &st))
+			d = st.st_dev;
+		close(fd);
+	}
+	return d;
+}
+
 /*
  * SysV segments appear in /proc/PID/maps as "/SYSV<key> (deleted)" with the
- * shmid as the inode number (newseg sets i_ino to the id).
+ * shmid as the inode number (newseg sets i_ino to the id).  Ids repeat across
+ * IPC namespaces (every new namespace starts again at 0), so only processes
+ * in the snapshot's namespace count.  A mapping on another device than
+ * shm_mnt is on hugetlbfs.
  */
 static void read_attached(struct ipc_snapshot *s)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
-	char path[64], line[512];
+	char path[64], line[512], want[32], nsl[64];
+	dev_t shmdev = shmem_dev();
 
 	if (!d)
 		return;
+	snprintf(want, sizeof(want), "ipc:[%u]", s->ipcns);
 	while ((de = readdir(d))) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
+		ssize_t nl;
 		FILE *f;
 
 		if (*end || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", pid);
+		nl = readlink(path, nsl, sizeof(nsl) - 1);
+		if (nl < 0)
+			continue;     /* exited, or a kernel thread we cannot inspect */
+		nsl[nl] = 0;
+		if (s->ipcns && strcmp(nsl, want))
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
 		f = fopen(path, "re");
@@ -510,17 +541,21 @@ static void read_attached(struct ipc_snapshot *s)
 		while (fgets(line, sizeof(line), f)) {
 			char *sysv = strstr(line, " /SYSV");
 			unsigned long long ino;
+			unsigned int maj, min;
 			struct shm_obj key, *o;
 
 			if (!sysv)
 				continue;
 			/* addr perms offset dev inode path */
-			if (sscanf(line, "%*s %*s %*s %*s %llu", &ino) != 1)
+			if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &ino) != 3)
 				continue;
 			key.c.id = (int32_t)ino;
 			o = bsearch(&key, s->shm, s->nshm, sizeof(*s->shm), cmp_shm);
-			if (o)
-				add_attached(o, (int32_t)pid);
+			if (!o)
+				continue;
+			add_attached(o, (int32_t)pid);
+			if (shmdev && makedev(maj, min) != shmdev)
+				o->hugetlb = true;
 		}
 		fclose(f);
 	}
@@ -570,8 +605,12 @@ int snapshot_read(struct ipc_snapshot *s, unsigned int what)
 			if (msgctl(s->msg[i].c.id, IPC_STAT, &ds) == 0)
 				s->msg[i].qbytes = ds.msg_qbytes;
 		}
-	if ((what & SNAP_ATTACH) && s->nshm)
-		read_attached(s);
+	if (what & SNAP_ATTACH)
+		for (size_t i = 0; i < s->nshm; i++)
+			if (s->shm[i].nattch) {   /* else nothing to find: skip /proc */
+				read_attached(s);
+				break;
+			}
 out:
 	if (err)
 		snapshot_free(s);
