@@ -114,7 +114,9 @@ static const char *get_call(unsigned int kind)
 static int export_leaks(struct session *s, struct common_opts *o, struct folded *f)
 {
 	struct leaks_opts lo = { .stack = creator_stack, .stack_ctx = s, .kinds = o->kinds,
-				 .only_traced = o->cmd_argc > 0 };
+				 .only_traced = o->cmd_argc > 0,
+				 /* ids repeat across IPC namespaces: only the tables' one */
+				 .ipcns = s->start ? s->start->ipcns : s->ipcns };
 	struct leak_report r;
 	struct leaks *l;
 	int status;

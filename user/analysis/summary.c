@@ -340,6 +340,8 @@ int summary_session(struct session *s, struct common_opts *o, struct run_loop *r
 	summary_init(&sm);
 	lo.kinds = o->kinds;
 	lo.only_traced = o->cmd_argc > 0;
+	/* ids repeat across IPC namespaces: only the tables' namespace */
+	lo.ipcns = s->start ? s->start->ipcns : s->ipcns;
 	if (s->start)
 		lo.start_real = s->start->taken_real;
 	l = leaks_new(&lo, s->start);
