@@ -81,14 +81,6 @@ struct blocked_state {
 	int status;
 };
 
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static bool descends_from(pid_t pid, pid_t root)
 {
 	for (int depth = 0; depth < 64 && pid > 1; depth++) {
@@ -307,7 +299,7 @@ static void track_cycles(struct blocked_state *b, uint64_t now)
 static int scan(struct blocked_state *b)
 {
 	struct ipc_snapshot snap;
-	uint64_t now = mono_now();
+	uint64_t now = mono_now_ns();
 	int err;
 
 	err = snapshot_read(&snap, SNAP_SEM | SNAP_MSG | SNAP_SEMVALS);
@@ -400,7 +392,7 @@ static void print_waits_text(struct blocked_state *b, uint64_t now)
 static int tick(void *ctx)
 {
 	struct blocked_state *b = ctx;
-	uint64_t now = mono_now();
+	uint64_t now = mono_now_ns();
 	int err;
 
 	if (now >= b->next_scan) {
@@ -827,12 +819,12 @@ int blocked_session(struct session *s, struct common_opts *o, struct run_loop *r
 		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
 	r = scan(b);   /* existing waits and deadlocks, at once */
 	if (!r && b->print_interval > 0 && !o->json)
-		print_waits_text(b, mono_now());
+		print_waits_text(b, mono_now_ns());
 	if (!r)
 		r = session_drive(s, rl);
 	if (!r && !ipcs_exiting)
 		r = scan(b);
-	print_summary(b, o, mono_now());
+	print_summary(b, o, mono_now_ns());
 	if (s->lost_events)
 		warnmsg("%" PRIu64 " events were lost: observed holders may be incomplete",
 			s->lost_events);

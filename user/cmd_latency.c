@@ -49,14 +49,6 @@ struct lat_run {
 	uint64_t start_ns;
 };
 
-static uint64_t mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* The "consumer cannot keep up" signal: the fullest each queue got. */
 static void sample_fill(struct lat_run *r)
 {
@@ -455,7 +447,7 @@ static int cmd_latency(int argc, char **argv)
 	} else if (!a.o.json) {
 		fprintf(stderr, "Tracing System V IPC latency... Hit Ctrl-C to end.\n");
 	}
-	r.start_ns = last = mono_now();
+	r.start_ns = last = mono_now_ns();
 	if (a.o.duration > 0)
 		end = r.start_ns + (uint64_t)(a.o.duration * 1e9);
 
@@ -465,7 +457,7 @@ static int cmd_latency(int argc, char **argv)
 
 		poll(&pfd, pidfd >= 0 ? 1 : 0, 250);
 		sample_fill(&r);
-		now = mono_now();
+		now = mono_now_ns();
 		if (have_cmd && pfd.revents) {
 			live_cmd_wait(&cmd);
 			break;
@@ -488,7 +480,7 @@ static int cmd_latency(int argc, char **argv)
 	/* the rest since the last interval (or the whole run) */
 	if (read_hists(&r, &t, true) == 0) {
 		if (!a.interval || lat_total_count(&t))
-			print_table(&a.o, &r, &t, a.per_object, (double)(mono_now() - last) / 1e9, 0, note);
+			print_table(&a.o, &r, &t, a.per_object, (double)(mono_now_ns() - last) / 1e9, 0, note);
 		lat_table_free(&t);
 	}
 done:

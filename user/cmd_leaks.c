@@ -252,14 +252,6 @@ static int current_report(struct leaks_glue *g)
 	return err;
 }
 
-static uint64_t mono_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 /*
  * Every second while live: apply the perf records before their buffers
  * fill up, and forget processes that exited a while ago (their creations,

@@ -179,6 +179,14 @@ const char *ctl_cmd_name(unsigned int kind, int cmd)
 	return buf;
 }
 
+uint64_t mono_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 int64_t mono_to_real_offset(void)
 {
 	struct timespec m1, r, m2;

@@ -67,6 +67,8 @@ const char *ev_type_name(unsigned int type);     /* "call", "fork", ... */
 
 /* Wall-clock time of an event for display, e.g. "12:03:04.123456". */
 void format_ts(char *buf, size_t len, uint64_t ts_ns, int64_t mono_to_real_ns);
+/* CLOCK_MONOTONIC now, in nanoseconds (the clock of ev_hdr.ts_ns). */
+uint64_t mono_now_ns(void);
 /* Offset to add to CLOCK_MONOTONIC nanoseconds to get CLOCK_REALTIME. */
 int64_t mono_to_real_offset(void);
 

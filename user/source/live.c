@@ -575,19 +575,11 @@ static void on_signal(int sig)
 	ipcs_exiting = sig;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int run_loop(struct run_loop *rl)
 {
 	struct live_src *ls = to_live(rl->src);
 	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART */
-	uint64_t t = mono_ns(), end = 0, next_tick = 0, step = 0;
+	uint64_t t = mono_now_ns(), end = 0, next_tick = 0, step = 0;
 	int pidfd = -1, ret = 0, n;
 
 	sigemptyset(&sa.sa_mask);
@@ -629,7 +621,7 @@ int run_loop(struct run_loop *rl)
 			if (rl->cmd->exited)
 				break;
 		}
-		t = mono_ns();
+		t = mono_now_ns();
 		if (next_tick && t >= next_tick) {
 			ret = rl->tick(rl->ctx);
 			if (ret)
