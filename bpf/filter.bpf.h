@@ -6,6 +6,11 @@
  * `tracked` map; the object must also attach ipcs_filter_on_fork() and
  * ipcs_filter_on_exit() to sched_process_fork/exit so that -p PID follows
  * children.
+ *
+ * Objects that keep task-local storage anyway should call
+ * ipcs_task_selected_cached() instead of ipcs_task_selected(): the -p
+ * decision is then a byte in that storage instead of a `tracked` lookup on
+ * every call (see there).
  */
 #ifndef IPCSCOPE_FILTER_BPF_H
 #define IPCSCOPE_FILTER_BPF_H
@@ -13,6 +18,7 @@
 #include "events.h"
 
 const volatile __u32 filter_pid = 0;          /* tgid; 0 = any */
+const volatile __u32 filter_exclude_pid = 0;  /* tgid never selected (the agent itself); 0 = none */
 const volatile __u64 filter_cgroup_id = 0;    /* cgroup v2 id; 0 = any */
 const volatile __u64 filter_comm_lo = 0;      /* comm bytes 0..7 */
 const volatile __u64 filter_comm_hi = 0;      /* comm bytes 8..15 */
@@ -35,10 +41,18 @@ static __always_inline __u32 task_ipcns(struct task_struct *t)
 	return BPF_CORE_READ(t, nsproxy, ipc_ns, ns.inum);
 }
 
-/* Who-is-calling checks, done once at syscall entry. */
-static __always_inline bool ipcs_task_selected(__u32 tgid)
+/*
+ * Bumped by userspace (skel->bss->ipcs_tracked_gen++) after it adds a pid
+ * to `tracked` while programs run: every cached -p decision is redone.
+ * Children added by ipcs_filter_on_fork() need no bump: a new task has no
+ * cache yet.
+ */
+__u32 ipcs_tracked_gen = 0;
+
+/* The checks other than -p. */
+static __always_inline bool ipcs_task_selected_nopid(__u32 tgid)
 {
-	if (filter_pid && !bpf_map_lookup_elem(&tracked, &tgid))
+	if (filter_exclude_pid && tgid == filter_exclude_pid)
 		return false;
 	if (filter_cgroup_id && bpf_get_current_cgroup_id() != filter_cgroup_id)
 		return false;
@@ -56,6 +70,38 @@ static __always_inline bool ipcs_task_selected(__u32 tgid)
 			return false;
 	}
 	return true;
+}
+
+/* Who-is-calling checks, done once at syscall entry. */
+static __always_inline bool ipcs_task_selected(__u32 tgid)
+{
+	if (filter_pid && !bpf_map_lookup_elem(&tracked, &tgid))
+		return false;
+	return ipcs_task_selected_nopid(tgid);
+}
+
+/*
+ * The same, with the -p decision cached in `*cache`, a __u32 of the
+ * caller's task-local storage (BPF_MAP_TYPE_TASK_STORAGE) that starts at 0:
+ * it holds (generation << 1 | selected), generation being
+ * ipcs_tracked_gen + 1, so 0 never matches.  Saves a hash lookup per call;
+ * -p decisions do not change during a task's life except through
+ * userspace adding pids, which bumps the generation.  The other checks
+ * (cgroup, comm, namespace) can change (exec, setns) and are redone.
+ */
+static __always_inline bool ipcs_task_selected_cached(__u32 tgid, __u32 *cache)
+{
+	if (filter_pid) {
+		__u32 gen = ipcs_tracked_gen + 1, c = *cache;
+
+		if (c >> 1 != gen) {
+			c = gen << 1 | (bpf_map_lookup_elem(&tracked, &tgid) ? 1 : 0);
+			*cache = c;
+		}
+		if (!(c & 1))
+			return false;
+	}
+	return ipcs_task_selected_nopid(tgid);
 }
 
 static __always_inline bool ipcs_kind_selected(__u32 kind)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * In-kernel latency aggregation: log2 histograms per call (optionally per
- * object) in a per-CPU hash, no per-event streaming.  The start of a call
- * lives in task-local storage (no shared hash on the hot path); off-CPU
- * time inside a call comes from sched_switch when `want_offcpu` is set.
+ * In-kernel latency aggregation: log2 histograms per call in a per-CPU
+ * array indexed by call (`call_hists`, always filled), and per object in a
+ * per-CPU hash (`hists`) only when asked: every call with `per_object`,
+ * msgsnd/msgrcv with `queue_objects` (the queue view).  No per-event
+ * streaming.  The start of a call lives in task-local storage (no shared
+ * hash on the hot path); off-CPU time inside a call comes from sched_switch
+ * when `want_offcpu` is set.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -18,6 +21,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define IPC_64 0x0100
 
 const volatile bool per_object = false;
+const volatile bool queue_objects = false;
 const volatile bool want_offcpu = false;
 
 struct call_start {
@@ -26,6 +30,7 @@ struct call_start {
 	__u64 offcpu_ns;
 	__u64 size;          /* msgsnd size */
 	__s32 id;
+	__u32 tracked_cache; /* ipcs_task_selected_cached() */
 	__u8 call;
 };
 
@@ -36,6 +41,14 @@ struct {
 	__type(value, struct call_start);
 } starts SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CALL__MAX);
+	__type(key, __u32);
+	__type(value, struct hist_val);
+} call_hists SEC(".maps");
+
+/* Userspace shrinks it to one entry when neither per_object nor queue_objects. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 10240);
@@ -74,14 +87,18 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 {
 	struct task_struct *t;
 	struct call_start *cs;
-	__u64 id = bpf_get_current_pid_tgid();
 
-	if (!ipcs_kind_selected(kind) || !ipcs_task_selected(id >> 32))
+	if (!ipcs_kind_selected(kind))
 		return 0;
+	/* Created for every caller, selected or not: it caches the -p decision. */
 	t = bpf_get_current_task_btf();
 	cs = bpf_task_storage_get(&starts, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!cs)
 		return 0;
+	if (!ipcs_task_selected_cached(bpf_get_current_pid_tgid() >> 32, &cs->tracked_cache)) {
+		cs->start_ns = 0;   /* this call's exit is not counted */
+		return 0;
+	}
 	cs->call = call;
 	cs->id = (__s32)ctx->args[0];
 	cs->size = call == CALL_MSGSND ? ctx->args[2] : 0;
@@ -91,42 +108,9 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 	return 0;
 }
 
-static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 call)
+static __always_inline void hist_add(struct hist_val *v, const struct call_start *cs,
+				     __u8 call, __u64 lat, long ret)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct call_start *cs = bpf_task_storage_get(&starts, t, 0, 0);
-	struct hist_key key = {};
-	struct hist_val *v;
-	__u64 lat, now;
-	long ret = ctx->ret;
-
-	if (!cs || !cs->start_ns || cs->call != call)
-		return 0;
-	now = bpf_ktime_get_ns();
-	lat = now - cs->start_ns;
-	cs->start_ns = 0;
-	if (!ipcs_result_selected(lat, ret))
-		return 0;
-	key.call = call;
-	key.id = per_object && call != CALL_SEMGET && call != CALL_SHMGET &&
-		 call != CALL_MSGGET ? cs->id : -1;
-	if (per_object && (call == CALL_SEMGET || call == CALL_SHMGET || call == CALL_MSGGET))
-		key.id = ret >= 0 ? (__s32)ret : -1;
-	key.ipcns = task_ipcns(t);
-	v = bpf_map_lookup_elem(&hists, &key);
-	if (!v) {
-		/* EEXIST from a racing CPU is fine: look it up again */
-		bpf_map_update_elem(&hists, &key, &zero_val, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&hists, &key);
-		if (!v) {
-			__u32 z = 0;
-			__u64 *d = bpf_map_lookup_elem(&dropped, &z);
-
-			if (d)
-				(*d)++;
-			return 0;
-		}
-	}
 	v->slots[slot_of(lat)]++;
 	v->count++;
 	v->sum_ns += lat;
@@ -143,6 +127,61 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 
 		v->offcpu_slots[slot_of(off)]++;
 		v->offcpu_sum_ns += off;
+	}
+}
+
+/* The per-object histogram of this call, created on first use. */
+static __always_inline struct hist_val *object_hist(struct task_struct *t,
+						    const struct call_start *cs,
+						    __u8 call, long ret)
+{
+	struct hist_key key = {};
+	struct hist_val *v;
+
+	key.call = call;
+	if (call == CALL_SEMGET || call == CALL_SHMGET || call == CALL_MSGGET)
+		key.id = ret >= 0 ? (__s32)ret : -1;
+	else
+		key.id = cs->id;
+	key.ipcns = task_ipcns(t);
+	v = bpf_map_lookup_elem(&hists, &key);
+	if (v)
+		return v;
+	/* EEXIST from a racing CPU is fine: look it up again */
+	bpf_map_update_elem(&hists, &key, &zero_val, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&hists, &key);
+	if (!v) {
+		__u32 z = 0;
+		__u64 *d = bpf_map_lookup_elem(&dropped, &z);
+
+		if (d)
+			(*d)++;
+	}
+	return v;
+}
+
+static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 call)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct call_start *cs = bpf_task_storage_get(&starts, t, 0, 0);
+	struct hist_val *v;
+	__u32 idx = call;
+	__u64 lat;
+	long ret = ctx->ret;
+
+	if (!cs || !cs->start_ns || cs->call != call)
+		return 0;
+	lat = bpf_ktime_get_ns() - cs->start_ns;
+	cs->start_ns = 0;
+	if (!ipcs_result_selected(lat, ret))
+		return 0;
+	v = bpf_map_lookup_elem(&call_hists, &idx);
+	if (v)
+		hist_add(v, cs, call, lat, ret);
+	if (per_object || (queue_objects && (call == CALL_MSGSND || call == CALL_MSGRCV))) {
+		v = object_hist(t, cs, call, ret);
+		if (v)
+			hist_add(v, cs, call, lat, ret);
 	}
 	return 0;
 }

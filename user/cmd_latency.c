@@ -13,13 +13,11 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "analyses.h"
 #include "analysis/latency.h"
 #include "ipcscope.h"
-#include "latency.skel.h"
+#include "source/latency_src.h"
 #include "source/live.h"
 #include "tables/sysvipc.h"
 
@@ -42,8 +40,7 @@ struct fill_peak {
 
 struct lat_run {
 	struct latency_args *a;
-	struct latency_bpf *skel;
-	int ncpus;
+	struct latency_src *src;
 	struct fill_peak *fills;
 	size_t nfills;
 	uint64_t start_ns;
@@ -80,44 +77,33 @@ static void sample_fill(struct lat_run *r)
 	snapshot_free(&s);
 }
 
-/* Sum the per-CPU values of every key into t. */
-static int read_hists(struct lat_run *r, struct lat_table *t, bool clear)
+/*
+ * What one report shows: per-call histograms (`calls`, one entry per call)
+ * and, when asked or for queues, per-object ones (`objs`).
+ */
+struct lat_view {
+	struct lat_table calls;
+	struct lat_table objs;
+};
+
+static void lat_view_free(struct lat_view *v)
 {
-	int fd = bpf_map__fd(r->skel->maps.hists);
-	struct hist_val *vals = calloc((size_t)r->ncpus, sizeof(*vals));
-	struct hist_key key, next, *prev = NULL;
-	int err = 0;
+	lat_table_free(&v->calls);
+	lat_table_free(&v->objs);
+}
 
-	if (!vals)
-		return -ENOMEM;
-	memset(t, 0, sizeof(*t));
-	t->offcpu = !r->a->no_offcpu;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		for (int c = 0; c < r->ncpus && !err; c++)
-			err = lat_table_add(t, &key, &vals[c]);
-		if (err)
-			break;
-	}
-	if (clear) {
-		prev = NULL;
-		while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-			bpf_map_delete_elem(fd, &next);
-	}
-	{
-		int dfd = bpf_map__fd(r->skel->maps.dropped);
-		uint64_t *d = calloc((size_t)r->ncpus, sizeof(*d));
-		uint32_t zero = 0;
+static int read_view(struct lat_run *r, struct lat_view *v, bool reset)
+{
+	int err;
 
-		if (d && !bpf_map_lookup_elem(dfd, &zero, d))
-			for (int c = 0; c < r->ncpus; c++)
-				t->dropped += d[c];
-		free(d);
+	memset(v, 0, sizeof(*v));
+	err = latency_src_call_table(r->src, &v->calls, reset);
+	if (!err)
+		err = latency_src_objects(r->src, &v->objs, reset);
+	if (err) {
+		lat_view_free(v);
+		warnmsg("reading the latency histograms failed: %s", strerror(-err));
 	}
-	free(vals);
 	return err;
 }
 
@@ -183,48 +169,42 @@ static void print_queues_json(struct jsonw *w, struct lat_run *r, const struct l
 	free(q);
 }
 
-/* Print one table (live interval, end of run, or a recording). */
-static void print_table(struct common_opts *o, struct lat_run *r, const struct lat_table *t,
+/* Print one report (live interval, end of run, or a recording). */
+static void print_table(struct common_opts *o, struct lat_run *r, const struct lat_view *v,
 			bool per_object, double secs, uint64_t lost, const char *offcpu_note)
 {
-	struct lat_table by_call;
-	const struct lat_table *show = t;
+	const struct lat_table *show = per_object ? &v->objs : &v->calls;
+	uint64_t dropped = v->objs.dropped;
 
-	if (!per_object && lat_table_by_call(t, &by_call) == 0)
-		show = &by_call;
-	else
-		per_object = true;
 	if (o->json) {
 		struct jsonw w;
 
 		jsonw_init(&w, o->out, false);
 		jsonw_start_object(&w);
 		jsonw_float_field(&w, "interval_s", secs);
-		jsonw_uint_field(&w, "total_calls", lat_total_count(t));
+		jsonw_uint_field(&w, "total_calls", lat_total_count(&v->calls));
 		lat_print_json(&w, show, per_object);
-		print_queues_json(&w, r, t, secs > 0 ? secs : 1);
-		jsonw_bool_field(&w, "offcpu", t->offcpu);
+		print_queues_json(&w, r, &v->objs, secs > 0 ? secs : 1);
+		jsonw_bool_field(&w, "offcpu", v->calls.offcpu);
 		if (offcpu_note)
 			jsonw_string_field(&w, "offcpu_note", offcpu_note);
-		jsonw_uint_field(&w, "dropped_histograms", t->dropped);
+		jsonw_uint_field(&w, "dropped_histograms", dropped);
 		jsonw_uint_field(&w, "lost_events", lost);
 		jsonw_end_object(&w);
 		jsonw_eol(&w);
 	} else {
 		fprintf(o->out, "Latency of System V IPC calls over %.1fs: %" PRIu64 " calls\n", secs,
-			lat_total_count(t));
+			lat_total_count(&v->calls));
 		lat_print_text(o->out, show, per_object);
-		print_queues_text(o->out, r, t, secs > 0 ? secs : 1);
+		print_queues_text(o->out, r, &v->objs, secs > 0 ? secs : 1);
 		if (offcpu_note)
 			fprintf(o->out, "(%s)\n", offcpu_note);
-		if (t->dropped)
-			fprintf(o->out, "(%" PRIu64 " calls not counted: too many objects; use filters)\n",
-				t->dropped);
+		if (dropped)
+			fprintf(o->out, "(%" PRIu64 " calls not counted per object: too many objects; use filters)\n",
+				dropped);
 		fputc('\n', o->out);
 	}
 	fflush(o->out);
-	if (show == &by_call)
-		lat_table_free(&by_call);
 }
 
 /* `report FILE latency`: the same table, from the recorded events. */
@@ -246,6 +226,7 @@ static int replay_sink(void *ctx, const struct ev_hdr *ev)
 int latency_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 {
 	struct replay_ctx c = { 0 };
+	struct lat_view v = { 0 };
 	double secs;
 	int r;
 
@@ -256,9 +237,12 @@ int latency_session(struct session *s, struct common_opts *o, struct run_loop *r
 	r = session_drive(s, rl);
 	c.t.offcpu = c.any_offcpu;
 	secs = s->last_ts_ns > s->first_ts_ns ? (double)(s->last_ts_ns - s->first_ts_ns) / 1e9 : 0;
-	print_table(o, NULL, &c.t, false, secs, s->lost_events,
+	v.objs = c.t;
+	if (lat_table_by_call(&c.t, &v.calls))
+		return errmsg(EX_OSERR, "out of memory: free some memory and retry");
+	print_table(o, NULL, &v, false, secs, s->lost_events,
 		    c.any_offcpu ? NULL : "off-CPU time was not recorded");
-	lat_table_free(&c.t);
+	lat_view_free(&v);
 	return r;
 }
 
@@ -330,28 +314,6 @@ static const struct argp argp = {
 	children, NULL, NULL,
 };
 
-#define MAX_LAT_LINKS 32
-
-/* Attach every program that is loaded; links are kept to be destroyed. */
-static int attach_all(struct latency_bpf *skel, struct bpf_link **links, int *nlinks)
-{
-	struct bpf_program *p;
-
-	bpf_object__for_each_program(p, skel->obj) {
-		struct bpf_link *l;
-
-		if (!bpf_program__autoload(p))
-			continue;
-		if (*nlinks == MAX_LAT_LINKS)
-			return -E2BIG;
-		l = bpf_program__attach(p);
-		if (!l)
-			return -errno;
-		links[(*nlinks)++] = l;
-	}
-	return 0;
-}
-
 static volatile sig_atomic_t lat_stop;
 
 static void on_sig(int sig)
@@ -364,15 +326,14 @@ static int cmd_latency(int argc, char **argv)
 	struct latency_args a = { 0 };
 	struct lat_run r = { .a = &a };
 	struct live_cmd cmd = { 0 };
+	struct latency_src_config cfg = { 0 };
 	bool have_cmd;
-	struct lat_table t;
+	struct lat_view v;
 	uint64_t last = 0, end = 0;
-	const char *note = NULL;
+	const char *note;
 	long printed = 0;
 	int status, err, pidfd = -1;
 	struct sigaction sa = { .sa_handler = on_sig };
-	struct bpf_link *links[MAX_LAT_LINKS];
-	int nlinks = 0;
 
 	opts_init(&a.o);
 	status = opts_parse(&argp, argc, argv, &a, &a.o);
@@ -387,55 +348,16 @@ static int cmd_latency(int argc, char **argv)
 	if (have_cmd && (err = live_cmd_fork(&cmd, a.o.cmd_argv)))
 		return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
 
-	r.skel = latency_bpf__open();
-	if (!r.skel) {
-		status = errmsg(EX_UNAVAILABLE, "cannot open the latency BPF object: %s", strerror(errno));
+	cfg.opts = &a.o;
+	cfg.cmd_pid = have_cmd ? cmd.pid : 0;
+	cfg.per_object = a.per_object;
+	/* the queue view needs msgsnd/msgrcv per queue */
+	cfg.queue_objects = !a.o.kinds || (a.o.kinds & KIND_BIT(KIND_MSG));
+	cfg.offcpu = !a.no_offcpu;
+	r.src = latency_src_open(&cfg, &status);
+	if (!r.src)
 		goto out;
-	}
-	live_set_filters(r.skel->rodata, &a.o, have_cmd ? cmd.pid : 0);
-	r.skel->rodata->per_object = true;   /* queues need it; folded per call for display */
-	r.skel->rodata->want_offcpu = !a.no_offcpu;
-	if (a.no_offcpu)
-		bpf_program__set_autoload(r.skel->progs.lat_switch, false);
-	if (!a.o.pid && !have_cmd) {
-		bpf_program__set_autoload(r.skel->progs.lat_fork, false);
-		bpf_program__set_autoload(r.skel->progs.lat_exit, false);
-	}
-	err = latency_bpf__load(r.skel);
-	if (err && !a.no_offcpu) {
-		/* no tp_btf/sched_switch here: aggregate without the split */
-		latency_bpf__destroy(r.skel);
-		r.skel = latency_bpf__open();
-		if (!r.skel) {
-			status = errmsg(EX_UNAVAILABLE, "cannot open the latency BPF object");
-			goto out;
-		}
-		live_set_filters(r.skel->rodata, &a.o, have_cmd ? cmd.pid : 0);
-		r.skel->rodata->per_object = true;
-		bpf_program__set_autoload(r.skel->progs.lat_switch, false);
-		a.no_offcpu = true;
-		note = "this kernel refused the sched_switch hook: blocked time is not split out";
-		err = latency_bpf__load(r.skel);
-	}
-	if (err) {
-		status = errmsg(err == -EPERM ? EX_NOPERM : EX_UNAVAILABLE,
-				"the kernel refused the latency BPF programs (%s): run with -v, see `ipcscope doctor`",
-				strerror(-err));
-		goto out;
-	}
-	if (a.o.pid || have_cmd) {
-		uint32_t pid = have_cmd ? (uint32_t)cmd.pid : (uint32_t)a.o.pid;
-		uint8_t one = 1;
-
-		bpf_map_update_elem(bpf_map__fd(r.skel->maps.tracked), &pid, &one, BPF_ANY);
-	}
-	err = attach_all(r.skel, links, &nlinks);
-	if (err) {
-		status = errmsg(EX_UNAVAILABLE, "attaching the latency programs failed: %s",
-				strerror(-err));
-		goto out;
-	}
-	r.ncpus = libbpf_num_possible_cpus();
+	note = latency_src_offcpu_note(r.src);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -456,7 +378,8 @@ static int cmd_latency(int argc, char **argv)
 		uint64_t now;
 
 		poll(&pfd, pidfd >= 0 ? 1 : 0, 250);
-		sample_fill(&r);
+		if (cfg.queue_objects)
+			sample_fill(&r);
 		now = mono_now_ns();
 		if (have_cmd && pfd.revents) {
 			live_cmd_wait(&cmd);
@@ -465,9 +388,9 @@ static int cmd_latency(int argc, char **argv)
 		if (end && now >= end)
 			break;
 		if (a.interval > 0 && now - last >= (uint64_t)(a.interval * 1e9)) {
-			if (read_hists(&r, &t, true) == 0) {
-				print_table(&a.o, &r, &t, a.per_object, (double)(now - last) / 1e9, 0, note);
-				lat_table_free(&t);
+			if (read_view(&r, &v, true) == 0) {
+				print_table(&a.o, &r, &v, a.per_object, (double)(now - last) / 1e9, 0, note);
+				lat_view_free(&v);
 			}
 			last = now;
 			free(r.fills);
@@ -478,19 +401,17 @@ static int cmd_latency(int argc, char **argv)
 		}
 	}
 	/* the rest since the last interval (or the whole run) */
-	if (read_hists(&r, &t, true) == 0) {
-		if (!a.interval || lat_total_count(&t))
-			print_table(&a.o, &r, &t, a.per_object, (double)(mono_now_ns() - last) / 1e9, 0, note);
-		lat_table_free(&t);
+	if (read_view(&r, &v, true) == 0) {
+		if (!a.interval || lat_total_count(&v.calls))
+			print_table(&a.o, &r, &v, a.per_object, (double)(mono_now_ns() - last) / 1e9, 0, note);
+		lat_view_free(&v);
 	}
 done:
 	status = 0;
 out:
 	if (pidfd >= 0)
 		close(pidfd);
-	while (nlinks > 0)
-		bpf_link__destroy(links[--nlinks]);
-	latency_bpf__destroy(r.skel);
+	latency_src_close(r.src);
 	free(r.fills);
 	err = opts_finish(&a.o);
 	if (status) {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * ipcscope metrics: Prometheus metrics from the IPC tables, the limits and
- * (when tracing is available) the syscall stream, served at /metrics, written
- * to a node_exporter textfile, or printed once.
+ * (when tracing is available) the syscall stream (leaks, semaphore holders)
+ * and the in-kernel latency aggregation (per-syscall calls, errors and
+ * histograms), served at /metrics, written to a node_exporter textfile, or
+ * printed once.
  */
 #include <errno.h>
 #include <math.h>
@@ -14,9 +16,9 @@
 #include <unistd.h>
 
 #include "analysis/leaks.h"
-#include "analysis/objstats.h"
 #include "ipcscope.h"
 #include "opts.h"
+#include "source/latency_src.h"
 #include "source/live.h"
 #include "tables/deadlocks.h"
 #include "tables/ipcns.h"
@@ -50,12 +52,14 @@ struct metrics_agent {
 	/* tracing (src == NULL: tables and limits only) */
 	struct ev_bus bus;
 	struct ev_source *src;
-	struct objstats st;                 /* per-syscall counts and latency */
+	struct latency_src *lat;            /* per-syscall counts and latency, or NULL */
+	struct hist_val calls[CALL__MAX];   /* read from `lat` at each render */
 	struct leaks *leaks;                /* creators of objects made while tracing */
 	struct wg_balance bal;              /* observed semaphore holders */
 	struct undo_reader *undo;           /* SEM_UNDO holders, or NULL */
 	struct waitgraph g;                 /* who waits on what (render only) */
 	uint32_t self;                      /* our tgid: our own table reads are not counted */
+	uint32_t ipcns;                     /* traced namespace, 0 = all */
 };
 
 enum { OPT_LISTEN = 0x2000, OPT_TEXTFILE, OPT_TOP, OPT_ONCE, OPT_NO_TRACE, OPT_IPCNS, OPT_ALLNS };
@@ -165,7 +169,8 @@ static bool pid_alive(void *ctx, int32_t pid)
 static void count_leaks(struct metrics_agent *a, const struct ipc_snapshot *snap,
 			struct metrics_input *in)
 {
-	struct leaks_opts lo = { .alive = pid_alive };
+	/* ids repeat across namespaces: only this snapshot's */
+	struct leaks_opts lo = { .alive = pid_alive, .ipcns = snap->ipcns ? snap->ipcns : a->ipcns };
 	struct leak_report r = { 0 };
 	int err;
 
@@ -178,6 +183,21 @@ static void count_leaks(struct metrics_agent *a, const struct ipc_snapshot *snap
 		if (r.v[i].kind < 4)
 			in->leak_candidates[r.v[i].kind]++;
 	leak_report_free(&r);
+}
+
+/* Per-syscall totals since start (counters: never reset), or NULL. */
+static const struct hist_val *read_calls(struct metrics_agent *a)
+{
+	int err;
+
+	if (!a->lat)
+		return NULL;
+	err = latency_src_calls(a->lat, a->calls, false);
+	if (err) {
+		debugmsg("reading the latency histograms failed: %s", strerror(-err));
+		return NULL;
+	}
+	return a->calls;
 }
 
 static int graph_scan(struct metrics_agent *a, const struct ipc_snapshot *snap)
@@ -292,7 +312,7 @@ static int render_all(struct metrics_agent *a, struct metrics_emitter *e)
 		count_leaks(a, pv[i], &in);
 	if (a->src) {
 		in.tracing = true;
-		in.calls = a->st.calls;
+		in.calls = read_calls(a);
 		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
 	}
 	metrics_build(e, &in);
@@ -338,7 +358,7 @@ static int render(void *ctx, struct metrics_emitter *e)
 	count_leaks(a, &snap, &in);
 	if (a->src) {
 		in.tracing = true;
-		in.calls = a->st.calls;
+		in.calls = read_calls(a);
 		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
 	}
 	metrics_build(e, &in);
@@ -430,7 +450,6 @@ static int locked_sink(void *ctx, const struct ev_hdr *ev)
 	if (ev->pid == a->self)
 		return 0;
 	pthread_mutex_lock(&a->lock);
-	objstats_event(&a->st, ev);
 	wg_balance_event(&a->bal, ev);
 	if (a->leaks)
 		leaks_event(a->leaks, ev);
@@ -446,26 +465,31 @@ static int locked_sink(void *ctx, const struct ev_hdr *ev)
 static void start_tracing(struct metrics_agent *a)
 {
 	struct live_config cfg = { .opts = &a->o->c, .calls = true, .proc_events = true };
+	struct latency_src_config lcfg = { .opts = &a->o->c };
 	struct leaks_opts lo = { .alive = pid_alive };
 	struct ipc_snapshot snap;
 	int status = 0;
 
 	/* --all-namespaces traces every namespace: ids collide across them, so
 	 * no leak tracker or deadlock graph then, only per-syscall totals. */
-	a->o->c.ipcns = a->o->all_ns ? 0 : self_ipcns();
+	a->o->c.ipcns = a->ipcns = a->o->all_ns ? 0 : self_ipcns();
 	a->self = (uint32_t)getpid();
-	if (objstats_init(&a->st))
-		return;
 	ev_bus_init(&a->bus);
 	ev_bus_add(&a->bus, locked_sink, a);
 	a->src = live_open(&cfg, &a->bus, &status);
 	if (!a->src) {
 		warnmsg("carrying on without tracing: table and limit metrics only (--no-trace skips this)");
-		objstats_fini(&a->st);
 		return;
 	}
+	/* Calls and latency come from the in-kernel histograms; our own
+	 * semctl(GETVAL...) reads of the tables are not the workload's. */
+	lcfg.exclude_pid = (pid_t)a->self;
+	a->lat = latency_src_open(&lcfg, &status);
+	if (!a->lat)
+		warnmsg("carrying on without per-syscall call and latency metrics");
 	memset(&snap, 0, sizeof(snap));
 	if (!a->o->all_ns && snapshot_read(&snap, SNAP_ALL) == 0) {
+		lo.ipcns = a->ipcns;
 		lo.start_real = snap.taken_real;
 		a->leaks = leaks_new(&lo, &snap);
 	}
@@ -483,7 +507,8 @@ static void stop_tracing(struct metrics_agent *a)
 	a->src = NULL;
 	if (a->leaks)
 		leaks_free(a->leaks);
-	objstats_fini(&a->st);
+	latency_src_close(a->lat);
+	a->lat = NULL;
 	if (a->undo)
 		undo_close(a->undo);
 	a->undo = NULL;

@@ -293,6 +293,44 @@ def test_metrics_tracing_counts_calls(ipcns):
     wl.wait(timeout=10)
 
 
+def test_metrics_histograms_count_every_call(ipcns):
+    """The per-syscall histograms (in-kernel aggregation) count exactly the calls a
+    workload made: a scrape before and after `semloop 1500` differ by its 3000
+    semops (semtimedop in glibc), one semget and one semctl."""
+    agent = ipcns.popen([IPCSCOPE, "metrics", "--listen", "127.0.0.1:0"],
+                        stderr=subprocess.PIPE, text=True)
+    try:
+        addr = readiness(agent, r"serving metrics at http://([0-9.]+:\d+)/metrics").group(1)
+
+        def scrape():
+            return parse_exposition(http_get(f"http://{addr}/metrics")[2])
+
+        before = scrape()
+        if before[("ipcscope_tracing", frozenset())] == 0:
+            pytest.skip("BPF tracing unavailable here")
+
+        def get(m, name, sc, le=None):
+            # A syscall's histogram series appear with its first call.
+            labels = {("syscall", sc)} | ({("le", le)} if le else set())
+            return m[(name, frozenset(labels))] if m is after else \
+                m.get((name, frozenset(labels)), 0)
+
+        r = ipcns.run([workload("semloop"), "1500"], check=True)
+        assert "ops 3000" in r.stdout
+        after = scrape()
+        for sc, n in (("semtimedop", 3000), ("semget", 1), ("semctl", 1)):
+            for name, le in (("ipcscope_syscalls_total", None),
+                             ("ipcscope_syscall_duration_seconds_count", None),
+                             ("ipcscope_syscall_duration_seconds_bucket", "+Inf")):
+                assert get(after, name, sc, le) - get(before, name, sc, le) == n, (sc, name)
+        assert get(after, "ipcscope_syscall_errors_total", "semtimedop") == \
+            get(before, "ipcscope_syscall_errors_total", "semtimedop")
+        assert get(after, "ipcscope_syscall_duration_seconds_sum", "semtimedop") > \
+            get(before, "ipcscope_syscall_duration_seconds_sum", "semtimedop")
+    finally:
+        assert stop(agent) == 0
+
+
 def test_metrics_ipcns_from_outside(ipcns):
     """--ipcns PID reads (and traces) another namespace from the host's."""
     wl = start_workload(ipcns, rate=50)
