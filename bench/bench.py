@@ -41,6 +41,9 @@ WORKLOADS = [
 # name, label, ipcscope subcommand (None: not ipcscope)
 CONFIGS = [
     ("untraced", "untraced", None),
+    # Empty BPF programs on exactly latency's hooks (bench/floor.bpf.c): what
+    # the kernel's tracepoint machinery costs before any of our code runs.
+    ("floor", "empty BPF (floor)", None),
     ("latency", "`latency`", "latency"),
     ("trace", "`trace --json -o`", "trace"),
     ("record", "`record`", "record"),
@@ -107,6 +110,9 @@ def availability(ipcscope, bpftrace):
             out[name] = None if sub in cmds else "n/a (not built)"
         elif name.startswith("bpftrace"):
             out[name] = None if bpftrace else "n/a (bpftrace not installed)"
+        elif name == "floor":
+            floor = os.path.join(os.path.dirname(ipcscope), "bench", "floor")
+            out[name] = None if os.access(floor, os.X_OK) else "n/a (not built)"
         else:
             out[name] = None
     return out
@@ -144,6 +150,8 @@ def tracer_argv(cfg, wl_argv, comm, out, a):
     ipcs = a.ipcscope
     if cfg == "untraced":
         return wl_argv
+    if cfg == "floor":
+        return [os.path.join(a.bench_bin, "floor"), "--"] + wl_argv
     if cfg == "latency":
         return [ipcs, "latency", "--"] + wl_argv
     if cfg == "trace":
@@ -436,6 +444,11 @@ def render(meta, cells, inv, workloads):
                 else cell_text(u))
         row = [wl, base] + [cell_text(cells[wl][c]) for c, _, _ in CONFIGS if c != "untraced"]
         L.append("| " + " | ".join(row) + " |")
+    L.append("")
+    L.append("empty BPF (floor): `bench/floor -- CMD` attaches programs that only return "
+             "0 to exactly the hooks `latency -- CMD` uses (the 24 IPC syscall enter/exit "
+             "tracepoints, sched_switch, sched_process_fork/exit): the cost of the kernel's "
+             "tracepoint machinery alone, the best any tracepoint-based tool can do here.")
     L.append("")
     L.append("bpftrace anchors from issue 7 (hist / printf): " + "; ".join(
         f"{wl} {v['bpftrace-hist']} / {v['bpftrace-stream']}" for wl, v in ANCHORS.items())

@@ -7,8 +7,8 @@
 # BENCH_CONFIGS=latency,trace,..., BENCH_OUT, BENCH_JSON, BENCH_NO_INVENTORY=1.
 # Not part of `make test`: it is too slow and too sensitive to load.
 
-BENCH_SRCS := $(wildcard bench/*.c)
-BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+BENCH_SRCS := $(filter-out bench/floor.c bench/%.bpf.c,$(wildcard bench/*.c))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS)) $(BUILD)/bench/floor
 BENCH_PY   ?= /usr/bin/python3
 
 .PHONY: bench bench-smoke bench-build
@@ -18,6 +18,21 @@ $(BUILD)/bench/%: bench/%.c bench/wl.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WL_CFLAGS) -o $@ $<
+
+# The "floor" configuration: empty BPF programs on latency's hooks.
+$(BUILD)/bench/floor.bpf.o: bench/floor.bpf.c $(VMLINUX)/vmlinux.h
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(LLVM_STRIP) -g $@.tmp -o $@ && rm -f $@.tmp
+
+$(BUILD)/bench/floor.skel.h: $(BUILD)/bench/floor.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bench/floor: bench/floor.c $(BUILD)/bench/floor.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bench -o $@ $< $(LDFLAGS) $(LDLIBS)
 
 bench-build: $(BIN) $(BENCH_BINS)
 

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * bench/floor [-s] -- CMD ARGS...: attach the empty programs of
+ * bench/floor.bpf.c, run CMD, detach, exit with CMD's status.
+ * -s: the syscall tracepoints only (no sched_switch/fork/exit).
+ * The benchmark's "floor" configuration: the cost of the hooks alone.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "floor.skel.h"
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct floor_bpf *skel;
+	bool syscalls_only = false;
+	int arg = 1, status;
+	pid_t pid;
+
+	if (arg < argc && !strcmp(argv[arg], "-s")) {
+		syscalls_only = true;
+		arg++;
+	}
+	if (arg < argc && !strcmp(argv[arg], "--"))
+		arg++;
+	if (arg >= argc) {
+		fprintf(stderr, "usage: floor [-s] -- CMD [ARGS...]\n");
+		return 64;
+	}
+	libbpf_set_print(quiet);
+	skel = floor_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "floor: cannot open the BPF object: %s\n", strerror(errno));
+		return 69;
+	}
+	if (syscalls_only) {
+		bpf_program__set_autoload(skel->progs.floor_switch, false);
+		bpf_program__set_autoload(skel->progs.floor_fork, false);
+		bpf_program__set_autoload(skel->progs.floor_exit, false);
+	}
+	if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
+		fprintf(stderr, "floor: cannot load or attach: %s: run as root\n", strerror(errno));
+		floor_bpf__destroy(skel);
+		return 69;
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "floor: fork: %s\n", strerror(errno));
+		floor_bpf__destroy(skel);
+		return 71;
+	}
+	if (pid == 0) {
+		execvp(argv[arg], argv + arg);
+		fprintf(stderr, "floor: cannot execute '%s': %s\n", argv[arg], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	floor_bpf__destroy(skel);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
