@@ -83,7 +83,8 @@ static __always_inline __u32 slot_of(__u64 v)
 	return s < IPCS_HIST_SLOTS ? s : IPCS_HIST_SLOTS - 1;
 }
 
-static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 call, __u8 kind)
+/* arg0: the object id (or key for *get); arg2: msgsnd's size */
+static __always_inline int on_enter(__u8 call, __u8 kind, long arg0, long arg2)
 {
 	struct task_struct *t;
 	struct call_start *cs;
@@ -100,8 +101,8 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 		return 0;
 	}
 	cs->call = call;
-	cs->id = (__s32)ctx->args[0];
-	cs->size = call == CALL_MSGSND ? ctx->args[2] : 0;
+	cs->id = (__s32)arg0;
+	cs->size = call == CALL_MSGSND ? arg2 : 0;
 	cs->offcpu_ns = 0;
 	cs->switched_out_ns = 0;
 	cs->start_ns = bpf_ktime_get_ns();
@@ -160,14 +161,13 @@ static __always_inline struct hist_val *object_hist(struct task_struct *t,
 	return v;
 }
 
-static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 call)
+static __always_inline int on_exit(__u8 call, long ret)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct call_start *cs = bpf_task_storage_get(&starts, t, 0, 0);
 	struct hist_val *v;
 	__u32 idx = call;
 	__u64 lat;
-	long ret = ctx->ret;
 
 	if (!cs || !cs->start_ns || cs->call != call)
 		return 0;
@@ -186,13 +186,25 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 	return 0;
 }
 
+/*
+ * Two ways to hook each call; userspace loads one set.  fentry/fexit on the
+ * syscall functions where the kernel allows it: unlike a syscall
+ * tracepoint, they do not put every syscall of every task on the slow
+ * (traced) path.  Syscall tracepoints otherwise.
+ */
 #define IPC_CALL(name, CALL, KIND)                                              \
 SEC("tracepoint/syscalls/sys_enter_" #name)                                     \
 int lat_enter_##name(struct trace_event_raw_sys_enter *ctx)                     \
-{ return on_enter(ctx, CALL, KIND); }                                           \
+{ return on_enter(CALL, KIND, ctx->args[0], ctx->args[2]); }                    \
 SEC("tracepoint/syscalls/sys_exit_" #name)                                      \
 int lat_exit_##name(struct trace_event_raw_sys_exit *ctx)                       \
-{ return on_exit(ctx, CALL); }
+{ return on_exit(CALL, ctx->ret); }                                             \
+SEC("fentry/__x64_sys_" #name)                                                  \
+int BPF_PROG(lat_fentry_##name, const struct pt_regs *regs)                     \
+{ return on_enter(CALL, KIND, regs->di, regs->dx); }                            \
+SEC("fexit/__x64_sys_" #name)                                                   \
+int BPF_PROG(lat_fexit_##name, const struct pt_regs *regs, long ret)            \
+{ return on_exit(CALL, ret); }
 
 IPC_CALL(shmget, CALL_SHMGET, KIND_SHM)
 IPC_CALL(shmat, CALL_SHMAT, KIND_SHM)

@@ -23,6 +23,7 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/extras.h"
+#include "source/latency_src.h"
 #include "source/live.h"
 
 enum status { ST_OK, ST_MISSING, ST_WARN, ST_INFO };
@@ -209,6 +210,9 @@ static const char *cost_of(const struct live_prog *p)
 	return "";
 }
 
+/* How `latency` and `metrics` hook the syscalls here (found by run_checks). */
+static enum latency_hooks latency_hooks = LATENCY_HOOKS_TRACEPOINT;
+
 static int run_checks(struct report *r, bool *core_ok)
 {
 	int err[64] = { 0 };
@@ -272,6 +276,12 @@ static int run_checks(struct report *r, bool *core_ok)
 	    "kernel-internal create/destroy hooks need kprobes instead; and every syscall keeps "
 	    "paying the syscall-tracepoint slow path while tracing (~8% on a getppid loop)",
 	    xst.fentry_err ? "test load failed: %s" : "loads", errstr(xst.fentry_err));
+	latency_hooks = latency_hooks_probe(&e);
+	add(r, "latency fentry", e ? ST_MISSING : ST_OK,
+	    "latency and metrics hook the syscall tracepoints instead, which puts every "
+	    "syscall of every task on the slow path while they run",
+	    e ? "fentry/fexit on __x64_sys_*: test load failed: %s"
+	      : "fentry/fexit on __x64_sys_*: loads and attaches", errstr(e));
 	add(r, "kprobes", xst.kprobe_err ? ST_MISSING : ST_OK,
 	    "without kprobes or fentry, destruction at last detach, at process exit and at "
 	    "namespace teardown, and SEM_UNDO adjustments at exit (exit_sem) are not seen",
@@ -308,7 +318,8 @@ static void print_text(FILE *f, const struct report *r, const struct utsname *u,
 		"sched_process_fork/exec/exit, one BPF ring buffer");
 	if (x->mech != EXTRAS_NONE)
 		fprintf(f, ", kernel-internal hooks via %s", extras_mech_name(x->mech));
-	fprintf(f, ".\n");
+	fprintf(f, "; latency and metrics hook the syscalls with %s.\n",
+		latency_hooks == LATENCY_HOOKS_FENTRY ? "fentry/fexit" : "syscall tracepoints");
 	for (int i = 0; i < r->n; i++) {
 		if (r->c[i].st == ST_OK || !r->c[i].cost)
 			continue;
@@ -344,6 +355,7 @@ static void print_json(FILE *f, const struct report *r, const struct utsname *u,
 	}
 	jsonw_end_array(&w);
 	jsonw_string_field(&w, "extras", extras_mech_name(x->mech));
+	jsonw_string_field(&w, "latency_hooks", latency_hooks_name(latency_hooks));
 	jsonw_bool_field(&w, "usable", status == 0);
 	jsonw_end_object(&w);
 	jsonw_eol(&w);

@@ -1,5 +1,9 @@
 """latency: in-kernel histograms against workloads that count their own calls."""
 import json
+import os
+import subprocess
+
+import pytest
 
 from conftest import IPCSCOPE, workload
 
@@ -86,3 +90,53 @@ def test_bad_input():
         r = subprocess.run([IPCSCOPE] + args, capture_output=True, text=True, timeout=30)
         assert r.returncode == 64, (args, r.stderr)
         assert r.stderr.startswith("ipcscope")
+
+
+def doctor_latency_hooks():
+    """("fentry" | "tracepoint", why fentry is refused) from `ipcscope doctor --json`."""
+    r = subprocess.run([IPCSCOPE, "doctor", "--json"], capture_output=True, text=True,
+                       timeout=300)
+    doc = json.loads(r.stdout)
+    checks = {c["name"]: c["detail"] for c in doc["checks"]}
+    return doc["latency_hooks"], checks.get("latency fentry", "?")
+
+
+def test_fentry_where_allowed(ipcns):
+    """On a kernel that allows fentry (the Debian kernel of `make vmtest`), latency
+    hooks the syscall functions with fentry/fexit instead of the syscall
+    tracepoints, and still counts exactly the workload's calls."""
+    hooks, why = doctor_latency_hooks()
+    if hooks != "fentry":
+        if os.environ.get("IPCSCOPE_VMTEST"):
+            pytest.fail(f"fentry unavailable in the test VM: {why}")
+        pytest.skip(f"kernel refuses fentry ({why})")
+    r = ipcns.run([IPCSCOPE, "latency", "-v", "--json", "--", workload("pingpong"), "-n", "300"],
+                  timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "syscalls hooked by fentry" in r.stderr, r.stderr
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    made = [l for l in lines if "histograms" not in l][0]
+    rep = [l for l in lines if "histograms" in l][0]
+    assert hist(rep, "semtimedop")["count"] == made["semtimedop"] == 1200
+    assert hist(rep, "semget")["count"] == 1 and hist(rep, "semctl")["count"] == 1
+    assert rep["offcpu"] is True
+
+
+def test_hooks_forced(ipcns):
+    """IPCSCOPE_LATENCY_HOOKS=tracepoint forces the syscall tracepoints (-v says
+    so, counts are exact); =fentry on a kernel that refuses it is a one-line error."""
+    env = dict(os.environ, IPCSCOPE_LATENCY_HOOKS="tracepoint")
+    r = ipcns.run([IPCSCOPE, "latency", "-v", "--json", "--", workload("pingpong"), "-n", "100"],
+                  timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "syscalls hooked by tracepoint" in r.stderr, r.stderr
+    rep = [json.loads(l) for l in r.stdout.splitlines() if '"histograms"' in l][0]
+    assert hist(rep, "semtimedop")["count"] == 400
+    hooks, _ = doctor_latency_hooks()
+    if hooks == "tracepoint":
+        env["IPCSCOPE_LATENCY_HOOKS"] = "fentry"
+        r = ipcns.run([IPCSCOPE, "latency", "--", workload("pingpong"), "-n", "10"],
+                      timeout=300, env=env)
+        assert r.returncode in (69, 77), r.stderr
+        err = [l for l in r.stderr.splitlines() if l.startswith("ipcscope:")]
+        assert len(err) == 1 and "latency BPF programs" in err[0], r.stderr
