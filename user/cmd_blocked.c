@@ -922,21 +922,14 @@ static int cmd_blocked(int argc, char **argv)
 	cfg.opts = &a.o;
 	cfg.calls = true;
 	cfg.proc_events = true;
-	if (a.o.cmd_argv) {
-		err = live_cmd_fork(&cmd, a.o.cmd_argv);
-		if (err)
-			return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
-		cfg.cmd_pid = cmd.pid;
-		rl.cmd = &cmd;
-		b.root = cmd.pid;
-	}
-	src = live_session_open(&s, &cfg, &status);
+	cfg.no_start_snapshot = true;
+	src = live_command_open(&s, &cfg, &cmd, &rl, &status);
 	if (!src) {
-		if (rl.cmd)
-			live_cmd_abort(&cmd);
 		opts_finish(&a.o);
 		return status;
 	}
+	if (rl.cmd)
+		b.root = cmd.pid;
 	b.inflight_fd = live_inflight_fd(src);
 	b.undo = undo_open(b.ipcns, &err);
 	if (!b.undo)
@@ -946,13 +939,11 @@ static int cmd_blocked(int argc, char **argv)
 	rl.interval = SCAN_MS / 1000.0;
 	rl.tick = tick;
 	rl.ctx = &b;
-	if (rl.cmd) {
-		status = live_cmd_start(&cmd);
-		if (status)
-			goto out;
-	} else if (!a.o.json) {
+	status = live_command_start(&rl);
+	if (status)
+		goto out;
+	if (!rl.cmd && !a.o.json)
 		fprintf(stderr, "Watching blocked IPC calls... Hit Ctrl-C to end.\n");
-	}
 	jsonw_init(&b.w, a.o.out, false);
 	status = blocked_session(&s, &a.o, &rl);
 	for (size_t i = 0; i < b.ncycles; i++)
@@ -965,13 +956,7 @@ out:
 	wg_balance_free(&b.bal);
 	free(b.waits);
 	free(b.cycles);
-	if (status)
-		return status;
-	if (err)
-		return err;
-	if (rl.cmd)
-		return cmd.exited ? live_cmd_exit_status(&cmd) : 128 + ipcs_exiting;
-	return dl ? EXIT_FINDINGS : 0;
+	return status ? status : err ? err : live_command_status(&rl, dl ? EXIT_FINDINGS : 0);
 }
 
 IPCSCOPE_COMMAND(blocked, cmd_blocked, "blocked IPC calls, their holders, deadlock cycles", 30);

@@ -439,7 +439,6 @@ static int cmd_leaks(int argc, char **argv)
 	struct live_config cfg = { 0 };
 	struct live_cmd cmd;
 	struct run_loop rl = { 0 };
-	struct ev_source *src;
 	struct session s;
 	int status, err;
 
@@ -466,34 +465,22 @@ static int cmd_leaks(int argc, char **argv)
 	cfg.create_ctx = true;
 	cfg.stack_ids = true;
 	cfg.proc_events = true;
-	if (a.o.cmd_argv) {
-		err = live_cmd_fork(&cmd, a.o.cmd_argv);
-		if (err)
-			return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
-		cfg.cmd_pid = cmd.pid;
-		rl.cmd = &cmd;
-	}
-	src = live_session_open(&s, &cfg, &status);
-	if (!src) {
-		if (rl.cmd)
-			live_cmd_abort(&cmd);
+	if (!live_command_open(&s, &cfg, &cmd, &rl, &status)) {
 		opts_finish(&a.o);
 		return status;
 	}
 	rl.duration = a.o.duration;
 	rl.interval = a.o.interval;
 	leaks_mt = mmaptrack_open(&err);
-	if (rl.cmd) {
-		status = live_cmd_start(&cmd);
-		if (status) {
-			mmaptrack_close(leaks_mt);
-			session_fini(&s);
-			opts_finish(&a.o);
-			return status;
-		}
-	} else {
-		fprintf(stderr, "Tracing System V IPC object creation... Hit Ctrl-C to end.\n");
+	status = live_command_start(&rl);
+	if (status) {
+		mmaptrack_close(leaks_mt);
+		session_fini(&s);
+		opts_finish(&a.o);
+		return status;
 	}
+	if (!rl.cmd)
+		fprintf(stderr, "Tracing System V IPC object creation... Hit Ctrl-C to end.\n");
 	leaks_opt_fail = a.fail;
 	status = leaks_session(&s, &a.o, &rl);
 	session_fini(&s);

@@ -382,18 +382,7 @@ static int cmd_record(int argc, char **argv)
 	cfg.create_ctx = true;
 	cfg.stack_ids = a.stacks;
 	cfg.offcpu = true;
-	if (a.o.cmd_argv) {
-		err = live_cmd_fork(&cmd, a.o.cmd_argv);
-		if (err) {
-			opts_finish(&a.o);
-			return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
-		}
-		cfg.cmd_pid = cmd.pid;
-		rl.cmd = &cmd;
-	}
-	if (!live_session_open(&s, &cfg, &status)) {
-		if (rl.cmd)
-			live_cmd_abort(&cmd);
+	if (!live_command_open(&s, &cfg, &cmd, &rl, &status)) {
 		opts_finish(&a.o);
 		return status;
 	}
@@ -437,14 +426,11 @@ static int cmd_record(int argc, char **argv)
 	rl.interval = 1;
 	rl.tick = record_tick;
 	rl.ctx = &r;
-	if (rl.cmd) {
-		status = live_cmd_start(&cmd);
-		rl.cmd = status ? NULL : rl.cmd;
-		if (status)
-			goto out_writer;
-	} else if (r.tty) {
+	status = live_command_start(&rl);
+	if (status)
+		goto out_writer;
+	if (!rl.cmd && r.tty)
 		fprintf(stderr, "Recording System V IPC to %s... Hit Ctrl-C to end.\n", a.o.out_path);
-	}
 
 	status = session_drive(&s, &rl);
 	if (!r.err) {
@@ -487,16 +473,7 @@ out_live:
 	if (a.o.out == stdout && fd >= 0)
 		close(fd);
 	err = opts_finish(&a.o);
-	if (status)
-		return status;
-	if (err)
-		return err;
-	if (rl.cmd) {
-		if (cmd.exited)
-			return live_cmd_exit_status(&cmd);
-		return 128 + ipcs_exiting;
-	}
-	return 0;
+	return status ? status : err ? err : live_command_status(&rl, 0);
 }
 
 IPCSCOPE_COMMAND(record, cmd_record, "record everything to a file for report and export", 55);

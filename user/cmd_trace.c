@@ -188,7 +188,6 @@ static int cmd_trace(int argc, char **argv)
 	struct live_config cfg = { 0 };
 	struct live_cmd cmd;
 	struct run_loop rl = { 0 };
-	struct ev_source *src;
 	struct session s;
 	int status, err;
 
@@ -205,45 +204,21 @@ static int cmd_trace(int argc, char **argv)
 	cfg.create_ctx = a.creators;
 	cfg.offcpu = a.offcpu;
 	cfg.ringbuf_bytes = a.buffer;
-	if (a.o.cmd_argv) {
-		err = live_cmd_fork(&cmd, a.o.cmd_argv);
-		if (err)
-			return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
-		cfg.cmd_pid = cmd.pid;
-		rl.cmd = &cmd;
-	}
-	src = live_session_open(&s, &cfg, &status);
-	if (!src) {
-		if (rl.cmd)
-			live_cmd_abort(&cmd);
+	cfg.no_start_snapshot = true;
+	if (!live_command_open(&s, &cfg, &cmd, &rl, &status)) {
 		opts_finish(&a.o);
 		return status;
 	}
 	rl.duration = a.o.duration;
-	if (rl.cmd) {
-		status = live_cmd_start(&cmd);
-		if (status) {
-			session_fini(&s);
-			opts_finish(&a.o);
-			return status;
-		}
-	} else {
-		fprintf(stderr, "Tracing System V IPC calls... Hit Ctrl-C to end.\n");
+	status = live_command_start(&rl);
+	if (!status) {
+		if (!rl.cmd)
+			fprintf(stderr, "Tracing System V IPC calls... Hit Ctrl-C to end.\n");
+		status = trace_session(&s, &a.o, &rl);
 	}
-
-	status = trace_session(&s, &a.o, &rl);
 	session_fini(&s);
 	err = opts_finish(&a.o);
-	if (status)
-		return status;
-	if (err)
-		return err;
-	if (rl.cmd) {
-		if (cmd.exited)
-			return live_cmd_exit_status(&cmd);
-		return 128 + ipcs_exiting;
-	}
-	return 0;
+	return status ? status : err ? err : live_command_status(&rl, 0);
 }
 
 IPCSCOPE_COMMAND(trace, cmd_trace, "trace every System V IPC call, strace-like", 20);

@@ -663,14 +663,15 @@ static int procmeta_sink(void *ctx, const struct ev_hdr *ev)
 	return 0;
 }
 
-int live_session_init(struct session *s, struct ev_source *src)
+static void session_init(struct session *s, struct ev_source *src, bool start_snapshot)
 {
 	s->src = src;
 	s->live = true;
 	s->mono_to_real_ns = src->mono_to_real_ns;
 	s->ipcns = self_ipcns();
 	s->snapshot_now = live_snapshot_now;
-	s->start = calloc(1, sizeof(*s->start));
+	if (start_snapshot)
+		s->start = calloc(1, sizeof(*s->start));
 	if (s->start && snapshot_read(s->start, SNAP_ALL | SNAP_SEMVALS)) {
 		warnmsg("cannot read the IPC tables at start: carrying on without them");
 		snapshot_free(s->start);
@@ -680,6 +681,11 @@ int live_session_init(struct session *s, struct ev_source *src)
 	s->procs = procmeta_new();
 	if (s->procs)
 		ev_bus_add(&s->bus, procmeta_sink, s);
+}
+
+int live_session_init(struct session *s, struct ev_source *src)
+{
+	session_init(s, src, true);
 	return 0;
 }
 
@@ -693,7 +699,7 @@ struct ev_source *live_session_open(struct session *s, const struct live_config 
 	src = live_open(cfg, &s->bus, status);
 	if (!src)
 		return NULL;
-	live_session_init(s, src);
+	session_init(s, src, !cfg->no_start_snapshot);
 	return src;
 }
 
@@ -712,4 +718,42 @@ void session_fini(struct session *s)
 	if (s->procs)
 		procmeta_free(s->procs);
 	s->procs = NULL;
+}
+
+/* ----------------------------------------------------------- -- CMD runs */
+
+struct ev_source *live_command_open(struct session *s, struct live_config *cfg,
+				    struct live_cmd *cmd, struct run_loop *rl, int *status)
+{
+	struct ev_source *src;
+	int err;
+
+	rl->cmd = NULL;
+	if (cfg->opts->cmd_argv) {
+		err = live_cmd_fork(cmd, cfg->opts->cmd_argv);
+		if (err) {
+			*status = errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
+			return NULL;
+		}
+		cfg->cmd_pid = cmd->pid;
+		rl->cmd = cmd;
+	}
+	src = live_session_open(s, cfg, status);
+	if (!src && rl->cmd) {
+		live_cmd_abort(cmd);
+		rl->cmd = NULL;
+	}
+	return src;
+}
+
+int live_command_start(struct run_loop *rl)
+{
+	return rl->cmd ? live_cmd_start(rl->cmd) : 0;
+}
+
+int live_command_status(const struct run_loop *rl, int dflt)
+{
+	if (!rl->cmd)
+		return dflt;
+	return rl->cmd->exited ? live_cmd_exit_status(rl->cmd) : 128 + ipcs_exiting;
 }

@@ -26,6 +26,8 @@ struct live_config {
 	pid_t cmd_pid;       /* `-- CMD` child (live_cmd_fork): tracked with its
 				descendants, turns the pid filter on; 0 = none */
 	unsigned int ringbuf_bytes;  /* ring buffer size (power of 2); 0 = 16 MiB */
+	bool no_start_snapshot;      /* live_session_open: leave session.start NULL
+					(the command never reads it) */
 };
 
 /*
@@ -145,5 +147,22 @@ int live_session_init(struct session *s, struct ev_source *src);
 struct ev_source *live_session_open(struct session *s, const struct live_config *cfg,
 				    int *status);
 void session_fini(struct session *s);
+
+/*
+ * The `-- CMD` sequence of a live command, in three calls:
+ *   live_command_open()    with cfg->opts->cmd_argv: fork CMD stopped into
+ *                          *cmd, trace it (cfg->cmd_pid) and point rl->cmd
+ *                          at it; then live_session_open().  On failure CMD
+ *                          is reaped unexecuted and NULL returned with
+ *                          *status set (the caller still owns opts).
+ *   live_command_start()   once everything is ready: let CMD exec (0 without
+ *                          a command, else 0 or the exit status after an error)
+ *   live_command_status()  after the run: CMD's status as ours (128 + signal
+ *                          if we stopped first), `dflt` without a command
+ */
+struct ev_source *live_command_open(struct session *s, struct live_config *cfg,
+				    struct live_cmd *cmd, struct run_loop *rl, int *status);
+int live_command_start(struct run_loop *rl);
+int live_command_status(const struct run_loop *rl, int dflt);
 
 #endif
