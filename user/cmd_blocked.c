@@ -27,6 +27,7 @@
 #include "tables/proc.h"
 #include "tables/undo.h"
 #include "tables/waiters.h"
+#include "util/vec.h"
 
 #define SCAN_MS        150
 #define CONFIRM_SCANS  3
@@ -146,15 +147,8 @@ static void track_waits(struct blocked_state *b, uint64_t now)
 			t = NULL;
 		}
 		if (!t) {
-			if (b->nwaits == b->capwaits) {
-				size_t nc = b->capwaits ? b->capwaits * 2 : 32;
-				struct wait_track *nv = realloc(b->waits, nc * sizeof(*nv));
-
-				if (!nv)
-					return;
-				b->waits = nv;
-				b->capwaits = nc;
-			}
+			if (vec_grow(b->waits, b->nwaits, b->capwaits))
+				return;
 			t = &b->waits[b->nwaits++];
 			memset(t, 0, sizeof(*t));
 			t->first_ns = now;
@@ -248,15 +242,8 @@ static void track_cycles(struct blocked_state *b, uint64_t now)
 			t = NULL;
 		}
 		if (!t) {
-			if (b->ncycles == b->capcycles) {
-				size_t nc = b->capcycles ? b->capcycles * 2 : 8;
-				struct cycle_track *nv = realloc(b->cycles, nc * sizeof(*nv));
-
-				if (!nv)
-					return;
-				b->cycles = nv;
-				b->capcycles = nc;
-			}
+			if (vec_grow(b->cycles, b->ncycles, b->capcycles))
+				return;
 			t = &b->cycles[b->ncycles++];
 			*t = cur;
 			t->first_ns = now;
@@ -532,21 +519,6 @@ struct replay {
 	size_t nwaits, capwaits;
 };
 
-static int push_call(struct ev_call **v, size_t *n, size_t *cap, const struct ev_call *c)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 256;
-		struct ev_call *nv = realloc(*v, nc * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = nc;
-	}
-	(*v)[(*n)++] = *c;
-	return 0;
-}
-
 static int replay_sink(void *ctx, const struct ev_hdr *ev)
 {
 	struct replay *r = ctx;
@@ -554,17 +526,17 @@ static int replay_sink(void *ctx, const struct ev_hdr *ev)
 
 	if (ev->type == EV_EXIT) {
 		memcpy(&c.h, ev, sizeof(c.h));
-		return push_call(&r->v, &r->n, &r->cap, &c);
+		return vec_push(r->v, r->n, r->cap, c);
 	}
 	if (ev->type != EV_CALL && ev->type != EV_BLOCK)
 		return 0;
 	memcpy(&c, ev, sizeof(c));
 	if (ev->type == EV_BLOCK || c.lat_ns >= REPLAY_MIN_WAIT_NS)
 		if ((c.call == CALL_SEMOP || c.call == CALL_SEMTIMEDOP || c.call == CALL_MSGSND ||
-		     c.call == CALL_MSGRCV) && push_call(&r->waits, &r->nwaits, &r->capwaits, &c))
+		     c.call == CALL_MSGRCV) && vec_push(r->waits, r->nwaits, r->capwaits, c))
 			return -ENOMEM;
 	if (ev->type == EV_CALL && call_kind(c.call) == KIND_SEM)
-		return push_call(&r->v, &r->n, &r->cap, &c);
+		return vec_push(r->v, r->n, r->cap, c);
 	return 0;
 }
 
@@ -653,17 +625,9 @@ static int replay_analyse(struct blocked_state *b, struct replay *r, uint64_t sp
 							ended = wait_end(&r->waits[k]);
 					}
 			}
-			if (b->ncycles == b->capcycles) {
-				size_t nc = b->capcycles ? b->capcycles * 2 : 8;
-				struct cycle_track *nv = realloc(b->cycles, nc * sizeof(*nv));
-
-				if (!nv) {
-					err = -ENOMEM;
-					break;
-				}
-				b->cycles = nv;
-				b->capcycles = nc;
-			}
+			err = vec_grow(b->cycles, b->ncycles, b->capcycles);
+			if (err)
+				break;
 			cur.first_ns = formed;
 			cur.open = ended == UINT64_MAX;
 			cur.last_ns = cur.open ? span_end : ended;
@@ -676,17 +640,9 @@ static int replay_analyse(struct blocked_state *b, struct replay *r, uint64_t sp
 		const struct ev_call *c = &r->waits[i];
 		struct wait_track *wt;
 
-		if (b->nwaits == b->capwaits) {
-			size_t nc = b->capwaits ? b->capwaits * 2 : 32;
-			struct wait_track *nv = realloc(b->waits, nc * sizeof(*nv));
-
-			if (!nv) {
-				err = -ENOMEM;
-				break;
-			}
-			b->waits = nv;
-			b->capwaits = nc;
-		}
+		err = vec_grow(b->waits, b->nwaits, b->capwaits);
+		if (err)
+			break;
 		wt = &b->waits[b->nwaits++];
 		memset(wt, 0, sizeof(*wt));
 		wt->w.pid = (int32_t)c->h.pid;

@@ -14,6 +14,7 @@
 
 #include "analysis/audit.h"
 #include "events.h"
+#include "util/vec.h"
 
 void audit_env_defaults(struct audit_env *e)
 {
@@ -73,15 +74,8 @@ static struct finding *add(struct audit_result *r, enum audit_sev sev, const cha
 {
 	struct finding *f;
 
-	if (r->n == r->cap) {
-		size_t nc = r->cap ? r->cap * 2 : 16;
-		struct finding *nv = realloc(r->v, nc * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		r->v = nv;
-		r->cap = nc;
-	}
+	if (vec_grow(r->v, r->n, r->cap))
+		return NULL;
 	f = &r->v[r->n++];
 	memset(f, 0, sizeof(*f));
 	f->sev = sev;

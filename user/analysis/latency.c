@@ -6,6 +6,7 @@
 
 #include "analysis/latency.h"
 #include "event.h"
+#include "util/vec.h"
 
 void lat_table_free(struct lat_table *t)
 {
@@ -19,15 +20,8 @@ static struct lat_entry *find(struct lat_table *t, const struct hist_key *k)
 		if (t->v[i].key.call == k->call && t->v[i].key.id == k->id &&
 		    t->v[i].key.ipcns == k->ipcns)
 			return &t->v[i];
-	if (t->n == t->cap) {
-		size_t nc = t->cap ? t->cap * 2 : 32;
-		struct lat_entry *nv = realloc(t->v, nc * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		t->v = nv;
-		t->cap = nc;
-	}
+	if (vec_grow(t->v, t->n, t->cap))
+		return NULL;
 	memset(&t->v[t->n], 0, sizeof(t->v[0]));
 	t->v[t->n].key.call = k->call;
 	t->v[t->n].key.id = k->id;

@@ -8,24 +8,7 @@
 #include <sys/sem.h>
 
 #include "analysis/waitgraph.h"
-
-#define PUSH(arr, n, cap, item)                                              \
-	({                                                                   \
-		int __e = 0;                                                 \
-		if ((n) == (cap)) {                                          \
-			size_t __nc = (cap) ? (cap) * 2 : 16;                \
-			void *__p = realloc((arr), __nc * sizeof(*(arr)));   \
-			if (!__p)                                            \
-				__e = -ENOMEM;                               \
-			else {                                               \
-				(arr) = __p;                                 \
-				(cap) = __nc;                                \
-			}                                                    \
-		}                                                            \
-		if (!__e)                                                    \
-			(arr)[(n)++] = (item);                               \
-		__e;                                                         \
-	})
+#include "util/vec.h"
 
 void wg_init(struct waitgraph *g)
 {
@@ -59,17 +42,17 @@ void wg_free(struct waitgraph *g)
 
 int wg_add_waiter(struct waitgraph *g, const struct wg_waiter *w)
 {
-	return PUSH(g->waiters, g->nwaiters, g->capw, *w);
+	return vec_push(g->waiters, g->nwaiters, g->capw, *w);
 }
 
 int wg_add_hold(struct waitgraph *g, const struct wg_hold *h)
 {
-	return PUSH(g->holds, g->nholds, g->caph, *h);
+	return vec_push(g->holds, g->nholds, g->caph, *h);
 }
 
 int wg_add_value(struct waitgraph *g, const struct wg_semval *v)
 {
-	return PUSH(g->vals, g->nvals, g->capv, *v);
+	return vec_push(g->vals, g->nvals, g->capv, *v);
 }
 
 bool wg_op_blocks(int16_t op, int32_t val)
@@ -115,7 +98,7 @@ static int add_edge(struct waitgraph *g, size_t w, int32_t holder, int32_t id, u
 			return 0;
 		}
 	}
-	return PUSH(g->edges, g->nedges, g->cape, e);
+	return vec_push(g->edges, g->nedges, g->cape, e);
 }
 
 static int edges_for_op(struct waitgraph *g, size_t wi, const struct ipcs_sembuf *op)
@@ -302,7 +285,7 @@ static int extract_cycle(struct waitgraph *g, struct tarjan *t, size_t s)
 		c.edges[c.n++] = (size_t)edge_between(g, t->pids[from], t->pids[to]);
 	}
 	c.self = len == 1;
-	err = PUSH(g->cycles, g->ncycles, g->capc, c);
+	err = vec_push(g->cycles, g->ncycles, g->capc, c);
 	if (err)
 		free(c.edges);
 out:
@@ -405,7 +388,7 @@ static struct wg_balance_ent *bal_get(struct wg_balance *b, uint32_t ns, int32_t
 		if (x->semid == id && x->semnum == num && x->pid == pid && x->ipcns == ns)
 			return x;
 	}
-	if (PUSH(b->v, b->n, b->cap, e))
+	if (vec_push(b->v, b->n, b->cap, e))
 		return NULL;
 	return &b->v[b->n - 1];
 }

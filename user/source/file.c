@@ -12,6 +12,7 @@
 #include "record/format.h"
 #include "record/reader.h"
 #include "source/file.h"
+#include "util/vec.h"
 
 struct stack_rec {
 	int32_t id;
@@ -138,15 +139,8 @@ static int load_stacks(struct file_source *fs, struct rcur *r)
 		struct stack_rec *e;
 		uint32_t nf;
 
-		if (fs->nstacks == fs->capstacks) {
-			size_t cap = fs->capstacks ? fs->capstacks * 2 : 64;
-			struct stack_rec *v = realloc(fs->stacks, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			fs->stacks = v;
-			fs->capstacks = cap;
-		}
+		if (vec_grow(fs->stacks, fs->nstacks, fs->capstacks))
+			return -ENOMEM;
 		e = &fs->stacks[fs->nstacks];
 		e->id = (int32_t)rcur_u32(r);
 		nf = rcur_u32(r);
@@ -291,15 +285,8 @@ static int snapshot_now(struct session *s, struct ipc_snapshot *out)
 
 static int add_event_chunk(struct file_source *fs, const struct rec_chunk *c)
 {
-	if (fs->nev == fs->capev) {
-		size_t cap = fs->capev ? fs->capev * 2 : 64;
-		struct rec_chunk *v = realloc(fs->ev, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		fs->ev = v;
-		fs->capev = cap;
-	}
+	if (vec_grow(fs->ev, fs->nev, fs->capev))
+		return -ENOMEM;
 	fs->ev[fs->nev++] = *c;
 	fs->info.event_chunks++;
 	return 0;

@@ -5,6 +5,7 @@
 
 #include "tables/deadlocks.h"
 #include "tables/waiters.h"
+#include "util/vec.h"
 
 int deadlocks_scan(struct waitgraph *g, const struct ipc_snapshot *snap,
 		   const struct wg_balance *bal, struct undo_reader *undo)
@@ -49,15 +50,8 @@ int deadlock_ids_of(const struct waitgraph *g, struct deadlock_ids *out)
 	out->n = 0;
 	for (size_t c = 0; c < g->ncycles; c++)
 		for (size_t i = 0; i < g->cycles[c].n; i++) {
-			if (out->n == out->cap) {
-				size_t cap = out->cap ? out->cap * 2 : 16;
-				int32_t *v = realloc(out->v, cap * sizeof(*v));
-
-				if (!v)
-					return -ENOMEM;
-				out->v = v;
-				out->cap = cap;
-			}
+			if (vec_grow(out->v, out->n, out->cap))
+				return -ENOMEM;
 			out->v[out->n++] = g->edges[g->cycles[c].edges[i]].semid;
 		}
 	if (!out->n)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tables/ipcsave.h"
+#include "util/vec.h"
 #include "view/leaks_view.h"
 
 #ifndef MSG_COPY
@@ -124,15 +125,8 @@ static int add_entry(struct ipcsave *s, const struct leak *k, const struct ipc_p
 	char *buf = NULL;
 	FILE *f;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct entry *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (vec_grow(s->v, s->n, s->cap))
+		return -ENOMEM;
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return -ENOMEM;

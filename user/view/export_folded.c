@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analysis/summary.h"
+#include "util/vec.h"
 #include "view/export.h"
 
 struct fold_raw {
@@ -63,16 +64,9 @@ int folded_blocked_event(void *ctx, const struct ev_hdr *ev)
 
 	if (ev->type != EV_CALL || !summary_call_slept(c) || !c->lat_ns)
 		return 0;
-	if (f->nraw == f->capraw) {
-		size_t cap = f->capraw ? f->capraw * 2 : 256;
-		struct fold_raw *v = realloc(f->raw, cap * sizeof(*v));
-
-		if (!v) {
-			f->oom = true;
-			return 0;
-		}
-		f->raw = v;
-		f->capraw = cap;
+	if (vec_grow(f->raw, f->nraw, f->capraw)) {
+		f->oom = true;
+		return 0;
 	}
 	r = &f->raw[f->nraw++];
 	memset(r, 0, sizeof(*r));
@@ -117,16 +111,9 @@ static int add_line(struct folded *f, char *line, uint64_t weight)
 {
 	if (!line)
 		return -ENOMEM;
-	if (f->nlines == f->caplines) {
-		size_t cap = f->caplines ? f->caplines * 2 : 256;
-		struct fold_line *v = realloc(f->lines, cap * sizeof(*v));
-
-		if (!v) {
-			free(line);
-			return -ENOMEM;
-		}
-		f->lines = v;
-		f->caplines = cap;
+	if (vec_grow(f->lines, f->nlines, f->caplines)) {
+		free(line);
+		return -ENOMEM;
 	}
 	f->lines[f->nlines].line = line;
 	f->lines[f->nlines++].weight = weight;

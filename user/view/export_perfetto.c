@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analysis/summary.h"
+#include "util/vec.h"
 #include "view/export.h"
 #include "view/jsonw.h"
 
@@ -62,16 +63,9 @@ size_t perfetto_slices(const struct perfetto *p)
 
 static struct pf_ev *add(struct perfetto *p)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 1024;
-		struct pf_ev *v = realloc(p->v, cap * sizeof(*v));
-
-		if (!v) {
-			p->oom = true;
-			return NULL;
-		}
-		p->v = v;
-		p->cap = cap;
+	if (vec_grow(p->v, p->n, p->cap)) {
+		p->oom = true;
+		return NULL;
 	}
 	memset(&p->v[p->n], 0, sizeof(p->v[0]));
 	p->v[p->n].seq = (uint32_t)p->n;
@@ -86,16 +80,9 @@ static void note_thread(struct perfetto *p, const struct ev_hdr *h)
 			memcpy(p->th[i].comm, h->comm, IPCS_COMM_LEN);
 			return;
 		}
-	if (p->nth == p->capth) {
-		size_t cap = p->capth ? p->capth * 2 : 64;
-		struct pf_thread *v = realloc(p->th, cap * sizeof(*v));
-
-		if (!v) {
-			p->oom = true;
-			return;
-		}
-		p->th = v;
-		p->capth = cap;
+	if (vec_grow(p->th, p->nth, p->capth)) {
+		p->oom = true;
+		return;
 	}
 	p->th[p->nth].pid = h->pid;
 	p->th[p->nth].tid = h->tid;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "view/names.h"
+#include "util/vec.h"
 
 struct name_ent {
 	uint32_t id;
@@ -42,15 +43,8 @@ static const char *lookup(struct name_cache *c, uint32_t id, bool user)
 
 		name = gr ? gr->gr_name : NULL;
 	}
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-		struct name_ent *nv = realloc(c->v, nc * sizeof(*nv));
-
-		if (!nv)
-			return name;   /* uncached, still correct */
-		c->v = nv;
-		c->cap = nc;
-	}
+	if (vec_grow(c->v, c->n, c->cap))
+		return name;   /* uncached, still correct */
 	c->v[c->n].id = id;
 	c->v[c->n].name = name ? strdup(name) : NULL;
 	return c->v[c->n++].name;

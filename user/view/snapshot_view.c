@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/vec.h"
 #include "view/names.h"
 #include "view/snapshot_view.h"
 
@@ -16,15 +17,8 @@ void snap_view_init(struct snap_view *v, unsigned int kinds)
 
 struct ipc_snapshot *snap_view_add(struct snap_view *v, int32_t pid, uint32_t inode)
 {
-	if (v->nsnaps == v->cap) {
-		size_t nc = v->cap ? v->cap * 2 : 4;
-		struct snap_ns *n = realloc(v->snaps, nc * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		v->snaps = n;
-		v->cap = nc;
-	}
+	if (vec_grow(v->snaps, v->nsnaps, v->cap))
+		return NULL;
 	memset(&v->snaps[v->nsnaps], 0, sizeof(v->snaps[0]));
 	v->snaps[v->nsnaps].pid = pid;
 	v->snaps[v->nsnaps].inode = inode;
@@ -53,15 +47,8 @@ const struct proc_info *snap_view_proc(struct snap_view *v, int32_t pid)
 			return &v->procs[i];
 	if (proc_info_read(pid, &pi))
 		pi.alive = false;
-	if (v->nprocs == v->proccap) {
-		size_t nc = v->proccap ? v->proccap * 2 : 32;
-		struct proc_info *n = realloc(v->procs, nc * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		v->procs = n;
-		v->proccap = nc;
-	}
+	if (vec_grow(v->procs, v->nprocs, v->proccap))
+		return NULL;
 	v->procs[v->nprocs] = pi;
 	return &v->procs[v->nprocs++];
 }

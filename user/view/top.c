@@ -9,21 +9,15 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "util/vec.h"
 #include "view/top.h"
 
 /* ---- model ------------------------------------------------------------ */
 
 struct top_row *top_add_row(struct top_model *m)
 {
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct top_row *r = realloc(m->rows, cap * sizeof(*r));
-
-		if (!r)
-			return NULL;
-		m->rows = r;
-		m->cap = cap;
-	}
+	if (vec_grow(m->rows, m->n, m->cap))
+		return NULL;
 	memset(&m->rows[m->n], 0, sizeof(m->rows[0]));
 	return &m->rows[m->n++];
 }
