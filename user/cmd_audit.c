@@ -38,9 +38,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	struct audit_args *a = state->input;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		opts_child_inputs(state, &a->c);
-		break;
 	case OPT_FAIL_ON:
 		a->fail_on = audit_sev_parse(arg);
 		if (a->fail_on < 0)
@@ -62,11 +59,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!parse_long(arg, 1, 0x7fffffff, &a->ns_pid))
 			argp_error(state, "invalid --ns '%s': give the PID of a process in that namespace", arg);
 		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return opts_key_default(key, arg, state, &a->c);
 	}
 	return 0;
 }

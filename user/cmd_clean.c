@@ -178,9 +178,6 @@ static error_t clean_parse(int key, char *arg, struct argp_state *state)
 	int k;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		opts_child_inputs(state, &a->o);
-		break;
 	case OPT_DRY:
 		a->dry_run = true;
 		break;
@@ -221,11 +218,8 @@ static error_t clean_parse(int key, char *arg, struct argp_state *state)
 	case OPT_IPCNS:
 		a->ipcns = arg;
 		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return opts_key_default(key, arg, state, &a->o);
 	}
 	return 0;
 }

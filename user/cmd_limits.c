@@ -26,18 +26,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	struct limits_args *a = state->input;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		opts_child_inputs(state, &a->c);
-		break;
 	case OPT_WARN:
 		if (!parse_long(arg, 1, 100, &a->warn))
 			argp_error(state, "invalid --warn '%s': give a percentage from 1 to 100", arg);
 		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return opts_key_default(key, arg, state, &a->c);
 	}
 	return 0;
 }

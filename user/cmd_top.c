@@ -53,9 +53,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	struct top_opts *o = state->input;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		opts_child_inputs(state, &o->c);
-		break;
 	case 'D':
 		o->delay = parse_duration(arg);
 		if (o->delay < 0.1)
@@ -87,11 +84,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else
 			argp_error(state, "invalid --sort '%s': use calls, latency, waiters or size", arg);
 		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return opts_key_default(key, arg, state, &o->c);
 	}
 	return 0;
 }

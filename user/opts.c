@@ -258,6 +258,20 @@ void opts_child_inputs(struct argp_state *state, struct common_opts *c)
 		state->child_inputs[i] = c;
 }
 
+error_t opts_key_default(int key, char *arg, struct argp_state *state, struct common_opts *c)
+{
+	switch (key) {
+	case ARGP_KEY_INIT:
+		opts_child_inputs(state, c);
+		return 0;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		return 0;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+}
+
 static int resolve_filters(struct common_opts *c)
 {
 	struct stat st;

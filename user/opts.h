@@ -66,6 +66,12 @@ int opts_parse(const struct argp *argp, int argc, char **argv, void *input,
 
 /* In a command's parser, on ARGP_KEY_INIT: give the children their input. */
 void opts_child_inputs(struct argp_state *state, struct common_opts *c);
+/*
+ * The rest of a parser for a command without positional arguments, as its
+ * `default:` case: ARGP_KEY_INIT gives the children their input, an
+ * argument is a usage error, any other key is unknown.
+ */
+error_t opts_key_default(int key, char *arg, struct argp_state *state, struct common_opts *c);
 
 /* Parse "shm,sem,msg" into a KIND_BIT mask; -1 on error. */
 int parse_kinds(const char *s);

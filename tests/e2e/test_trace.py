@@ -196,6 +196,19 @@ def test_pid_filter_and_kind_filter(ipcns, tmp_path):
     assert summary(events)["lost_events"] == 0
 
 
+def test_sigint_right_after_the_readiness_line(ipcns, tmp_path):
+    """Ctrl-C as soon as tracing is announced ends the trace cleanly, with its
+    summary: the handler is in place before the readiness line."""
+    out = tmp_path / "sig.jsonl"
+    for _ in range(5):   # the race it guards against lost about one run in six
+        tracer = subprocess.Popen([IPCSCOPE, "trace", "--ipcns", str(ipcns.inode), "--json",
+                                   "-o", str(out)], stderr=subprocess.PIPE, text=True)
+        wait_ready(tracer)
+        tracer.send_signal(signal.SIGINT)
+        assert tracer.wait(timeout=30) == 0, tracer.stderr.read()
+        assert summary(parse_lines(out.read_text()))["calls"] == 0
+
+
 def test_type_and_errors_filters(ipcns, tmp_path):
     r, expected, events = trace_cmd(ipcns, tmp_path, ["-t", "msg", "--errors"],
                                     [workload("allcalls")])

@@ -575,16 +575,22 @@ static void on_signal(int sig)
 	ipcs_exiting = sig;
 }
 
-int run_loop(struct run_loop *rl)
+static void catch_signals(void)
 {
-	struct live_src *ls = to_live(rl->src);
 	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART */
-	uint64_t t = mono_now_ns(), end = 0, next_tick = 0, step = 0;
-	int pidfd = -1, ret = 0, n;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+int run_loop(struct run_loop *rl)
+{
+	struct live_src *ls = to_live(rl->src);
+	uint64_t t = mono_now_ns(), end = 0, next_tick = 0, step = 0;
+	int pidfd = -1, ret = 0, n;
+
+	catch_signals();
 	if (rl->duration > 0)
 		end = t + (uint64_t)(rl->duration * 1e9);
 	if (rl->tick && rl->interval > 0) {
@@ -739,10 +745,18 @@ struct ev_source *live_command_open(struct session *s, struct live_config *cfg,
 		rl->cmd = cmd;
 	}
 	src = live_session_open(s, cfg, status);
-	if (!src && rl->cmd) {
-		live_cmd_abort(cmd);
+	if (!src) {
+		if (rl->cmd)
+			live_cmd_abort(cmd);
 		rl->cmd = NULL;
+		return NULL;
 	}
+	/*
+	 * Attached: the readiness line may follow at once, so a SIGINT from
+	 * here on must end the run cleanly (run_loop sees ipcs_exiting), not
+	 * kill us before run_loop would have caught it.
+	 */
+	catch_signals();
 	return src;
 }
 

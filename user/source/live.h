@@ -154,7 +154,8 @@ void session_fini(struct session *s);
  *                          *cmd, trace it (cfg->cmd_pid) and point rl->cmd
  *                          at it; then live_session_open().  On failure CMD
  *                          is reaped unexecuted and NULL returned with
- *                          *status set (the caller still owns opts).
+ *                          *status set (the caller still owns opts).  On
+ *                          success SIGINT/SIGTERM already set ipcs_exiting.
  *   live_command_start()   once everything is ready: let CMD exec (0 without
  *                          a command, else 0 or the exit status after an error)
  *   live_command_status()  after the run: CMD's status as ours (128 + signal
