@@ -363,16 +363,7 @@ static void print_json(FILE *f, const struct report *r, const struct utsname *u,
 
 static error_t doctor_parse(int key, char *arg, struct argp_state *state)
 {
-	switch (key) {
-	case ARGP_KEY_INIT:
-		opts_child_inputs(state, state->input);
-		return 0;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		return 0;
-	default:
-		return ARGP_ERR_UNKNOWN;
-	}
+	return opts_key_default(key, arg, state, state->input);
 }
 
 static const struct argp_child doctor_children[] = { OPTS_CHILD_OUTPUT, { 0 } };

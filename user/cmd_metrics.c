@@ -91,9 +91,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	struct metrics_opts *o = state->input;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		opts_child_inputs(state, &o->c);
-		break;
 	case OPT_LISTEN:
 		o->listen = arg;
 		break;
@@ -121,11 +118,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_ALLNS:
 		o->all_ns = true;
 		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return opts_key_default(key, arg, state, &o->c);
 	}
 	return 0;
 }
@@ -395,27 +389,17 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* Sleep until `deadline` (CLOCK_MONOTONIC seconds) or a signal. */
+/* Sleep until `deadline` (mono_now_s() seconds) or a signal. */
 static void sleep_until(double deadline)
 {
-	struct timespec now, ts;
-	double left;
+	double left = deadline - mono_now_s();
+	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = deadline - ((double)now.tv_sec + now.tv_nsec / 1e9);
 	if (left <= 0)
 		return;
 	ts.tv_sec = (time_t)left;
 	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 	nanosleep(&ts, NULL);   /* EINTR on SIGINT/SIGTERM: the loop checks `stop` */
-}
-
-static double mono_now(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)now.tv_sec + now.tv_nsec / 1e9;
 }
 
 /* A failed rewrite is a warning while serving, an error for --once. */
@@ -538,7 +522,7 @@ static int serve(struct metrics_agent *a)
 	struct metrics_http *http = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char bound[80];
-	double start = mono_now(), next = start;
+	double start = mono_now_s(), next = start;
 	int status = 0;
 
 	sigaction(SIGINT, &sa, NULL);
@@ -580,9 +564,9 @@ static int serve(struct metrics_agent *a)
 		sleep_until(until);
 		if (stop)
 			break;
-		if (o->c.duration > 0 && mono_now() >= start + o->c.duration)
+		if (o->c.duration > 0 && mono_now_s() >= start + o->c.duration)
 			break;
-		if (o->textfile && mono_now() >= next) {
+		if (o->textfile && mono_now_s() >= next) {
 			write_textfile(a, false);
 			next += o->interval;
 		}
@@ -592,18 +576,6 @@ static int serve(struct metrics_agent *a)
 		metrics_http_stop(http);
 	}
 	return status;
-}
-
-static int enter_ipcns(const char *arg)
-{
-	int err = ipcns_enter(arg);
-
-	if (err)
-		return errmsg(err == -EPERM ? EX_NOPERM : EX_USAGE,
-			      "cannot enter the IPC namespace '%s': %s: %s", arg, strerror(-err),
-			      err == -EPERM ? "setns needs CAP_SYS_ADMIN (run as root)"
-					    : "give a live PID or a namespace inode (see `lsns -t ipc`)");
-	return 0;
 }
 
 static int cmd_metrics(int argc, char **argv)
@@ -631,7 +603,7 @@ static int cmd_metrics(int argc, char **argv)
 	if (o.all_ns && o.ipcns)
 		return errmsg(EX_USAGE, "--ipcns and --all-namespaces are exclusive: pick one");
 	/* Before any thread exists: they inherit the namespace. */
-	if (o.ipcns && (status = enter_ipcns(o.ipcns)))
+	if (o.ipcns && (status = ipcns_enter_arg(o.ipcns)))
 		return status;
 
 	wg_init(&a.g);

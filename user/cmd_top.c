@@ -188,8 +188,6 @@ struct top_ctx {
 	bool have_graph;
 };
 
-static double mono_now(void);
-
 /* Calls/s, p99 and the creator seen while tracing. */
 static void add_stats(struct top_ctx *t, struct top_row *r)
 {
@@ -232,7 +230,7 @@ static int build(struct top_ctx *t)
 	}
 	top_model_reset(m);
 	if (t->src) {
-		double now = mono_now();
+		double now = mono_now_s();
 
 		objstats_tick(&t->st, now - t->last_tick);
 		t->last_tick = now;
@@ -330,18 +328,10 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Deliver events (or just wait) until `deadline`, at most max_ms at a time. */
 static void pump(struct top_ctx *t, double deadline, int max_ms)
 {
-	double left = deadline - mono_now();
+	double left = deadline - mono_now_s();
 	int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
 
 	if (ms > max_ms)
@@ -364,7 +354,7 @@ static int table_error(int err)
 static int run_batch(struct top_ctx *t)
 {
 	struct top_opts *o = t->o;
-	double start = mono_now(), next = start;
+	double start = mono_now_s(), next = start;
 	struct jsonw w;
 	long done = 0;
 	int err;
@@ -385,7 +375,7 @@ static int run_batch(struct top_ctx *t)
 		next += o->delay;
 		if (o->c.duration > 0 && next > start + o->c.duration)
 			break;
-		while (!stop && mono_now() < next)
+		while (!stop && mono_now_s() < next)
 			pump(t, next, 100);
 	}
 	return 0;
@@ -395,7 +385,7 @@ static int run_screen(struct top_ctx *t)
 {
 	struct top_opts *o = t->o;
 	struct top_ui ui = { .sort = o->sort, .interval_ms = (int)(o->delay * 1000) };
-	double start = mono_now(), next = start;
+	double start = mono_now_s(), next = start;
 	long done = 0;
 	int err;
 
@@ -406,7 +396,7 @@ static int run_screen(struct top_ctx *t)
 			 o->no_trace ? "tracing off (--no-trace): calls/s and p99 not shown"
 				     : "tracing unavailable: calls/s and p99 need root and BPF");
 	while (!stop && !ui.quit) {
-		double now = mono_now();
+		double now = mono_now_s();
 
 		if (now >= next) {
 			if (!ui.paused) {
@@ -477,23 +467,11 @@ static int start_tracing(struct top_ctx *t)
 	if (snapshot_read(&snap, SNAP_ALL) == 0)
 		objstats_mark_preexisting(&t->st, &snap);
 	snapshot_free(&snap);
-	t->last_tick = mono_now();
+	t->last_tick = mono_now_s();
 	/* SEM_UNDO holders need the task iterator; without it, other evidence. */
 	t->undo = undo_open(t->o->c.ipcns, &status);
 	if (!t->undo)
 		debugmsg("no SEM_UNDO evidence: %s", strerror(-status));
-	return 0;
-}
-
-static int enter_ipcns(const char *arg)
-{
-	int err = ipcns_enter(arg);
-
-	if (err)
-		return errmsg(err == -EPERM ? EX_NOPERM : EX_USAGE,
-			      "cannot enter the IPC namespace '%s': %s: %s", arg, strerror(-err),
-			      err == -EPERM ? "setns needs CAP_SYS_ADMIN (run as root)"
-					    : "give a live PID or a namespace inode (see `lsns -t ipc`)");
 	return 0;
 }
 
@@ -515,7 +493,7 @@ static int cmd_top(int argc, char **argv)
 	if (o.c.duration > 0 && o.c.duration < o.delay)
 		o.delay = o.c.duration;
 	/* The tables are read in our own namespace: move there first. */
-	if (o.c.ipcns_arg && (status = enter_ipcns(o.c.ipcns_arg)))
+	if (o.c.ipcns_arg && (status = ipcns_enter_arg(o.c.ipcns_arg)))
 		return status;
 	wg_init(&t.g);
 	if (!o.no_trace) {

@@ -69,6 +69,8 @@ const char *ev_type_name(unsigned int type);     /* "call", "fork", ... */
 void format_ts(char *buf, size_t len, uint64_t ts_ns, int64_t mono_to_real_ns);
 /* CLOCK_MONOTONIC now, in nanoseconds (the clock of ev_hdr.ts_ns). */
 uint64_t mono_now_ns(void);
+/* The same in seconds, for loops that keep -d and intervals as doubles. */
+static inline double mono_now_s(void) { return (double)mono_now_ns() / 1e9; }
 /* Offset to add to CLOCK_MONOTONIC nanoseconds to get CLOCK_REALTIME. */
 int64_t mono_to_real_offset(void);
 

@@ -7,9 +7,11 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ipcscope.h"
 #include "opts.h"
 #include "tables/ipcns.h"
 
@@ -56,4 +58,16 @@ int ipcns_enter(const char *arg)
 	err = setns(fd, CLONE_NEWIPC) ? -errno : 0;
 	close(fd);
 	return err;
+}
+
+int ipcns_enter_arg(const char *arg)
+{
+	int err = ipcns_enter(arg);
+
+	if (err)
+		return errmsg(err == -EPERM ? EX_NOPERM : EX_USAGE,
+			      "cannot enter the IPC namespace '%s': %s: %s", arg, strerror(-err),
+			      err == -EPERM ? "setns needs CAP_SYS_ADMIN (run as root)"
+					    : "give a live PID or a namespace inode (see `lsns -t ipc`)");
+	return 0;
 }
