@@ -462,8 +462,12 @@ static int cmd_leaks(int argc, char **argv)
 	}
 	cfg.opts = &a.o;
 	cfg.calls = true;
+	/*
+	 * The creator's stack comes with EV_CREATE (its own stack id too):
+	 * per-call stacks would cost a frame-pointer walk in every call.
+	 */
 	cfg.create_ctx = true;
-	cfg.stack_ids = true;
+	cfg.stack_ids = false;
 	cfg.proc_events = true;
 	if (!live_command_open(&s, &cfg, &cmd, &rl, &status)) {
 		opts_finish(&a.o);
