@@ -6,6 +6,7 @@
  * IPC namespaces.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,7 +21,7 @@
 #include "view/names.h"
 #include "view/snapshot_view.h"
 
-enum { OPT_NS = 0x2000, OPT_ALLNS, OPT_POSIX };
+enum { OPT_NS = 0x2000, OPT_ALLNS, OPT_POSIX, OPT_SEMPIDS };
 
 struct snap_args {
 	struct common_opts c;
@@ -28,6 +29,9 @@ struct snap_args {
 	long ns_pid;
 	bool all_ns;
 	bool posix;
+	bool sem_pids;
+	bool have_id;
+	int32_t id;
 };
 
 static const struct argp_option options[] = {
@@ -39,12 +43,18 @@ static const struct argp_option options[] = {
 	  "Every IPC namespace on the host, objects labelled with it", 0 },
 	{ "posix", OPT_POSIX, NULL, 0,
 	  "Also POSIX IPC: /dev/shm files and POSIX message queues", 0 },
+	{ "id", 'i', "ID", 0,
+	  "Only the object(s) with this id, every detail (like ipcs -i)", 0 },
+	{ "sem-pids", OPT_SEMPIDS, NULL, 0,
+	  "Also the last pid of every semaphore (one semctl per semaphore: "
+	  "slow with many arrays; implied by --id)", 0 },
 	{ 0 },
 };
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct snap_args *a = state->input;
+	long id;
 
 	switch (key) {
 	case ARGP_KEY_INIT:
@@ -59,6 +69,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_ALLNS: a->all_ns = true; break;
 	case OPT_POSIX: a->posix = true; break;
+	case OPT_SEMPIDS: a->sem_pids = true; break;
+	case 'i':
+		if (!parse_long(arg, 0, INT32_MAX, &id))
+			argp_error(state, "invalid --id '%s': give an IPC id as ipcs or snapshot lists it", arg);
+		a->have_id = true;
+		a->id = (int32_t)id;
+		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -83,6 +100,7 @@ static const struct argp argp = {
 	"  ipcscope snapshot                 everything in this IPC namespace\n"
 	"  ipcscope snapshot -m --json       segments as JSON\n"
 	"  ipcscope snapshot --ns 1234       the namespace of pid 1234 (a container)\n"
+	"  ipcscope snapshot -s -i 32769     one array with its last pids\n"
 	"  ipcscope snapshot --all-namespaces --posix",
 	children, NULL, NULL,
 };
@@ -114,6 +132,10 @@ static int cmd_snapshot(int argc, char **argv)
 	if (st)
 		return st;
 	what = (a.kinds ? a.kinds : SNAP_ALL) | SNAP_SEMVALS | SNAP_ATTACH;
+	/* Listings, like ipcs and lsipc, leave out what costs a syscall per
+	 * semaphore; the detail view and --sem-pids ask for it. */
+	if (!a.sem_pids && !a.have_id)
+		what |= SNAP_NOSEMPID;
 	snap_view_init(&v, a.kinds ? a.kinds : SNAP_ALL);
 
 	if (a.all_ns) {
@@ -159,6 +181,19 @@ static int cmd_snapshot(int argc, char **argv)
 			    "cannot read the IPC tables: %s: %s", strerror(-err),
 			    err == -EPERM || err == -EACCES ? "run as root" : "is /proc mounted?");
 		goto out;
+	}
+	if (a.have_id) {
+		size_t found = 0;
+
+		for (size_t i = 0; i < v.nsnaps; i++)
+			found += snapshot_keep_id(&v.snaps[i].s, a.id);
+		if (!found) {
+			st = errmsg(EX_NOINPUT, "no %s with id %d: list the ids with `ipcscope snapshot`",
+				    a.kinds == SNAP_SHM ? "shared memory segment" :
+				    a.kinds == SNAP_SEM ? "semaphore array" :
+				    a.kinds == SNAP_MSG ? "message queue" : "IPC object", a.id);
+			goto out;
+		}
 	}
 	if (a.posix) {
 		v.posix = calloc(1, sizeof(*v.posix));

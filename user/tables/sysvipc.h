@@ -39,7 +39,7 @@ struct shm_obj {
 struct sem_val {
 	int32_t val;
 	int32_t ncnt, zcnt;
-	int32_t pid;            /* GETPID: last process to operate */
+	int32_t pid;            /* GETPID: last process to operate, -1 not read */
 };
 
 struct sem_obj {
@@ -73,6 +73,9 @@ struct ipc_snapshot {
 #define SNAP_ALL  (SNAP_SHM | SNAP_SEM | SNAP_MSG)
 #define SNAP_SEMVALS (1u << 3)   /* also per-semaphore values via semctl */
 #define SNAP_ATTACH  (1u << 4)   /* also attached pids from /proc/PID/maps */
+/* With SNAP_SEMVALS: skip the last pid of each semaphore (GETPID is one
+ * semctl per semaphore, the bulk of a listing's cost); sem_val.pid = -1. */
+#define SNAP_NOSEMPID (1u << 5)
 
 /* Read the tables of the caller's IPC namespace.  0 or -errno. */
 int snapshot_read(struct ipc_snapshot *s, unsigned int what);
@@ -81,6 +84,8 @@ int parse_sysvipc_shm(FILE *f, struct ipc_snapshot *s);
 int parse_sysvipc_sem(FILE *f, struct ipc_snapshot *s);
 int parse_sysvipc_msg(FILE *f, struct ipc_snapshot *s);
 void snapshot_free(struct ipc_snapshot *s);
+/* Keep only the objects with this id (a detail view).  Returns how many remain. */
+size_t snapshot_keep_id(struct ipc_snapshot *s, int32_t id);
 
 /* Lookups by id (linear or indexed; NULL if absent). */
 const struct shm_obj *snapshot_shm(const struct ipc_snapshot *s, int32_t id);

@@ -119,9 +119,30 @@ static void put_escaped(FILE *f, const char *s, size_t len)
 
 void jsonw_name(struct jsonw *w, const char *name)
 {
+	size_t n = strlen(name), i = 0;
+	char buf[48];
+
 	sep(w);
-	put_escaped(w->f, name, strlen(name));
-	fputc(':', w->f);
+	/* Names are short literals (a listing writes ~20 per object): one
+	 * write of `"name":` when nothing needs escaping. */
+	if (n + 3 <= sizeof(buf)) {
+		for (; i < n; i++) {
+			unsigned char c = (unsigned char)name[i];
+
+			if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
+				break;
+		}
+	}
+	if (n + 3 <= sizeof(buf) && i == n) {
+		buf[0] = '"';
+		memcpy(buf + 1, name, n);
+		buf[n + 1] = '"';
+		buf[n + 2] = ':';
+		fwrite(buf, 1, n + 3, w->f);
+	} else {
+		put_escaped(w->f, name, n);
+		fputc(':', w->f);
+	}
 	if (w->pretty)
 		fputc(' ', w->f);
 	w->after_name = true;

@@ -189,10 +189,13 @@ static void text_sem(struct snap_view *v, struct snap_ns *ns, FILE *f)
 			(uint32_t)o->c.key, owner(o->c.uid, own, sizeof(own)), perms, o->nsems,
 			ot, age);
 		for (uint32_t j = 0; o->sems && j < o->nsems; j++) {
-			char lp[40];
+			char lp[48] = "";
 
-			pid_desc(v, o->sems[j].pid, lp, sizeof(lp));
-			fprintf(f, "    sem[%u] value=%d ncnt=%d zcnt=%d lastpid=%s%s\n", j,
+			if (o->sems[j].pid >= 0) {   /* -1: not read (see --sem-pids) */
+				memcpy(lp, " lastpid=", 10);
+				pid_desc(v, o->sems[j].pid, lp + 9, sizeof(lp) - 9);
+			}
+			fprintf(f, "    sem[%u] value=%d ncnt=%d zcnt=%d%s%s\n", j,
 				o->sems[j].val, o->sems[j].ncnt, o->sems[j].zcnt, lp,
 				o->sems[j].ncnt || o->sems[j].zcnt ? "  <- waiters" : "");
 		}
@@ -342,7 +345,8 @@ static void json_sem(struct jsonw *w, struct snap_view *v, const struct snap_ns 
 				jsonw_int_field(w, "value", o->sems[j].val);
 				jsonw_int_field(w, "ncnt", o->sems[j].ncnt);
 				jsonw_int_field(w, "zcnt", o->sems[j].zcnt);
-				jsonw_int_field(w, "pid", o->sems[j].pid);
+				if (o->sems[j].pid >= 0)   /* -1: not read (--sem-pids) */
+					jsonw_int_field(w, "pid", o->sems[j].pid);
 				jsonw_end_object(w);
 			}
 			jsonw_end_array(w);
