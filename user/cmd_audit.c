@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* ipcscope audit: the IPC audit as findings with evidence and a remedy. */
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -145,11 +147,16 @@ static int cmd_audit(int argc, char **argv)
 	struct audit_result r;
 	bool have_limits;
 	int st, err;
+	char path[64];
 
 	opts_init(&a.c);
 	st = opts_parse(&argp, argc, argv, &a, &a.c);
 	if (st)
 		return st;
+	snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", a.ns_pid);
+	if (a.ns_pid && access(path, F_OK))
+		return errmsg(EX_USAGE, "no process with PID %ld: give a live PID in the namespace to audit",
+			      a.ns_pid);
 	if (a.ns_pid)
 		err = snapshot_read_pid_ns((int32_t)a.ns_pid, &s, SNAP_ALL | SNAP_SEMVALS);
 	else

@@ -271,6 +271,10 @@ static int cmd_clean(int argc, char **argv)
 	dry = a.dry_run || !a.yes;
 	if (a.ipcns && (err = ipcns_enter(a.ipcns))) {
 		opts_finish(&a.o);
+		if (err == -ESRCH || err == -EINVAL || err == -ENOENT)
+			return errmsg(EX_USAGE,
+				      "--ipcns '%s' names no IPC namespace: give a live PID or a namespace inode (see `lsns -t ipc`)",
+				      a.ipcns);
 		return errmsg(exit_for_errno(-err), "cannot enter IPC namespace %s: %s",
 			      a.ipcns, hint_for_errno(-err));
 	}

@@ -46,8 +46,10 @@ static void usage(FILE *f)
 	}
 	fprintf(f,
 		"\n`ipcscope COMMAND --help` explains a command's options.\n"
+		"Errors are one line on stderr: `ipcscope: PROBLEM: WHAT TO DO`.\n"
 		"Exit status: 0 ok; 1 findings; 2 limit warning; 64 usage; 65 corrupt input;\n"
-		"66 missing input; 69 kernel feature missing; 70 internal; 77 needs privileges.\n"
+		"66 missing input (no such object or file); 69 kernel feature missing;\n"
+		"70 internal; 73 cannot create output; 77 needs privileges.\n"
 		"Report bugs with `ipcscope doctor` output attached.\n");
 }
 
@@ -55,10 +57,8 @@ int main(int argc, char **argv)
 {
 	const struct command *c;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (argc < 2)
+		return errmsg(EX_USAGE, "no command given: run `ipcscope --help` for the list");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		if (argc > 2 && (c = command_find(argv[2]))) {
 			char *av[] = { argv[2], "--help", NULL };

@@ -301,9 +301,91 @@ static int resolve_filters(struct common_opts *c)
 	return 0;
 }
 
+/*
+ * argp reports a bad command line in two lines (getopt's or argp_error()'s
+ * message, then "Try `ipcscope CMD --help'...") and exits.  The parse runs
+ * with stderr pointed at a memory stream; if argp exits, an atexit handler
+ * says the same in one line, `ipcscope: CMD: <problem>: <what to do>`.
+ * glibc's argp and getopt both write to whatever `stderr` is at the time.
+ */
+static struct {
+	FILE *real;          /* the real stderr while a parse is captured */
+	char *text;
+	size_t len;
+	const char *cmd;
+} argp_cap;
+
+/* One line from what argp wrote: its first message, without the prefix
+ * "ipcscope CMD: " and the "Try ..." hint, plus what to do. */
+void opts_error_line(const char *cmd, const char *text, char *out, size_t outlen)
+{
+	char prefix[80], msg[512];
+	size_t n = 0, plen;
+
+	snprintf(prefix, sizeof(prefix), "ipcscope %s: ", cmd);
+	plen = strlen(prefix);
+	for (const char *l = text; l && *l && !n; ) {
+		const char *e = strchr(l, '\n');
+		size_t ll = e ? (size_t)(e - l) : strlen(l);
+
+		if (ll >= plen && !strncmp(l, prefix, plen)) {
+			l += plen;
+			ll -= plen;
+		} else if (ll >= 10 && !strncmp(l, "ipcscope: ", 10)) {
+			l += 10;
+			ll -= 10;
+		}
+		if (ll && strncmp(l, "Try `", 5) && strncmp(l, "Usage:", 6)) {
+			n = ll < sizeof(msg) - 1 ? ll : sizeof(msg) - 1;
+			memcpy(msg, l, n);
+		}
+		l = e ? e + 1 : NULL;
+	}
+	if (!n)
+		n = (size_t)snprintf(msg, sizeof(msg), "bad arguments");
+	msg[n] = 0;
+	if (msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' && msg[1] <= 'z')
+		msg[0] = (char)(msg[0] - 'A' + 'a');   /* argp's "Too many arguments" */
+	if (strstr(msg, ": "))   /* says what to do already */
+		snprintf(out, outlen, "%s: %s", cmd, msg);
+	else
+		snprintf(out, outlen, "%s: %s: see `ipcscope %s --help`", cmd, msg, cmd);
+}
+
+static void argp_cap_end(bool show_raw)
+{
+	char line[700];
+
+	if (!argp_cap.real)
+		return;
+	fclose(stderr);   /* sets argp_cap.text/len */
+	stderr = argp_cap.real;
+	argp_cap.real = NULL;
+	if (show_raw) {
+		if (argp_cap.len)   /* a parser's own warnings: pass them on */
+			fwrite(argp_cap.text, 1, argp_cap.len, stderr);
+	} else {
+		opts_error_line(argp_cap.cmd, argp_cap.text ? argp_cap.text : "", line, sizeof(line));
+		errmsg(EX_USAGE, "%s", line);
+	}
+	free(argp_cap.text);
+	argp_cap.text = NULL;
+}
+
+/* argp exited on a bad command line (--help exits 0 with nothing captured). */
+static void argp_cap_atexit(void)
+{
+	if (!argp_cap.real)
+		return;
+	fflush(stderr);   /* updates argp_cap.len */
+	argp_cap_end(argp_cap.len == 0);   /* nothing captured: show nothing */
+}
+
 int opts_parse(const struct argp *argp, int argc, char **argv, void *input,
 	       struct common_opts *c)
 {
+	static bool registered;
+	FILE *mem;
 	char name[64];
 	int i, err;
 
@@ -320,11 +402,21 @@ int opts_parse(const struct argp *argp, int argc, char **argv, void *input,
 		return errmsg(EX_USAGE, "nothing after `--`: give the command to run, e.g. `-- ./app arg`");
 
 	snprintf(name, sizeof(name), "ipcscope %s", argv[0]);
+	argp_cap.cmd = argv[0];
 	argv[0] = name;
 	argp_err_exit_status = EX_USAGE;
+	fflush(stderr);
+	mem = open_memstream(&argp_cap.text, &argp_cap.len);
+	if (mem) {
+		if (!registered)
+			registered = !atexit(argp_cap_atexit);
+		argp_cap.real = stderr;
+		stderr = mem;
+	}
 	err = argp_parse(argp, argc, argv, 0, NULL, input);
+	argp_cap_end(!err);
 	if (err)
-		return errmsg(EX_USAGE, "bad arguments (%s): see `%s --help`", strerror(err), name);
+		return EX_USAGE;
 
 	err = resolve_filters(c);
 	if (err)

@@ -64,6 +64,10 @@ void opts_init(struct common_opts *c);
 int opts_parse(const struct argp *argp, int argc, char **argv, void *input,
 	       struct common_opts *c);
 
+/* The one-line form of what argp printed for a bad command line of `cmd`
+ * (exposed for unit tests). */
+void opts_error_line(const char *cmd, const char *text, char *out, size_t outlen);
+
 /* In a command's parser, on ARGP_KEY_INIT: give the children their input. */
 void opts_child_inputs(struct argp_state *state, struct common_opts *c);
 /*

@@ -166,6 +166,52 @@ static void test_bus(void **state)
 	assert_int_equal(seen, 2);
 }
 
+/* argp's two-line errors become one line that says what to do */
+static void test_opts_error_line(void **state)
+{
+	char out[256];
+
+	(void)state;
+	opts_error_line("snapshot",
+			"ipcscope snapshot: unrecognized option '--bogus'\n"
+			"Try `ipcscope snapshot --help' or `ipcscope snapshot --usage' for more\n"
+			"information.\n", out, sizeof(out));
+	assert_string_equal(out, "snapshot: unrecognized option '--bogus': "
+			    "see `ipcscope snapshot --help`");
+	/* a parser's own message with its remedy is kept as is */
+	opts_error_line("trace", "ipcscope trace: invalid PID 'x': give a positive process id\n"
+			"Try `ipcscope trace --help' or `ipcscope trace --usage' for more information.\n",
+			out, sizeof(out));
+	assert_string_equal(out, "trace: invalid PID 'x': give a positive process id");
+	opts_error_line("top", "ipcscope top: Too many arguments\n", out, sizeof(out));
+	assert_string_equal(out, "top: too many arguments: see `ipcscope top --help`");
+	/* nothing recognisable: still one line */
+	opts_error_line("top", "", out, sizeof(out));
+	assert_string_equal(out, "top: bad arguments: see `ipcscope top --help`");
+	/* truncated to the buffer, never overrun */
+	opts_error_line("top", "ipcscope top: invalid option -- 'Z'\n", out, 12);
+	assert_int_equal(strlen(out), 11);
+}
+
+static void doc_names(struct jsonw *w)
+{
+	jsonw_start_object(w);
+	jsonw_int_field(w, "plain", 1);
+	jsonw_int_field(w, "q\"uote", 2);
+	jsonw_int_field(w, "a-name-longer-than-the-fast-path-buffer-of-48-bytes", 3);
+	jsonw_end_object(w);
+}
+
+static void test_jsonw_names(void **state)
+{
+	char *s = render(doc_names, false);
+
+	(void)state;
+	assert_string_equal(s, "{\"plain\":1,\"q\\\"uote\":2,"
+			    "\"a-name-longer-than-the-fast-path-buffer-of-48-bytes\":3}");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +221,8 @@ int main(void)
 		cmocka_unit_test(test_parse_kinds),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_parse_long),
+		cmocka_unit_test(test_opts_error_line),
+		cmocka_unit_test(test_jsonw_names),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bus),
 	};
