@@ -17,7 +17,10 @@
 # Environment: BUILD (build dir, default ./build), VMTEST_CACHE (default
 # /var/cache/ipcscope-vmtest), VMTEST_TIMEOUT (seconds, default 1800),
 # VMTEST_SMP (2), VMTEST_MEM (1536M), PYTEST_ARGS (extra pytest arguments),
-# VMTEST_TESTS (default tests/e2e).
+# VMTEST_TESTS (default tests/e2e), VMTEST_APPEND (extra kernel arguments).
+# The guest runs with mitigations=off: page-table isolation and the other
+# speculation mitigations make every syscall far slower under emulation
+# (pytest's import, measured once: 6.3 s with them, 3.2 s without).
 # Exit status: pytest's; 69 when QEMU or the kernel is unavailable; 70 when
 # the guest hangs (killed at VMTEST_TIMEOUT) or ends without a result.
 set -euo pipefail
@@ -112,7 +115,10 @@ prepare_kernel() {
 	local deb=$cache/${VMTEST_KPKG}_${VMTEST_KVER//:/%3a}_amd64.deb
 	if [ ! -e "$deb" ]; then
 		echo "vmtest: downloading $VMTEST_KPKG $VMTEST_KVER" >&2
+		# A new machine may have no package lists yet: update once as root.
 		(cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1) ||
+		{ [ "$(id -u)" = 0 ] && apt-get update -qq >&2 &&
+		  (cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1); } ||
 			die "cannot download $VMTEST_KPKG=$VMTEST_KVER: run 'apt-get update', or 'scripts/vmtest.sh --update' if apt no longer offers it"
 		[ -e "$deb" ] || die "apt-get download did not leave $deb"
 	fi
@@ -255,7 +261,7 @@ log=$out/console.log
 qemu=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp "$smp" -m "$mem"
       -nodefaults -no-user-config -display none -no-reboot
       -initrd "$out/initramfs.cpio"
-      -append "console=ttyS0 quiet panic=-1 rdinit=/init")
+      -append "console=ttyS0 quiet panic=-1 rdinit=/init mitigations=off ${VMTEST_APPEND:-}")
 if [ -e "$kdir/vmlinux" ]; then
 	qemu+=(-kernel "$kdir/vmlinux")
 else

@@ -95,7 +95,7 @@ def test_abba_without_undo_named_by_observed_calls(ipcns):
 
 
 def test_deadlock_that_predates_ipcscope_is_shown_at_once(ipcns):
-    abba = ipcns.popen([workload("abba"), "-t", "8"], stdout=subprocess.PIPE, text=True)
+    abba = ipcns.popen([workload("abba"), "-t", "60"], stdout=subprocess.PIPE, text=True)
     try:
         info = ready_line(abba)
         time.sleep(1.3)
@@ -181,9 +181,9 @@ def test_report_finds_the_same_deadlock_in_a_recording(ipcns, tmp_path):
 
 
 def test_pid_filter_keeps_one_process_tree(ipcns):
-    one = ipcns.popen([workload("abba"), "-t", "8"], stdout=subprocess.PIPE, text=True)
+    one = ipcns.popen([workload("abba"), "-t", "60"], stdout=subprocess.PIPE, text=True)
     # holders with SEM_UNDO: a deadlock that predates ipcscope is certain at once
-    two = ipcns.popen([workload("abba"), "-t", "8"], stdout=subprocess.PIPE, text=True)
+    two = ipcns.popen([workload("abba"), "-t", "60"], stdout=subprocess.PIPE, text=True)
     try:
         a, b = ready_line(one), ready_line(two)
         time.sleep(1.3)
