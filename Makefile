@@ -3,7 +3,8 @@
 #   make              build build/ipcscope
 #   make test         install missing dependencies, build, run every test
 #   make demo         install missing dependencies, build, run the demo scenario
-#   make check-asan   the test suite against an ASan/UBSan build (in build-asan/)
+#   make check-asan   the test suite against an ASan/UBSan build (in build-asan/);
+#                     fails on any sanitizer report, even from a run whose test passed
 #   make V=1          show the commands
 #
 # Areas add their own targets in mk/*.mk (included at the end).
@@ -119,12 +120,21 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory tests-build
 	$(Q)IPCSCOPE_BUILD=$(abspath $(BUILD)) scripts/demo.sh
 
+# The flags go to the tests' environment too: a test that runs make on
+# build-asan (make install) must not relink it without the sanitizers.
+ASAN_FLAGS := OPT=-O1 SANITIZE='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all'
+
 check-asan: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
-		SANITIZE='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-		tests-build
-	$(Q)IPCSCOPE_BUILD=$(abspath build-asan) ASAN_OPTIONS=detect_leaks=1 \
-		UBSAN_OPTIONS=print_stacktrace=1 $(PYTEST) tests $(PYTEST_ARGS)
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan $(ASAN_FLAGS) tests-build
+	$(Q)rm -rf build-asan/sanitizer && mkdir -m 1777 -p build-asan/sanitizer
+	$(Q)$(ASAN_FLAGS) IPCSCOPE_BUILD=$(abspath build-asan) \
+		ASAN_OPTIONS=detect_leaks=1:log_path=$(abspath build-asan)/sanitizer/asan \
+		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(abspath build-asan)/sanitizer/ubsan \
+		$(PYTEST) tests $(PYTEST_ARGS); st=$$?; \
+	if [ -n "$$(ls build-asan/sanitizer)" ]; then \
+		cat build-asan/sanitizer/*; \
+		echo "check-asan: sanitizer reports above (build-asan/sanitizer/)"; exit 1; \
+	fi; exit $$st
 
 clean:
 	rm -rf build build-asan

@@ -295,21 +295,15 @@ static error_t record_parse(int key, char *arg, struct argp_state *state)
 	struct common_opts *o = &a->o;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		opts_child_inputs(state, o);
-		break;
 	case OPT_STACKS:
 		a->stacks = true;
-		break;
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s' (a command goes after `--`)", arg);
 		break;
 	case ARGP_KEY_END:
 		if (!o->out_path)
 			argp_error(state, "give the file to write: -o FILE");
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return opts_key_default(key, arg, state, o);
 	}
 	return 0;
 }

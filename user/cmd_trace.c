@@ -130,9 +130,6 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 	struct trace_args *a = state->input;
 
 	switch (key) {
-	case ARGP_KEY_INIT:
-		opts_child_inputs(state, &a->o);
-		break;
 	case OPT_PROC:
 		a->proc = true;
 		break;
@@ -151,11 +148,8 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 		a->buffer = v;
 		break;
 	}
-	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s' (a command goes after `--`)", arg);
-		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		return opts_key_default(key, arg, state, &a->o);
 	}
 	return 0;
 }

@@ -260,12 +260,17 @@ void opts_child_inputs(struct argp_state *state, struct common_opts *c)
 
 error_t opts_key_default(int key, char *arg, struct argp_state *state, struct common_opts *c)
 {
+	const struct argp *cmd;
+
 	switch (key) {
 	case ARGP_KEY_INIT:
 		opts_child_inputs(state, c);
 		return 0;
 	case ARGP_KEY_ARG:
-		argp_error(state, "unexpected argument '%s'", arg);
+		cmd = command_argp(state->root_argp);
+		argp_error(state, "unexpected argument '%s'%s", arg,
+			   cmd && cmd->args_doc && strstr(cmd->args_doc, "-- CMD") ?
+			   " (a command goes after `--`)" : "");
 		return 0;
 	default:
 		return ARGP_ERR_UNKNOWN;

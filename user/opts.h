@@ -73,7 +73,8 @@ void opts_child_inputs(struct argp_state *state, struct common_opts *c);
 /*
  * The rest of a parser for a command without positional arguments, as its
  * `default:` case: ARGP_KEY_INIT gives the children their input, an
- * argument is a usage error, any other key is unknown.
+ * argument is a usage error (hinting at `--` if the usage names -- CMD),
+ * any other key is unknown.
  */
 error_t opts_key_default(int key, char *arg, struct argp_state *state, struct common_opts *c);
 
