@@ -70,11 +70,10 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Scratch for records too big for the BPF stack (EV_CREATE, enter state). */
+/* Scratch for what is too big for the BPF stack (enter state, exec path). */
 struct scratch {
 	struct inflight in;
 	char path[256];
-	struct ev_create cr;
 };
 
 struct {
@@ -202,16 +201,41 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 
 /* ------------------------------------------------------------------- exit */
 
-static __always_inline void emit_create(void *ctx, struct scratch *sc, __u8 call, __u8 kind,
+/*
+ * Does the caller's %rbp look like a frame pointer (on its stack, above
+ * sp)?  In code built without frame pointers it holds anything, and the
+ * kernel's frame-pointer walk faults on it (several µs in a VM) to get one
+ * trustworthy frame, which EV_CREATE's registers already give.
+ */
+static __always_inline bool fp_plausible(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(t);
+	__u64 sp = BPF_CORE_READ(r, sp), bp = BPF_CORE_READ(r, bp);
+
+	return bp >= sp && bp - sp < (8 << 20);
+}
+
+static __always_inline void emit_create(void *ctx, __u8 call, __u8 kind,
 					__s32 id, __s32 key, __s32 stack_id)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct ev_create *cr = &sc->cr;
 	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(t);
 	unsigned long arg_start, arg_end;
-	__u64 sp, len;
+	struct ev_create *cr;
+	__u64 sp, len, want;
 	__u32 got = 0;
 
+	/*
+	 * Built in place in the ring buffer (no scratch copy); the record's
+	 * size says how much of the stack copy is valid, the rest of the
+	 * reservation is never read.
+	 */
+	cr = bpf_ringbuf_reserve(&events, sizeof(*cr), 0);
+	if (!cr) {
+		count_lost();
+		return;
+	}
 	cr->call = call;
 	cr->kind = kind;
 	cr->id = id;
@@ -240,19 +264,32 @@ static __always_inline void emit_create(void *ctx, struct scratch *sc, __u8 call
 	cr->sp = sp;
 	cr->_pad = 0;
 
-	/* The whole copy faults if any page is unmapped: try smaller ones. */
-	if (!bpf_probe_read_user(cr->stack, IPCS_STACK_COPY, (void *)sp))
-		got = IPCS_STACK_COPY;
-	else if (!bpf_probe_read_user(cr->stack, 4096, (void *)sp))
-		got = 4096;
-	else if (!bpf_probe_read_user(cr->stack, 1024, (void *)sp))
-		got = 1024;
-	else if (!bpf_probe_read_user(cr->stack, 256, (void *)sp))
-		got = 256;
-	cr->stack_len = got;
-
 	arg_start = BPF_CORE_READ(t, mm, arg_start);
 	arg_end = BPF_CORE_READ(t, mm, arg_end);
+
+	/*
+	 * A failed read costs a page fault (several µs in a VM) and zeroes
+	 * the destination, so read page by page from sp and stop at the first
+	 * page that is not there: at most one failure, and no more than the
+	 * main thread's stack holds (everything up to the argv strings).
+	 */
+	want = IPCS_STACK_COPY;
+	if (sp < arg_start && arg_start - sp < IPCS_STACK_COPY)
+		want = arg_start - sp;
+	len = 4096 - (sp & 4095);          /* to the end of sp's page: 1..4096 */
+	if (len > want)
+		len = want;
+	if (len && !bpf_probe_read_user(cr->stack, len, (void *)sp)) {
+		got = len;
+		len = want - got;
+		if (len > 4096)
+			len = 4096;
+		if (got <= 4096 && len &&
+		    !bpf_probe_read_user(cr->stack + got, len, (void *)(sp + got)))
+			got += len;
+	}
+	cr->stack_len = got;
+
 	len = arg_end > arg_start ? arg_end - arg_start : 0;
 	if (len > IPCS_CMDLINE_LEN)
 		len = IPCS_CMDLINE_LEN;
@@ -264,8 +301,7 @@ static __always_inline void emit_create(void *ctx, struct scratch *sc, __u8 call
 	if (len > sizeof(*cr))
 		len = sizeof(*cr);
 	fill_hdr(&cr->h, EV_CREATE, len, t, bpf_ktime_get_ns());
-	if (bpf_ringbuf_output(&events, cr, len, submit_flags(len)))
-		count_lost();
+	bpf_ringbuf_submit(cr, submit_flags(len));
 }
 
 static __always_inline __s32 shmdt_lookup(__u32 tgid, __u32 ppid, __u64 addr, bool remove)
@@ -291,7 +327,7 @@ static __always_inline __s32 shmdt_lookup(__u32 tgid, __u32 ppid, __u64 addr, bo
 static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 call, __u8 kind)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, zero = 0;
+	__u32 tid = (__u32)pid_tgid;
 	struct task_struct *t;
 	struct inflight *in;
 	struct ev_call *e;
@@ -426,14 +462,11 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 create:
 	if (want_create && ret >= 0 && is_get) {
 		__u32 flg = call == CALL_MSGGET ? in->arg[1] : in->arg[2];
-		struct scratch *sc;
 
 		if (key == IPC_PRIVATE || (flg & IPC_CREAT)) {
-			if (stack_id < 0)
+			if (stack_id < 0 && fp_plausible())
 				stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-			sc = bpf_map_lookup_elem(&scratch, &zero);
-			if (sc)
-				emit_create(ctx, sc, call, kind, id, key, stack_id);
+			emit_create(ctx, call, kind, id, key, stack_id);
 		}
 	}
 	in->call = CALL_NONE;    /* kept for the next call; see on_enter */
