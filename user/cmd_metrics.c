@@ -516,24 +516,19 @@ static int print_once(struct metrics_agent *a)
 	return 0;
 }
 
-static int serve(struct metrics_agent *a)
+/* `http`: already listening on `bound` (or NULL without --listen). */
+static int serve(struct metrics_agent *a, struct metrics_http *http, const char *bound)
 {
 	struct metrics_opts *o = a->o;
-	struct metrics_http *http = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
-	char bound[80];
 	double start = mono_now_s(), next = start;
 	int status = 0;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (o->listen) {
-		http = metrics_http_start(o->listen, render_text, a, bound, sizeof(bound), &status);
-		if (!http)
-			return status;
-		/* The readiness line: scripts and tests wait for it. */
+	if (http)
+		/* The readiness line (tracing is attached): scripts and tests wait for it. */
 		fprintf(stderr, "ipcscope: serving metrics at http://%s/metrics\n", bound);
-	}
 	if (o->textfile) {
 		status = write_textfile(a, !http);
 		if (status && !http)
@@ -583,6 +578,8 @@ static int cmd_metrics(int argc, char **argv)
 	struct metrics_opts o = { .interval = 15, .top = METRICS_TOP_N_DEFAULT };
 	struct metrics_agent a = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER,
 				   .render_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct metrics_http *http = NULL;
+	char bound[80] = "";
 	int status;
 
 	opts_init(&o.c);
@@ -607,9 +604,24 @@ static int cmd_metrics(int argc, char **argv)
 		return status;
 
 	wg_init(&a.g);
+	/*
+	 * Listen first: a bad or busy address fails at once, not after the BPF
+	 * programs are loaded.  Requests wait on render_lock until tracing is
+	 * attached.
+	 */
+	if (!o.once && o.listen) {
+		http = metrics_http_start(o.listen, render_text, &a, bound, sizeof(bound), &status);
+		if (!http) {
+			wg_free(&a.g);
+			opts_finish(&o.c);
+			return status;
+		}
+	}
 	/* --once traces only when given time to (-d). */
+	pthread_mutex_lock(&a.render_lock);
 	if (!o.no_trace && (!o.once || o.c.duration > 0))
 		start_tracing(&a);
+	pthread_mutex_unlock(&a.render_lock);
 	if (o.once && a.src) {
 		struct run_loop rl = { .src = a.src, .duration = o.c.duration };
 
@@ -622,7 +634,7 @@ static int cmd_metrics(int argc, char **argv)
 	else if (o.once)
 		status = write_textfile(&a, true);
 	else
-		status = serve(&a);
+		status = serve(&a, http, bound);
 	stop_tracing(&a);
 	wg_free(&a.g);
 	wg_balance_free(&a.bal);
