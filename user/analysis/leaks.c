@@ -13,6 +13,7 @@
 #include <sys/ipc.h>
 
 #include "analysis/leaks.h"
+#include "util/vec.h"
 
 struct obj {
 	uint8_t kind;
@@ -189,15 +190,8 @@ static struct obj *obj_get(struct leaks *l, unsigned int kind, int32_t id)
 
 	if (o)
 		return o;
-	if (l->nobjs == l->capobjs) {
-		size_t cap = l->capobjs ? l->capobjs * 2 : 64;
-		struct obj *v = realloc(l->objs, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		l->objs = v;
-		l->capobjs = cap;
-	}
+	if (vec_grow(l->objs, l->nobjs, l->capobjs))
+		return NULL;
 	if (set_put(&l->index, obj_key(kind, id), l->nobjs))
 		return NULL;
 	o = &l->objs[l->nobjs++];
@@ -421,15 +415,8 @@ struct vec {
 
 static struct leak *push(struct vec *v)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		struct leak *nv = realloc(v->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		v->v = nv;
-		v->cap = cap;
-	}
+	if (vec_grow(v->v, v->n, v->cap))
+		return NULL;
 	memset(&v->v[v->n], 0, sizeof(v->v[0]));
 	return &v->v[v->n++];
 }

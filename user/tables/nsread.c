@@ -13,6 +13,7 @@
 
 #include "record/codec.h"
 #include "tables/nsread.h"
+#include "util/vec.h"
 
 static int child_read(int32_t pid, int wfd, unsigned int what)
 {
@@ -137,16 +138,10 @@ int ipcns_list(struct ipcns_entry **out, size_t *n)
 			seen = v[i].inode == (uint32_t)st.st_ino;
 		if (seen)
 			continue;
-		if (cnt == cap) {
-			struct ipcns_entry *nv = realloc(v, (cap ? cap * 2 : 16) * sizeof(*v));
-
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-			cap = cap ? cap * 2 : 16;
+		if (vec_grow(v, cnt, cap)) {
+			free(v);
+			closedir(d);
+			return -ENOMEM;
 		}
 		v[cnt].inode = (uint32_t)st.st_ino;
 		v[cnt].pid = (int32_t)pid;

@@ -23,6 +23,7 @@
 #include <libelf.h>
 
 #include "tables/procmeta.h"
+#include "util/vec.h"
 
 struct bid_entry {
 	dev_t dev;
@@ -109,15 +110,8 @@ static struct proc_meta *slot_for(struct procmeta_cache *c, int32_t pid)
 
 	if (m)
 		return m;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct proc_meta **v = realloc(c->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		c->v = v;
-		c->cap = cap;
-	}
+	if (vec_grow(c->v, c->n, c->cap))
+		return NULL;
 	if ((c->n + 1) * 2 > c->hcap && rehash(c, c->hcap ? c->hcap * 2 : 128))
 		return NULL;
 	m = calloc(1, sizeof(*m));
@@ -520,15 +514,8 @@ static void fill_build_id(struct procmeta_cache *c, int32_t pid, struct proc_map
 	}
 	pm->build_id_len = procmeta_build_id_fd(fd, pm->build_id, sizeof(pm->build_id));
 	close(fd);
-	if (c->nbids == c->capbids) {
-		size_t cap = c->capbids ? c->capbids * 2 : 32;
-		struct bid_entry *v = realloc(c->bids, cap * sizeof(*v));
-
-		if (!v)
-			return;
-		c->bids = v;
-		c->capbids = cap;
-	}
+	if (vec_grow(c->bids, c->nbids, c->capbids))
+		return;
 	b = &c->bids[c->nbids++];
 	b->dev = st.st_dev;
 	b->ino = st.st_ino;

@@ -25,6 +25,7 @@
 #include "analysis/waitgraph.h"
 #include "tables/sysvipc.h"
 #include "tables/waiters.h"
+#include "util/vec.h"
 
 #define MAX_COLS 24
 
@@ -236,22 +237,6 @@ static int parse_table(FILE *f, struct ipc_snapshot *s,
 	return err < 0 ? err : 0;
 }
 
-#define GROW(arr, n, cap)                                                    \
-	({                                                                   \
-		int __e = 0;                                                 \
-		if ((n) == (cap)) {                                          \
-			size_t __nc = (cap) ? (cap) * 2 : 64;                \
-			void *__p = realloc((arr), __nc * sizeof(*(arr)));   \
-			if (!__p)                                            \
-				__e = -ENOMEM;                               \
-			else {                                               \
-				(arr) = __p;                                 \
-				(cap) = __nc;                                \
-			}                                                    \
-		}                                                            \
-		__e;                                                         \
-	})
-
 struct caps { size_t shm, sem, msg; };
 static __thread struct caps *cur_caps;
 
@@ -259,7 +244,7 @@ static int shm_row(struct row *r, struct ipc_snapshot *s)
 {
 	struct shm_obj *o;
 
-	if (GROW(s->shm, s->nshm, cur_caps->shm))
+	if (vec_grow(s->shm, s->nshm, cur_caps->shm))
 		return -ENOMEM;
 	o = &s->shm[s->nshm];
 	memset(o, 0, sizeof(*o));
@@ -283,7 +268,7 @@ static int sem_row(struct row *r, struct ipc_snapshot *s)
 {
 	struct sem_obj *o;
 
-	if (GROW(s->sem, s->nsem, cur_caps->sem))
+	if (vec_grow(s->sem, s->nsem, cur_caps->sem))
 		return -ENOMEM;
 	o = &s->sem[s->nsem];
 	memset(o, 0, sizeof(*o));
@@ -299,7 +284,7 @@ static int msg_row(struct row *r, struct ipc_snapshot *s)
 {
 	struct msg_obj *o;
 
-	if (GROW(s->msg, s->nmsg, cur_caps->msg))
+	if (vec_grow(s->msg, s->nmsg, cur_caps->msg))
 		return -ENOMEM;
 	o = &s->msg[s->nmsg];
 	memset(o, 0, sizeof(*o));
