@@ -206,11 +206,12 @@ if [ -e /shell ]; then
 	setsid cttyhack chroot \$r /bin/bash -l
 	finish 0
 fi
+cp /suite \$r/run/vmtest-suite
 chroot \$r /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin \
 	HOME=/root TERM=dumb LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
 	IPCSCOPE_BUILD=$build IPCSCOPE_VMTEST=1 \
 	ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
-	/bin/sh -c 'cd $repo && exec /usr/bin/python3 -m pytest $tests ${PYTEST_ARGS:-}' </dev/null
+	/bin/sh /run/vmtest-suite </dev/null
 rc=\$?
 echo "vmtest: suite done at \$(cut -d' ' -f1 /proc/uptime)s"
 finish \$rc
@@ -231,6 +232,9 @@ build_initramfs() {
 	write_init >"$dir/init"
 	chmod 755 "$dir/init"
 	printf '%s\n' "${shares[@]}" >"$dir/shares"
+	# A script of its own: PYTEST_ARGS keeps its quoting (-k 'a or b').
+	printf 'cd %q && exec /usr/bin/python3 -m pytest %s %s\n' "$repo" "$tests" \
+		"${PYTEST_ARGS:-}" >"$dir/suite"
 	[ "$mode" = shell ] && touch "$dir/shell"
 	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out"
 }
