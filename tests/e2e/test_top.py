@@ -35,8 +35,10 @@ class Tmux:
     def screen(self):
         return self("capture-pane", "-p", "-t", "top")
 
-    def wait(self, what, pred, timeout=20):
-        """Poll the screen until pred(screen) holds (a terminal has no readiness pipe)."""
+    def wait(self, what, pred, timeout=60):
+        """Poll the screen until pred(screen) holds (a terminal has no readiness pipe).
+        Generous timeout: under emulation (make vmtest) top takes seconds to load
+        its BPF programs, and polling costs nothing when it is fast."""
         deadline = time.time() + timeout
         s = ""
         while time.time() < deadline:
@@ -139,7 +141,7 @@ def test_top_table_sort_kind_resize_quit(ipcns, tmux):
     tmux("send-keys", "-t", "top", "p")
     tmux.wait("paused", lambda s: "[PAUSED]" in s)
     tmux("send-keys", "-t", "top", "q")
-    deadline = time.time() + 10
+    deadline = time.time() + 60    # detaching the BPF programs takes seconds under emulation
     while not os.path.exists(tmux.status_file):
         assert time.time() < deadline, "top did not quit on q"
         time.sleep(0.05)
