@@ -186,10 +186,10 @@ struct hist_val {
 };
 
 /*
- * Per-thread in-flight call (map `inflight`, keyed by tid).  A thread's
- * entry is kept between its calls with call == CALL_NONE and start_ns == 0
- * (refilled in place at the next call, removed when the thread exits):
- * readers skip entries whose call is CALL_NONE.
+ * Per-thread in-flight call (in struct inflight_task below, task storage).
+ * A thread's entry is kept between its calls with call == CALL_NONE and
+ * start_ns == 0 (refilled in place at the next call, gone with the
+ * thread): readers skip entries whose call is CALL_NONE.
  */
 struct inflight {
 	__u64 start_ns;
@@ -202,6 +202,17 @@ struct inflight {
 	__u8 flags;
 	__u8 _pad;
 	struct ipcs_sembuf sops[IPCS_MAX_SOPS];
+};
+
+/*
+ * The value of the streaming object's `inflight` map, now task-local
+ * storage (BPF_MAP_TYPE_TASK_STORAGE, looked up from userspace by pidfd):
+ * the call, and the cached -p decision of filter.bpf.h.
+ */
+struct inflight_task {
+	struct inflight in;
+	__u32 tracked_cache;   /* ipcs_task_selected_cached() */
+	__u32 _pad;
 };
 
 #endif /* IPCSCOPE_EVENTS_H */

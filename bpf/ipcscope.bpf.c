@@ -3,7 +3,7 @@
  * The streaming object: every System V IPC syscall through its
  * sys_enter_/sys_exit_ tracepoints, plus fork/exec/exit, into one ring
  * buffer.  At entry a selected thread's arguments (and sembufs) go into
- * `inflight`; at exit one struct ev_call is built from it.  Userspace
+ * its `inflight` task storage; at exit one struct ev_call is built from it.  Userspace
  * (user/source/live.c) decides which programs load, from one table.
  */
 #include "vmlinux.h"
@@ -34,11 +34,16 @@ struct {
 	__uint(max_entries, 16 << 20);       /* resized by userspace before load */
 } events SEC(".maps");
 
+/*
+ * The call each thread is in: task-local storage, so entry and exit cost
+ * no hashing and no bucket lock, and it goes with the task.  Userspace
+ * reads it by pidfd (live_inflight_start()).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);                  /* tid */
-	__type(value, struct inflight);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight_task);
 } inflight SEC(".maps");
 
 struct shm_addr_key {
@@ -70,9 +75,8 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-/* Scratch for what is too big for the BPF stack (enter state, exec path). */
+/* Scratch for what is too big for the BPF stack (exec path). */
 struct scratch {
-	struct inflight in;
 	char path[256];
 };
 
@@ -140,25 +144,23 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 				    __u8 kind, int nargs)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, zero = 0;
-	struct scratch *sc;
+	struct inflight_task *it;
 	struct inflight *in;
 
-	if (!ipcs_kind_selected(kind) || !ipcs_task_selected(pid_tgid >> 32))
+	if (!ipcs_kind_selected(kind))
 		return 0;
 	/*
-	 * A thread's entry stays in `inflight` between its calls (call ==
-	 * CALL_NONE) and goes when the thread exits: refilling it in place is
-	 * far cheaper than inserting and deleting a hash element per call.
+	 * Created for every caller, selected or not (it caches the -p
+	 * decision), and refilled in place at each call.
 	 */
-	in = bpf_map_lookup_elem(&inflight, &tid);
-	if (in) {
-		sc = NULL;
-	} else {
-		sc = bpf_map_lookup_elem(&scratch, &zero);
-		if (!sc)
-			return 0;
-		in = &sc->in;
+	it = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!it)
+		return 0;
+	in = &it->in;
+	if (!ipcs_task_selected_cached(pid_tgid >> 32, &it->tracked_cache)) {
+		in->call = CALL_NONE;
+		return 0;
 	}
 	in->start_ns = bpf_ktime_get_ns();
 	in->offcpu_ns = 0;
@@ -194,8 +196,6 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 			in->flags |= EVF_HAS_TIMEOUT;
 	}
 	in->call = call;        /* last: readers skip entries with CALL_NONE */
-	if (sc)
-		bpf_map_update_elem(&inflight, &tid, in, BPF_ANY);
 	return 0;
 }
 
@@ -327,8 +327,8 @@ static __always_inline __s32 shmdt_lookup(__u32 tgid, __u32 ppid, __u64 addr, bo
 static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 call, __u8 kind)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct task_struct *t;
+	struct inflight_task *it;
 	struct inflight *in;
 	struct ev_call *e;
 	long ret = ctx->ret;
@@ -336,9 +336,11 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 	__s32 id = -1, key = 0, stack_id = -1;
 	bool is_get;
 
-	in = bpf_map_lookup_elem(&inflight, &tid);
-	if (!in)
+	t = bpf_get_current_task_btf();
+	it = bpf_task_storage_get(&inflight, t, 0, 0);
+	if (!it)
 		return 0;
+	in = &it->in;
 	if (in->call != call) {   /* not in a call, or a stale entry */
 		in->call = CALL_NONE;
 		return 0;
@@ -354,7 +356,6 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 		bpf_map_update_elem(&shm_addrs, &k, &shmid, BPF_ANY);
 	}
 
-	t = bpf_get_current_task_btf();
 	is_get = call == CALL_SHMGET || call == CALL_SEMGET || call == CALL_MSGGET;
 	switch (call) {
 	case CALL_SHMGET: case CALL_SEMGET: case CALL_MSGGET:
@@ -567,7 +568,6 @@ int BPF_PROG(sched_exit, struct task_struct *task)
 	__u32 tgid = task->tgid, pid = task->pid;
 	struct ev_proc *p;
 
-	bpf_map_delete_elem(&inflight, &pid);   /* every exiting thread's entry */
 	if (pid != tgid)
 		return 0;                 /* a thread, not the process */
 	if (want_proc && ipcs_task_selected(tgid)) {
@@ -586,17 +586,18 @@ int BPF_PROG(sched_exit, struct task_struct *task)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	__u32 ptid = prev->pid, ntid = next->pid;
+	struct inflight_task *it;
 	struct inflight *in;
 	__u64 now;
 
 	if (!want_offcpu)
 		return 0;
 	now = bpf_ktime_get_ns();
-	in = bpf_map_lookup_elem(&inflight, &ptid);
-	if (in && in->call != CALL_NONE)
-		in->switched_out_ns = now;
-	in = bpf_map_lookup_elem(&inflight, &ntid);
+	it = bpf_task_storage_get(&inflight, prev, 0, 0);
+	if (it && it->in.call != CALL_NONE)
+		it->in.switched_out_ns = now;
+	it = bpf_task_storage_get(&inflight, next, 0, 0);
+	in = it ? &it->in : NULL;
 	if (in && in->call != CALL_NONE && in->switched_out_ns) {
 		in->offcpu_ns += now - in->switched_out_ns;
 		in->switched_out_ns = 0;

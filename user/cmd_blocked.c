@@ -71,7 +71,7 @@ struct blocked_state {
 	struct wg_balance bal;
 	struct undo_reader *undo;
 	uint32_t ipcns;
-	int inflight_fd;
+	struct ev_source *live;       /* live source (call start times), or NULL */
 	pid_t root;                   /* -- CMD: only its descendants */
 	bool first_scan_done;
 	uint64_t next_scan, next_print;
@@ -126,12 +126,7 @@ static struct wait_track *find_wait(struct blocked_state *b, const struct wg_wai
 
 static uint64_t inflight_start(struct blocked_state *b, int32_t tid)
 {
-	struct inflight in;
-	uint32_t key = (uint32_t)tid;
-
-	if (b->inflight_fd < 0 || bpf_map_lookup_elem(b->inflight_fd, &key, &in))
-		return 0;
-	return in.start_ns;
+	return b->live ? live_inflight_start(b->live, tid) : 0;
 }
 
 static void track_waits(struct blocked_state *b, uint64_t now)
@@ -675,7 +670,7 @@ struct blocked_replay *blocked_replay_new(void)
 
 	if (x) {
 		wg_init(&x->b.g);
-		x->b.inflight_fd = -1;
+		x->b.live = NULL;
 	}
 	return x;
 }
@@ -741,7 +736,7 @@ static void print_summary(struct blocked_state *b, struct common_opts *o, uint64
 
 static int blocked_replay(struct session *s, struct common_opts *o, struct run_loop *rl)
 {
-	struct blocked_state b = { .o = o, .s = s, .inflight_fd = -1 };
+	struct blocked_state b = { .o = o, .s = s, .live = NULL };
 	struct replay r = { 0 };
 	int err;
 
@@ -870,7 +865,7 @@ static int cmd_blocked(int argc, char **argv)
 	a.o.ipcns = b.ipcns;   /* the kernel-side filter too */
 	b.o = &a.o;
 	b.s = &s;
-	b.inflight_fd = -1;
+	b.live = NULL;
 	b.print_interval = a.interval > 0 ? a.interval : (a.o.cmd_argv || a.o.duration ? 0 : 1);
 	b.root = a.o.pid;   /* -p: that process and its descendants */
 	wg_init(&b.g);
@@ -886,7 +881,7 @@ static int cmd_blocked(int argc, char **argv)
 	}
 	if (rl.cmd)
 		b.root = cmd.pid;
-	b.inflight_fd = live_inflight_fd(src);
+	b.live = src;
 	b.undo = undo_open(b.ipcns, &err);
 	if (!b.undo)
 		warnmsg("SEM_UNDO holders unavailable (task iterator: %s): holders come from "

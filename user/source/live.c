@@ -270,12 +270,37 @@ int live_track_pid(struct ev_source *src, pid_t pid)
 
 	if (bpf_map_update_elem(bpf_map__fd(ls->skel->maps.tracked), &key, &one, BPF_ANY))
 		return -errno;
+	/* tasks cache their -p decision (filter.bpf.h): make them redo it */
+	if (ls->skel->bss)
+		__atomic_fetch_add(&ls->skel->bss->ipcs_tracked_gen, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
 int live_inflight_fd(struct ev_source *src)
 {
 	return src ? bpf_map__fd(to_live(src)->skel->maps.inflight) : -1;
+}
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+uint64_t live_inflight_start(struct ev_source *src, int32_t tid)
+{
+	struct inflight_task v;
+	int pfd, err;
+
+	if (!src || tid <= 0)
+		return 0;
+	/* task storage is keyed by pidfd: a thread's own needs PIDFD_THREAD (6.9) */
+	pfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (pfd < 0)
+		pfd = syscall(SYS_pidfd_open, tid, 0);   /* older: thread-group leaders */
+	if (pfd < 0)
+		return 0;
+	err = bpf_map_lookup_elem(bpf_map__fd(to_live(src)->skel->maps.inflight), &pfd, &v);
+	close(pfd);
+	return err || v.in.call == CALL_NONE ? 0 : v.in.start_ns;
 }
 
 int live_stack_fd(struct ev_source *src)

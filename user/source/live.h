@@ -38,7 +38,9 @@ struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, i
 /* Add a tgid to the -p/-- CMD filter (and its future children). */
 int live_track_pid(struct ev_source *src, pid_t pid);
 /* Map fds for analyses that read BPF maps directly (or -1). */
-int live_inflight_fd(struct ev_source *src);   /* tid -> struct inflight */
+int live_inflight_fd(struct ev_source *src);   /* task storage: pidfd -> struct inflight_task */
+/* When thread `tid`'s current IPC call began (CLOCK_MONOTONIC ns), or 0. */
+uint64_t live_inflight_start(struct ev_source *src, int32_t tid);
 int live_stack_fd(struct ev_source *src);      /* stack id -> u64 ips[IPCS_STACK_DEPTH] */
 
 /*

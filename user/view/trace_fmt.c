@@ -615,6 +615,7 @@ int trace_fmt_json(struct jsonw *w, const struct ev_hdr *ev)
 		json_who(w, ev);
 		jsonw_uint_field(w, "rip", c->regs[16]);
 		jsonw_uint_field(w, "sp", c->sp);
+		jsonw_uint_field(w, "rbp", c->regs[6]);
 		jsonw_uint_field(w, "stack_len", c->stack_len);
 		if (c->stack_id >= 0)
 			jsonw_int_field(w, "stack_id", c->stack_id);
