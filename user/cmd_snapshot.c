@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ipcscope.h"
 #include "opts.h"
@@ -131,6 +132,13 @@ static int cmd_snapshot(int argc, char **argv)
 	st = opts_parse(&argp, argc, argv, &a, &a.c);
 	if (st)
 		return st;
+	/* A listing is written at once: big writes (stdio picks 4 KiB for a
+	 * pipe or file; -o gets 1 MiB from opts_parse). */
+	if (a.c.out == stdout && !isatty(STDOUT_FILENO)) {
+		static char obuf[1 << 20];   /* glibc ignores the size of its own */
+
+		setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	}
 	what = (a.kinds ? a.kinds : SNAP_ALL) | SNAP_SEMVALS | SNAP_ATTACH;
 	/* Listings, like ipcs and lsipc, leave out what costs a syscall per
 	 * semaphore; the detail view and --sem-pids ask for it. */

@@ -440,8 +440,11 @@ int opts_parse(const struct argp *argp, int argc, char **argv, void *input,
 				      "cannot write '%s': %s: choose a writable path for -o",
 				      c->out_path, strerror(e));
 		}
-		/* Big buffer: streaming output should be a few writes per second. */
-		setvbuf(c->out, NULL, _IOFBF, 1 << 20);
+		/* Big buffer: streaming output should be a few writes per second.
+		 * (glibc ignores the size when it allocates the buffer itself.) */
+		static char obuf[1 << 20];
+
+		setvbuf(c->out, obuf, _IOFBF, sizeof(obuf));
 	}
 	return 0;
 }

@@ -11,8 +11,25 @@
  * writer owns its stream) and convert integers by hand instead of printf.
  */
 #define fputc fputc_unlocked
-#define fputs fputs_unlocked
-#define fwrite fwrite_unlocked
+
+/*
+ * Most writes are a few bytes (a name, a number): copy them straight into
+ * the stream's buffer when they fit, as putc_unlocked does for one byte,
+ * and leave the rest (buffer full, unbuffered or line-buffered streams,
+ * whose write end is kept at the write pointer) to fwrite.
+ */
+static inline void jw_write(const char *p, size_t n, FILE *f)
+{
+	if ((size_t)(f->_IO_write_end - f->_IO_write_ptr) >= n) {
+		memcpy(f->_IO_write_ptr, p, n);
+		f->_IO_write_ptr += n;
+	} else {
+		fwrite_unlocked(p, 1, n, f);
+	}
+}
+
+#define fwrite(p, size, n, f) jw_write((p), (size) * (n), (f))
+#define fputs(s, f) jw_write((s), strlen(s), (f))
 
 static void put_u64(FILE *f, uint64_t v, bool neg)
 {
@@ -119,30 +136,36 @@ static void put_escaped(FILE *f, const char *s, size_t len)
 
 void jsonw_name(struct jsonw *w, const char *name)
 {
-	size_t n = strlen(name), i = 0;
-	char buf[48];
+	FILE *f = w->f;
+	char *p, *end;
 
 	sep(w);
-	/* Names are short literals (a listing writes ~20 per object): one
-	 * write of `"name":` when nothing needs escaping. */
-	if (n + 3 <= sizeof(buf)) {
-		for (; i < n; i++) {
-			unsigned char c = (unsigned char)name[i];
+	/* Names are short literals (a listing writes ~20 per object): copy
+	 * `"name":` straight into the stream buffer, checking as we go; on a
+	 * byte that needs escaping, or no room, take the general path. */
+	p = f->_IO_write_ptr;
+	end = f->_IO_write_end;
+	if (end - p > 2) {
+		const char *n = name;
+
+		*p++ = '"';
+		for (; *n && p < end; n++) {
+			unsigned char c = (unsigned char)*n;
 
 			if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f)
 				break;
+			*p++ = (char)c;
+		}
+		if (!*n && end - p >= 2) {
+			*p++ = '"';
+			*p++ = ':';
+			f->_IO_write_ptr = p;
+			goto done;
 		}
 	}
-	if (n + 3 <= sizeof(buf) && i == n) {
-		buf[0] = '"';
-		memcpy(buf + 1, name, n);
-		buf[n + 1] = '"';
-		buf[n + 2] = ':';
-		fwrite(buf, 1, n + 3, w->f);
-	} else {
-		put_escaped(w->f, name, n);
-		fputc(':', w->f);
-	}
+	put_escaped(f, name, strlen(name));   /* nothing was committed above */
+	fputc(':', f);
+done:
 	if (w->pretty)
 		fputc(' ', w->f);
 	w->after_name = true;
