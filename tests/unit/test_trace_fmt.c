@@ -384,6 +384,13 @@ static void test_fast_json_matches_jsonw(void **state)
 				memcpy(e.h.comm, variant == 2 ? odd : plain, IPCS_COMM_LEN);
 			}
 			e.h.type = variant == 2 ? EV_BLOCK : EV_CALL;
+			/* the fast path keeps the last pid..cgroup_id formatted: change
+			 * them between some calls and not others, and every digit count */
+			e.h.pid = 4000000 + call % 2;
+			e.h.tid = e.h.pid + (variant == 1);
+			e.h.cgroup_id = variant == 1 ? UINT64_MAX : 99;
+			e.h.ts_ns = call * 1000003ull + variant;
+			e.lat_ns = 1;
 			fast = render_call(&e, false);
 			slow = render_call(&e, true);
 			squeeze(slow);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
@@ -415,14 +416,29 @@ static inline void sb_mem(struct sbuf *b, const char *s, size_t n)
 	b->p += n;
 }
 
+/* Two digits per division: timestamps and cgroup ids have 10 to 20. */
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 static inline void sb_u64(struct sbuf *b, uint64_t v)
 {
 	char tmp[24], *q = tmp + sizeof(tmp);
 
-	do {
-		*--q = '0' + v % 10;
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned int r = v % 100;
+
+		v /= 100;
+		q -= 2;
+		memcpy(q, digit_pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, digit_pairs + 2 * v, 2);
+	} else {
+		*--q = '0' + v;
+	}
 	sb_mem(b, q, tmp + sizeof(tmp) - q);
 }
 
@@ -465,6 +481,56 @@ static void sb_str(struct sbuf *b, const char *s, size_t n)
 	*b->p++ = '"';
 }
 
+/* Call and kind names (event.c's tables: plain identifiers, nothing to escape). */
+static inline void sb_name(struct sbuf *b, const char *s, size_t max)
+{
+	*b->p++ = '"';
+	sb_mem(b, s, strnlen(s, max));
+	*b->p++ = '"';
+}
+
+/*
+ * pid .. cgroup_id as fast_call_body writes them.  They are the same from
+ * one event to the next (a thread's calls come in runs): the last one is
+ * kept formatted, keyed by the header bytes it comes from.
+ */
+#define WHO_KEY_OFF offsetof(struct ev_hdr, pid)
+#define WHO_KEY_LEN (sizeof(struct ev_hdr) - WHO_KEY_OFF)
+
+static _Thread_local struct {
+	bool valid;
+	unsigned char key[WHO_KEY_LEN];
+	size_t len;
+	char txt[256];
+} who_cache;
+
+static void sb_who(struct sbuf *b, const struct ev_hdr *h)
+{
+	const unsigned char *key = (const unsigned char *)h + WHO_KEY_OFF;
+	char *start = b->p;
+
+	if (who_cache.valid && !memcmp(who_cache.key, key, WHO_KEY_LEN)) {
+		sb_mem(b, who_cache.txt, who_cache.len);
+		return;
+	}
+	SB_LIT(b, ",\"pid\":"); sb_u64(b, h->pid);
+	SB_LIT(b, ",\"tid\":"); sb_u64(b, h->tid);
+	SB_LIT(b, ",\"ppid\":"); sb_u64(b, h->ppid);
+	SB_LIT(b, ",\"comm\":"); sb_str(b, h->comm, IPCS_COMM_LEN);
+	SB_LIT(b, ",\"uid\":"); sb_u64(b, h->uid);
+	SB_LIT(b, ",\"gid\":"); sb_u64(b, h->gid);
+	SB_LIT(b, ",\"ipcns\":"); sb_u64(b, h->ipcns);
+	SB_LIT(b, ",\"cgroup_id\":"); sb_u64(b, h->cgroup_id);
+	who_cache.len = b->p - start;
+	if (who_cache.len <= sizeof(who_cache.txt)) {
+		memcpy(who_cache.txt, start, who_cache.len);
+		memcpy(who_cache.key, key, WHO_KEY_LEN);
+		who_cache.valid = true;
+	} else {
+		who_cache.valid = false;
+	}
+}
+
 static void fast_call_body(FILE *f, const struct ev_call *e)
 {
 	struct sbuf b;
@@ -477,22 +543,15 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 	else
 		SB_LIT(&b, "\"block\"");
 	SB_LIT(&b, ",\"ts_ns\":"); sb_u64(&b, e->h.ts_ns);
-	SB_LIT(&b, ",\"call\":"); sb_str(&b, name, 16);
-	SB_LIT(&b, ",\"kind\":"); sb_str(&b, kind, 8);
+	SB_LIT(&b, ",\"call\":"); sb_name(&b, name, 16);
+	SB_LIT(&b, ",\"kind\":"); sb_name(&b, kind, 8);
 	SB_LIT(&b, ",\"id\":"); sb_i64(&b, e->id);
 	SB_LIT(&b, ",\"key\":");
 	if (e->call == CALL_SHMGET || e->call == CALL_SEMGET || e->call == CALL_MSGGET)
 		sb_i64(&b, e->key);
 	else
 		SB_LIT(&b, "null");
-	SB_LIT(&b, ",\"pid\":"); sb_u64(&b, e->h.pid);
-	SB_LIT(&b, ",\"tid\":"); sb_u64(&b, e->h.tid);
-	SB_LIT(&b, ",\"ppid\":"); sb_u64(&b, e->h.ppid);
-	SB_LIT(&b, ",\"comm\":"); sb_str(&b, e->h.comm, IPCS_COMM_LEN);
-	SB_LIT(&b, ",\"uid\":"); sb_u64(&b, e->h.uid);
-	SB_LIT(&b, ",\"gid\":"); sb_u64(&b, e->h.gid);
-	SB_LIT(&b, ",\"ipcns\":"); sb_u64(&b, e->h.ipcns);
-	SB_LIT(&b, ",\"cgroup_id\":"); sb_u64(&b, e->h.cgroup_id);
+	sb_who(&b, &e->h);
 	SB_LIT(&b, ",\"ret\":"); sb_i64(&b, e->err ? -1 : e->ret);
 	SB_LIT(&b, ",\"errno\":");
 	if (e->err)
