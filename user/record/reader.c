@@ -63,9 +63,14 @@ static void warn(struct rec_reader *r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
+	/* Before the first good chunk, hold the warning back: if none follows,
+	 * the caller's one-line error carries it instead of a second line. */
+	if (r->warn_pending && !r->quiet)
+		warnmsg("%s", r->last_warning);
 	vsnprintf(r->last_warning, sizeof(r->last_warning), fmt, ap);
 	va_end(ap);
-	if (!r->quiet)
+	r->warn_pending = !r->chunks;
+	if (!r->quiet && !r->warn_pending)
 		warnmsg("%s", r->last_warning);
 }
 
@@ -391,6 +396,9 @@ int rec_reader_next(struct rec_reader *r, struct rec_chunk *c)
 				}
 			}
 			free(payload);
+			if (r->warn_pending && !r->quiet)
+				warnmsg("%s", r->last_warning);
+			r->warn_pending = false;
 			r->chunks++;
 			if (c->type == REC_CHUNK_END)
 				r->ended = true;

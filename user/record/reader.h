@@ -51,6 +51,7 @@ struct rec_reader {
 	bool truncated;              /* stopped at a short chunk, or no END chunk */
 	uint64_t trunc_off;
 	char last_warning[256];
+	bool warn_pending;           /* last_warning not printed yet (no good chunk so far) */
 };
 
 /* 0, a REC_ERR_* value, or -errno.  `name` names the file in messages. */

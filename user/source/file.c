@@ -336,6 +336,9 @@ static int load(struct session *s, struct file_source *fs, const char *name)
 		fs->info.nprocs++;
 	if (!fs->rd.chunks && fs->rd.quiet)
 		return EX_DATAERR;
+	if (!fs->rd.chunks && fs->rd.warn_pending)
+		return errmsg(EX_DATAERR, "%s; no readable chunk: the file is damaged beyond use",
+			      fs->rd.last_warning);
 	if (!fs->rd.chunks)
 		return errmsg(EX_DATAERR, "'%s' holds no readable chunk: nothing was recorded, or the file is damaged beyond use",
 			      name);
