@@ -203,8 +203,11 @@ static void test_child_leaks_each_kind(void **state)
 	emit_create(l, 100, "leak_fork", argv, sizeof(argv), KIND_SEM, 2, IPC_PRIVATE);
 	emit_create(l, 100, "leak_fork", argv, sizeof(argv), KIND_MSG, 3, 0x30);
 	emit_call(l, 100, "leak_fork", CALL_MSGSND, 3, 0, 0, 0, 0);
+	/* made and removed at once (shm churn): its stack is never resolved */
+	emit_create(l, 100, "leak_fork", argv, sizeof(argv), KIND_SHM, 4, IPC_PRIVATE);
+	emit_call(l, 100, "leak_fork", CALL_SHMCTL, 4, 0, IPC_RMID, 0, 0);
 	assert_int_equal(leaks_tracked(l), 3);
-	assert_int_equal(stack_calls, 3);    /* the EV_CALL did not replace the dwarf stack */
+	assert_int_equal(stack_calls, 0);    /* stacks are resolved when looked for */
 
 	tables_init(&now);
 	add_shm(&now, 1, 4096, 0, 100, 0);
@@ -216,6 +219,8 @@ static void test_child_leaks_each_kind(void **state)
 	assert_int_equal(leaks_find(l, &now.s, &r), 0);
 	assert_int_equal(r.n, 0);
 	leak_report_free(&r);
+	/* once each for the three left; the EV_CALL did not replace the dwarf stack */
+	assert_int_equal(stack_calls, 3);
 
 	alive_pids[0] = 0;
 	emit_exit(l, 100, 7777);

@@ -24,6 +24,12 @@ struct obj {
 	bool attached;             /* a shmat succeeded */
 	int32_t key;
 	struct leak_creator cr;
+	/*
+	 * The EV_CREATE whose stack is not resolved yet: unwinding and
+	 * symbolizing cost ~5 M instructions, and most objects are removed
+	 * before anyone asks (leaks_find() resolves the others).
+	 */
+	struct ev_hdr *pending;
 	int32_t last_pid;
 	char last_comm[16];
 	uint8_t last_call;
@@ -155,12 +161,20 @@ static void obj_clear_creator(struct obj *o)
 	o->cr.stack_how = NULL;
 }
 
+static void obj_drop_pending(struct obj *o)
+{
+	free(o->pending);
+	o->pending = NULL;
+}
+
 void leaks_free(struct leaks *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->nobjs; i++)
+	for (size_t i = 0; i < l->nobjs; i++) {
 		obj_clear_creator(&l->objs[i]);
+		obj_drop_pending(&l->objs[i]);
+	}
 	free(l->objs);
 	free(l->index.v);
 	free(l->started.v);
@@ -274,6 +288,7 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 		if (!o)
 			return;
 		obj_clear_creator(o);
+		obj_drop_pending(o);
 		memset(&o->cr, 0, sizeof(o->cr));
 		o->created = true;
 		o->removed = false;
@@ -293,7 +308,13 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 
 			join_argv(o->cr.cmdline, sizeof(o->cr.cmdline), c->cmdline, len);
 			o->have_ctx = true;
-			set_stack(l, o, h);     /* the unwound stack beats the fp one */
+			/* the unwound stack beats the fp one; resolved when needed */
+			obj_drop_pending(o);
+			o->pending = malloc(h->size);
+			if (o->pending)
+				memcpy(o->pending, h, h->size);
+			else
+				set_stack(l, o, h);
 		}
 	} else if (!o->have_ctx && !o->cr.stack) {
 		set_stack(l, o, h);
@@ -317,8 +338,10 @@ static void on_removed(struct leaks *l, unsigned int kind, int32_t id)
 {
 	struct obj *o = obj_get(l, kind, id);
 
-	if (o)
+	if (o) {
 		o->removed = true;
+		obj_drop_pending(o);    /* not a leak: its stack is never shown */
+	}
 }
 
 static void on_call(struct leaks *l, const struct ev_call *c)
@@ -654,6 +677,15 @@ int leaks_find(struct leaks *l, const struct ipc_snapshot *now, struct leak_repo
 	memset(r, 0, sizeof(*r));
 	if (!now)
 		return 0;
+	/* the stacks of the objects still there (the candidates) */
+	for (size_t i = 0; i < l->nobjs; i++) {
+		struct obj *o = &l->objs[i];
+
+		if (o->pending) {
+			set_stack(l, o, o->pending);
+			obj_drop_pending(o);
+		}
+	}
 	if (kinds & KIND_BIT(KIND_SHM))
 		err = find_shm(l, now, &v);
 	if (!err && (kinds & KIND_BIT(KIND_SEM)))

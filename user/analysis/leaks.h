@@ -80,9 +80,10 @@ struct leaks_opts {
 	bool (*alive)(void *ctx, int32_t pid);
 	void *alive_ctx;
 	/*
-	 * The creator's stack, called once per creation while the creator
-	 * may still be alive: `ev` is the EV_CREATE (registers and stack copy)
-	 * or, without one, the *get EV_CALL (stack_id).  Return a malloc'd
+	 * The creator's stack: `ev` is the EV_CREATE (registers and stack
+	 * copy), kept and passed by leaks_find() only for objects not removed
+	 * by then (the creator may have exited: use cached mappings), or,
+	 * without one, the *get EV_CALL (stack_id), at once.  Return a malloc'd
 	 * array (owned by the tracker) or NULL; *how names the method.
 	 */
 	struct stack_frame *(*stack)(void *ctx, const struct ev_hdr *ev, size_t *n,
