@@ -794,5 +794,12 @@ int live_command_status(const struct run_loop *rl, int dflt)
 {
 	if (!rl->cmd)
 		return dflt;
-	return rl->cmd->exited ? live_cmd_exit_status(rl->cmd) : 128 + ipcs_exiting;
+	if (rl->cmd->exited)
+		return live_cmd_exit_status(rl->cmd);
+	if (ipcs_exiting)
+		return 128 + ipcs_exiting;
+	/* -d ended first: the command is the user's, leave it running and say so. */
+	warnmsg("-d ended before '%s' (pid %d) exited: it is still running, untraced",
+		rl->cmd->argv0, (int)rl->cmd->pid);
+	return dflt;
 }
