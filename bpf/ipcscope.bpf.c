@@ -224,7 +224,7 @@ static __always_inline void emit_create(void *ctx, __u8 call, __u8 kind,
 	unsigned long arg_start, arg_end;
 	struct ev_create *cr;
 	__u64 sp, len, want;
-	__u32 got = 0;
+	__u64 got = 0;          /* 64-bit: a u32 is zero-extended after the bounds check, which 6.1 loses */
 
 	/*
 	 * Built in place in the ring buffer (no scratch copy); the record's
@@ -282,6 +282,13 @@ static __always_inline void emit_create(void *ctx, __u8 call, __u8 kind,
 	if (len && !bpf_probe_read_user(cr->stack, len, (void *)sp)) {
 		got = len;
 		len = want - got;
+		/*
+		 * Hide what the compiler knows of got's range, so it keeps the
+		 * test below: older verifiers (6.1) need it to bound the
+		 * destination (got + len <= 8192).
+		 */
+		barrier_var(got);
+		barrier_var(len);
 		if (len > 4096)
 			len = 4096;
 		if (got <= 4096 && len &&
