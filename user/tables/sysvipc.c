@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "analysis/waitgraph.h"
+#include "tables/statwalk.h"
 #include "tables/sysvipc.h"
 #include "tables/waiters.h"
 #include "util/vec.h"
@@ -430,14 +432,25 @@ static bool count_waiter(struct ipc_snapshot *s, const struct wg_waiter *w)
 	return false;   /* it would proceed: values moved under us, ask the kernel */
 }
 
+/* With root, the waiter counts come from the blocked threads (derive). */
+static bool semvals_derive(void)
+{
+	return geteuid() == 0;
+}
+
 static void read_all_semvals(struct ipc_snapshot *s, bool pids)
 {
-	struct waitgraph g;
-	bool derive = geteuid() == 0;
+	bool derive = semvals_derive();
 
 	for (size_t i = 0; i < s->nsem; i++)
 		read_semvals(&s->sem[i], !derive, pids);
-	if (!derive)
+}
+
+static void derive_sem_counts(struct ipc_snapshot *s)
+{
+	struct waitgraph g;
+
+	if (!semvals_derive())
 		return;
 	wg_init(&g);
 	if (waiters_scan(s->ipcns, &g) >= 0) {
@@ -574,9 +587,61 @@ static int read_one(const char *path, struct ipc_snapshot *s,
 	return err;
 }
 
+/*
+ * The semaphore table and its values (two syscalls per array) are read on a
+ * second thread while this one reads the segments and queues: at 10k arrays
+ * that is most of a listing's time.  Only s->sem is touched there.
+ */
+struct sem_job {
+	struct ipc_snapshot *s;
+	unsigned int what;
+	int err;
+};
+
+/* IPCSCOPE_INVENTORY=text: read /proc/sysvipc as kernels before 4.17 need
+ * (tests compare both paths on the same objects). */
+static bool text_only(void)
+{
+	const char *e = getenv("IPCSCOPE_INVENTORY");
+
+	return e && !strcmp(e, "text");
+}
+
+static void *sem_part(void *arg)
+{
+	struct sem_job *j = arg;
+
+	j->err = text_only() ? -EOPNOTSUPP : statwalk_sem(j->s);   /* binary where the kernel can: statwalk.h */
+	if (j->err == -EOPNOTSUPP)
+		j->err = read_one("/proc/sysvipc/sem", j->s, parse_sysvipc_sem);
+	if (!j->err && (j->what & SNAP_SEMVALS))
+		read_all_semvals(j->s, !(j->what & SNAP_NOSEMPID));
+	return NULL;
+}
+
+static int msg_part(struct ipc_snapshot *s)
+{
+	int err = text_only() ? -EOPNOTSUPP : statwalk_msg(s);
+
+	if (err != -EOPNOTSUPP)
+		return err;
+	err = read_one("/proc/sysvipc/msg", s, parse_sysvipc_msg);
+	/* qbytes is not in /proc/sysvipc/msg */
+	for (size_t i = 0; !err && i < s->nmsg; i++) {
+		struct msqid_ds ds;
+
+		if (msgctl(s->msg[i].c.id, IPC_STAT, &ds) == 0)
+			s->msg[i].qbytes = ds.msg_qbytes;
+	}
+	return err;
+}
+
 int snapshot_read(struct ipc_snapshot *s, unsigned int what)
 {
+	struct sem_job job = { .s = s, .what = what };
+	bool threaded = false;
 	struct timespec ts;
+	pthread_t tid;
 	struct stat st;
 	int err = 0;
 
@@ -587,22 +652,24 @@ int snapshot_read(struct ipc_snapshot *s, unsigned int what)
 	s->taken_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	s->taken_real = time(NULL);
 
-	if ((what & SNAP_SHM) && (err = read_one("/proc/sysvipc/shm", s, parse_sysvipc_shm)))
-		goto out;
-	if ((what & SNAP_SEM) && (err = read_one("/proc/sysvipc/sem", s, parse_sysvipc_sem)))
-		goto out;
-	if ((what & SNAP_MSG) && (err = read_one("/proc/sysvipc/msg", s, parse_sysvipc_msg)))
+	if (what & SNAP_SEM) {
+		threaded = (what & (SNAP_SHM | SNAP_MSG)) &&
+			   !pthread_create(&tid, NULL, sem_part, &job);
+		if (!threaded)
+			sem_part(&job);
+	}
+	if (what & SNAP_SHM)
+		err = read_one("/proc/sysvipc/shm", s, parse_sysvipc_shm);
+	if (!err && (what & SNAP_MSG))
+		err = msg_part(s);
+	if (threaded)
+		pthread_join(tid, NULL);
+	if (!err)
+		err = job.err;
+	if (err)
 		goto out;
 	if ((what & SNAP_SEMVALS) && s->nsem)
-		read_all_semvals(s, !(what & SNAP_NOSEMPID));
-	if (what & SNAP_MSG)
-		for (size_t i = 0; i < s->nmsg; i++) {
-			/* qbytes is not in /proc/sysvipc/msg */
-			struct msqid_ds ds;
-
-			if (msgctl(s->msg[i].c.id, IPC_STAT, &ds) == 0)
-				s->msg[i].qbytes = ds.msg_qbytes;
-		}
+		derive_sem_counts(s);
 	if (what & SNAP_ATTACH)
 		for (size_t i = 0; i < s->nshm; i++)
 			if (s->shm[i].nattch) {   /* else nothing to find: skip /proc */

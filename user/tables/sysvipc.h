@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * A snapshot of the kernel's System V IPC tables as one namespace sees them
- * (/proc/sysvipc/{shm,sem,msg} plus semctl for per-semaphore state).
+ * (/proc/sysvipc/shm, a SEM_STAT_ANY/MSG_STAT_ANY walk or the sem/msg text,
+ * plus semctl for per-semaphore state).
  * Analyses take snapshots, never read /proc themselves, so they can be
  * unit-tested on synthetic tables and run on recorded ones.
  */
