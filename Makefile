@@ -32,7 +32,6 @@ OPT       ?= -O2
 CFLAGS    ?= $(OPT) -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 	     -Wno-missing-field-initializers -D_GNU_SOURCE \
-	     -DIPCSCOPE_VERSION='"$(VERSION)"' \
 	     -I$(BUILD) -Ibpf -Iuser $(SANITIZE) \
 	     $(shell pkg-config --cflags libbpf 2>/dev/null)
 LDFLAGS   += $(SANITIZE)
@@ -58,7 +57,7 @@ WL_BINS   := $(patsubst tests/workloads/%.c,$(BUILD)/tests/workloads/%,$(WL_SRCS
 # Workloads are built like distro binaries: plain -O2, no frame pointers.
 WL_CFLAGS ?= -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -pthread
 
-.PHONY: all deps test test-unit test-e2e demo check-asan clean tests-build
+.PHONY: all deps test test-unit test-e2e demo check-asan clean tests-build FORCE
 .DEFAULT_GOAL := all
 # Keep generated BPF objects and skeletons between builds.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
@@ -75,8 +74,18 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
+# The version is a header rewritten only when `git describe` changes, so a
+# commit (or a clean tree after a dirty one) rebuilds the files that print it.
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define IPCSCOPE_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+FORCE:
+
 # Every user object may include any skeleton; they are cheap to rebuild.
-$(BUILD)/obj/%.o: %.c $(SKELS)
+# version.h is order-only: the -MMD files name the few objects that use it.
+$(BUILD)/obj/%.o: %.c $(SKELS) | $(BUILD)/version.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@

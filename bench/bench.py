@@ -238,6 +238,10 @@ def stream_stats(cfg, out, stdout_text):
     return n, lost
 
 
+# ipcscope's live commands other than trace (whose JSON summary counts loss)
+IPCSCOPE_LIVE = ("latency", "record", "blocked", "leaks")
+LOST_WARNING = re.compile(r"(\d+) events were lost")
+
 RUNSTAT_LINE = re.compile(r"rc=(-?\d+) wall_s=([\d.]+) cpu_s=([\d.]+) maxrss_kb=(\d+)")
 
 
@@ -293,6 +297,9 @@ def run_one(cfg, wl, comm, seconds, a):
             res["tracer_rss_kb"] = int(rs.group(4))
         if cfg in ("trace", "bpftrace-stream"):
             res["events"], res["lost"] = stream_stats(cfg, out, stdout + stderr)
+        elif cfg in IPCSCOPE_LIVE:
+            # every live command warns "N events were lost" when it fell behind
+            res["lost"] = sum(int(x) for x in LOST_WARNING.findall(stderr))
         if os.path.exists(out):
             res["out_bytes"] = os.path.getsize(out)
     else:
@@ -385,6 +392,8 @@ def summarize(results, avail, workloads):
                 if "tracer_rss_kb" in c:
                     c["tracer_rss_kb"] = max(r.get("tracer_rss_kb", 0) for r in ok)
                 losts = [r["lost"] for r in ok if r.get("lost") is not None]
+                if cfg in IPCSCOPE_LIVE:
+                    c["lost_max"] = max(losts) if losts else None
                 if cfg in ("trace", "bpftrace-stream"):
                     c["lost_max"] = max(losts) if len(losts) == len(ok) else None
                     evs = [r["events"] / r["seconds"] for r in ok if r.get("events")]
@@ -492,8 +501,9 @@ def render(meta, cells, inv, workloads):
     L.append("")
     L.append("| workload | `trace` events/s | events per workload call | lost (target 0) "
              "| bpftrace printf events/s | bpftrace lost | `trace` JSON bytes/event "
-             "| `record` file bytes per call |")
-    L.append("|---|---|---|---|---|---|---|---|")
+             "| `record` file bytes per call | lost by `record`, `blocked`, `leaks`, "
+             "`latency` (target 0) |")
+    L.append("|---|---|---|---|---|---|---|---|---|")
     for wl in workloads:
         row = [wl]
         for cfg in ("trace", "bpftrace-stream"):
@@ -517,6 +527,15 @@ def render(meta, cells, inv, workloads):
                    t.get("out_bytes") else "")
         row.append(f"{rec['out_bytes'] / rec['ops']:.1f}" if rec.get("ops") and
                    rec.get("out_bytes") and wl != "getppid" else rec.get("na", ""))
+        others = [(cfg, cells[wl][cfg].get("lost_max")) for cfg in IPCSCOPE_LIVE
+                  if cfg in cells[wl] and "ratio" in cells[wl][cfg]]
+        if not others:
+            row.append("")
+        elif all(v == 0 for _, v in others):
+            row.append("0 pass")
+        else:
+            row.append(", ".join(f"{cfg} {'?' if v is None else f'{v:g}'}"
+                                 for cfg, v in others if v != 0) + " **MISS**")
         L.append("| " + " | ".join(row) + " |")
     L.append("")
     L.append("Events per workload call should be ≥ 1.000 (the workload counts only its timed "

@@ -18,11 +18,11 @@ FUZZ_SRCS    := tests/fuzz/fuzz_reader.c user/record/codec.c user/record/reader.
 
 .PHONY: fuzz fuzz-corpus
 
-$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard user/record/*.h) user/source/file.h
+$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard user/record/*.h) user/source/file.h $(BUILD)/version.h
 	@mkdir -p $(@D)
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-std=gnu11 -D_GNU_SOURCE -DIPCSCOPE_VERSION='"fuzz"' -Ibpf -Iuser \
+		-std=gnu11 -D_GNU_SOURCE -I$(BUILD) -Ibpf -Iuser \
 		-o $@ $(FUZZ_SRCS) -lz -lelf -ldw
 
 fuzz: $(FUZZ_BIN)

@@ -204,6 +204,21 @@ static bool same_cycle(const struct cycle_track *a, const struct cycle_track *b)
 	return true;
 }
 
+/*
+ * Later scans know more: the events of the calls that took a semaphore may
+ * still have been in the ring buffer when the cycle was first seen (named
+ * by lastpid then, by observed balances now).  Keep the latest evidence.
+ */
+static void refresh_evidence(struct cycle_track *t, const struct cycle_track *cur)
+{
+	for (size_t i = 0; i < t->n; i++)
+		for (size_t j = 0; j < cur->n; j++)
+			if (t->nodes[i].tid == cur->nodes[j].tid &&
+			    t->nodes[i].semid == cur->nodes[j].semid &&
+			    t->nodes[i].semnum == cur->nodes[j].semnum)
+				t->nodes[i].evidence = cur->nodes[j].evidence;
+}
+
 static void print_cycle_text(struct blocked_state *b, const struct cycle_track *c, uint64_t now)
 {
 	FILE *f = b->o->out;
@@ -253,6 +268,7 @@ static void track_cycles(struct blocked_state *b, uint64_t now)
 		}
 		t->last_ns = now;
 		t->seen++;
+		refresh_evidence(t, &cur);
 		/*
 		 * A cycle of waits that were already blocked when we started,
 		 * every edge named by the kernel's own SEM_UNDO lists, is a

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "version.h"
 #include "analysis/leaks.h"
 #include "ipcscope.h"
 #include "opts.h"

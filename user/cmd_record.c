@@ -37,7 +37,10 @@ struct recorder {
 	struct rec_writer *w;
 	struct mmaptrack *mt;
 	int stack_fd;
-	int32_t *pids;              /* open-addressing set of pids whose metadata is written */
+	struct written {            /* pids whose metadata is written */
+		int32_t pid;
+		uint64_t gen;       /* proc_meta.gen when it was */
+	} *pids;
 	size_t npids, cap;
 	uint64_t start_ns;
 	bool tty;
@@ -52,21 +55,24 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static bool pid_seen(struct recorder *r, int32_t pid, bool add)
+/*
+ * The entry for pid in the set of pids whose metadata is written (added
+ * with gen 0 when `add`), or NULL.  Open addressing, grown at half full.
+ */
+static struct written *pid_slot(struct recorder *r, int32_t pid, bool add)
 {
 	size_t i;
 
 	if (add && (r->npids + 1) * 2 > r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 256;
-		int32_t *v = malloc(cap * sizeof(*v));
+		struct written *v = calloc(cap, sizeof(*v));
 
 		if (!v)
-			return true;       /* out of memory: skip metadata, keep recording */
-		memset(v, 0, cap * sizeof(*v));
+			return NULL;       /* out of memory: skip metadata, keep recording */
 		for (size_t k = 0; k < r->cap; k++) {
-			if (!r->pids[k])
+			if (!r->pids[k].pid)
 				continue;
-			for (i = ((uint32_t)r->pids[k] * 2654435761u) & (cap - 1); v[i];
+			for (i = ((uint32_t)r->pids[k].pid * 2654435761u) & (cap - 1); v[i].pid;
 			     i = (i + 1) & (cap - 1))
 				;
 			v[i] = r->pids[k];
@@ -76,15 +82,22 @@ static bool pid_seen(struct recorder *r, int32_t pid, bool add)
 		r->cap = cap;
 	}
 	if (!r->cap)
-		return false;
-	for (i = ((uint32_t)pid * 2654435761u) & (r->cap - 1); r->pids[i]; i = (i + 1) & (r->cap - 1))
-		if (r->pids[i] == pid)
-			return true;
-	if (add) {
-		r->pids[i] = pid;
-		r->npids++;
-	}
-	return false;
+		return NULL;
+	for (i = ((uint32_t)pid * 2654435761u) & (r->cap - 1); r->pids[i].pid;
+	     i = (i + 1) & (r->cap - 1))
+		if (r->pids[i].pid == pid)
+			return &r->pids[i];
+	if (!add)
+		return NULL;
+	r->pids[i].pid = pid;
+	r->pids[i].gen = 0;
+	r->npids++;
+	return &r->pids[i];
+}
+
+static bool pid_seen(struct recorder *r, int32_t pid)
+{
+	return pid_slot(r, pid, false) != NULL;
 }
 
 static int fail(struct recorder *r, int err)
@@ -99,10 +112,15 @@ static int fail(struct recorder *r, int err)
 	return EX_IOERR;
 }
 
-/* Metadata of pid as known now (captured at once if new). */
+/*
+ * Metadata of pid as known now (captured at once if new), written when it
+ * changed since it was last written for this pid: creations come by the
+ * hundred thousand a second from one process.
+ */
 static int write_proc(struct recorder *r, int32_t pid, bool recapture)
 {
 	const struct proc_meta *m;
+	struct written *seen;
 	int err;
 
 	if (!r->s->procs || pid <= 0)
@@ -115,9 +133,11 @@ static int write_proc(struct recorder *r, int32_t pid, bool recapture)
 		if (c)
 			m = c;
 	}
-	pid_seen(r, pid, true);
-	if (!m)
+	seen = pid_slot(r, pid, true);
+	if (!m || (seen && seen->gen == m->gen))
 		return 0;
+	if (seen)
+		seen->gen = m->gen;
 	err = rec_writer_procmeta(r->w, m);
 	return err ? fail(r, err) : 0;
 }
@@ -154,7 +174,7 @@ static int record_sink(void *ctx, const struct ev_hdr *ev)
 	if (ev->type == EV_CREATE || ev->type == EV_EXEC) {
 		if (write_proc(r, (int32_t)ev->pid, ev->type == EV_EXEC))
 			return EX_IOERR;
-	} else if (!pid_seen(r, (int32_t)ev->pid, false)) {
+	} else if (!pid_seen(r, (int32_t)ev->pid)) {
 		if (write_proc(r, (int32_t)ev->pid, false))
 			return EX_IOERR;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "version.h"
 #include "ipcscope.h"
 
 

@@ -8,14 +8,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "version.h"
 #include "opts.h"
 #include "record/codec.h"
 #include "record/format.h"
 #include "record/writer.h"
-
-#ifndef IPCSCOPE_VERSION
-#define IPCSCOPE_VERSION "unknown"
-#endif
 
 struct rec_writer {
 	int fd;

@@ -61,7 +61,8 @@ static struct latency_bpf *open_skel(const struct latency_src_config *cfg, bool 
 	if (!skel)
 		return NULL;
 	live_set_filters(skel->rodata, o, cfg->cmd_pid);
-	skel->rodata->filter_exclude_pid = (uint32_t)cfg->exclude_pid;
+	if (cfg->exclude_pid)
+		skel->rodata->filter_exclude_pid = (uint32_t)cfg->exclude_pid;
 	skel->rodata->per_object = cfg->per_object;
 	skel->rodata->queue_objects = cfg->queue_objects;
 	skel->rodata->want_offcpu = offcpu;

@@ -320,8 +320,14 @@ static void set_knobs(struct ipcscope_bpf *skel, const struct live_config *cfg, 
 	r->want_create = cfg->create_ctx;
 	r->want_stack = cfg->stack_ids;
 	r->want_offcpu = cfg->offcpu;
-	/* Wake the reader once per eighth of the ring; POLL_MS bounds the rest. */
-	r->wakeup_bytes = rb_size / 8;
+	/* Each CPU wakes the reader once per its share of an eighth of the
+	 * ring (bpf/ipcscope.bpf.c:submit_flags); POLL_MS bounds the rest. */
+	{
+		int ncpu = libbpf_num_possible_cpus();
+		uint64_t w = rb_size / 8 / (ncpu > 0 ? (uint64_t)ncpu : 1);
+
+		r->wakeup_bytes = w < 4096 ? 4096 : w;
+	}
 }
 
 static int load_error(int err)
@@ -680,6 +686,24 @@ static int live_snapshot_now(struct session *s, struct ipc_snapshot *out)
 	return snapshot_read(out, SNAP_ALL | SNAP_SEMVALS);
 }
 
+/*
+ * A creator's facts are read from /proc at its first creation, then at most
+ * once a second: a process creating 100 k objects a second would otherwise
+ * read its maps, cmdline and status 100 k times a second and the reader
+ * would fall behind (record lost 20 % of a shm churn's events).  Exec
+ * recaptures at once; perf's mmap records (mmaptrack) keep maps current in
+ * between where they are available.
+ */
+#define META_REFRESH_NS 1000000000ull
+
+static bool stale_meta(const struct procmeta_cache *c, const struct ev_hdr *ev)
+{
+	const struct proc_meta *m = procmeta_get(c, ev->pid);
+
+	return !m || !m->nmaps || !m->captured_ns ||
+	       ev->ts_ns >= m->captured_ns + META_REFRESH_NS;
+}
+
 /* Capture process facts while the process still exists. */
 static int procmeta_sink(void *ctx, const struct ev_hdr *ev)
 {
@@ -687,7 +711,7 @@ static int procmeta_sink(void *ctx, const struct ev_hdr *ev)
 
 	if (!s->procs)
 		return 0;
-	if (ev->type == EV_CREATE || ev->type == EV_EXEC)
+	if (ev->type == EV_EXEC || (ev->type == EV_CREATE && stale_meta(s->procs, ev)))
 		procmeta_capture(s->procs, ev->pid);
 	else if (ev->type == EV_EXIT)
 		procmeta_mark_exit(s->procs, ev->pid, ev->ts_ns);

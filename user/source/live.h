@@ -119,6 +119,7 @@ int live_check_env(void);
 /*
  * Copy the filters of common_opts into an object's rodata that includes
  * bpf/filter.bpf.h (same names in every skeleton).  cmd_pid: `-- CMD`.
+ * ipcscope's own calls (its reads of the tables) are never the workload's.
  */
 #define live_set_filters(r, o, cmd_pid)                                        \
 	do {                                                                   \
@@ -135,6 +136,7 @@ int live_check_env(void);
 		(r)->filter_kinds = (o)->kinds;                                \
 		(r)->filter_min_lat_ns = (o)->min_lat_ns;                      \
 		(r)->filter_errors_only = (o)->errors_only;                    \
+		(r)->filter_exclude_pid = (uint32_t)getpid();                  \
 	} while (0)
 
 /* Effective CAP_BPF + CAP_PERFMON (or root / CAP_SYS_ADMIN). */

@@ -22,6 +22,7 @@
 #include <gelf.h>
 #include <libelf.h>
 
+#include "event.h"
 #include "tables/procmeta.h"
 #include "util/vec.h"
 
@@ -41,7 +42,13 @@ struct procmeta_cache {
 	size_t hcap;
 	struct bid_entry *bids;     /* build-id cache */
 	size_t nbids, capbids;
+	uint64_t gen;               /* bumped on every change of an entry */
 };
+
+static void touch(struct procmeta_cache *c, struct proc_meta *e)
+{
+	e->gen = ++c->gen;
+}
 
 struct procmeta_cache *procmeta_new(void)
 {
@@ -149,6 +156,7 @@ void procmeta_mark_exit(struct procmeta_cache *c, int32_t pid, uint64_t ts_ns)
 	if (m && !m->exited) {
 		m->exited = true;
 		m->exit_ts_ns = ts_ns;
+		touch(c, m);
 	}
 }
 
@@ -189,6 +197,7 @@ const struct proc_meta *procmeta_put(struct procmeta_cache *c, const struct proc
 	e = slot_for(c, m->pid);
 	if (!e || assign(e, m, m->pid))
 		return NULL;
+	touch(c, e);
 	return e;
 }
 
@@ -208,6 +217,7 @@ const struct proc_meta *procmeta_inherit(struct procmeta_cache *c, int32_t child
 	e = slot_for(c, child);
 	if (!e || assign(e, &tmp, child))
 		return NULL;
+	touch(c, e);
 	return e;
 }
 
@@ -261,6 +271,7 @@ int procmeta_add_map(struct procmeta_cache *c, int32_t pid, const struct proc_ma
 		return -ENOMEM;
 	e->maps = v;
 	e->maps[e->nmaps++] = *pm;
+	touch(c, e);
 	return 0;
 }
 
@@ -273,6 +284,7 @@ int procmeta_clear_maps(struct procmeta_cache *c, int32_t pid)
 	free(e->maps);
 	e->maps = NULL;
 	e->nmaps = 0;
+	touch(c, e);
 	return 0;
 }
 
@@ -289,6 +301,7 @@ int procmeta_set_image(struct procmeta_cache *c, int32_t pid, const char *comm,
 	}
 	if (exe)
 		snprintf(e->exe, sizeof(e->exe), "%s", exe);
+	touch(c, e);
 	return 0;
 }
 
@@ -603,5 +616,7 @@ const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
 	}
 	free(e->maps);
 	*e = tmp;
+	e->captured_ns = mono_now_ns();
+	touch(c, e);
 	return e;
 }

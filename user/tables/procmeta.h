@@ -35,6 +35,11 @@ struct proc_meta {
 	uint64_t exit_ts_ns;
 	struct proc_map *maps;
 	size_t nmaps;
+	/* Not recorded: the cache's change counter at this entry's last
+	 * change (a writer re-writes an entry only when it moved on), and
+	 * when /proc was last read for it (CLOCK_MONOTONIC ns, 0 never). */
+	uint64_t gen;
+	uint64_t captured_ns;
 };
 
 struct procmeta_cache;
