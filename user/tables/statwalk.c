@@ -76,7 +76,8 @@ int statwalk_sem(struct ipc_snapshot *s)
 	/* seminfo.semusz: arrays in use (SEM_INFO fills it so) */
 	if (s->nsem == first && info.semusz > 0)
 		return -EOPNOTSUPP;
-	qsort(s->sem + first, s->nsem - first, sizeof(*s->sem), cmp_id);
+	if (s->nsem > first) /* s->sem is NULL when nothing was found */
+		qsort(s->sem + first, s->nsem - first, sizeof(*s->sem), cmp_id);
 	return 0;
 }
 
@@ -111,6 +112,7 @@ int statwalk_msg(struct ipc_snapshot *s)
 	/* msginfo.msgpool: queues in use (MSG_INFO fills it so) */
 	if (s->nmsg == first && info.msgpool > 0)
 		return -EOPNOTSUPP;
-	qsort(s->msg + first, s->nmsg - first, sizeof(*s->msg), cmp_id);
+	if (s->nmsg > first) /* s->msg is NULL when nothing was found */
+		qsort(s->msg + first, s->nmsg - first, sizeof(*s->msg), cmp_id);
 	return 0;
 }
