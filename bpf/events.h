@@ -62,6 +62,9 @@ enum ipcs_ev_type {
 #define EVF_ID_FROM_ADDR (1u << 3)  /* shmdt: id found from the shmat address map */
 #define EVF_FENTRY       (1u << 4)  /* produced by an fentry/fexit program */
 #define EVF_COMPAT       (1u << 5)  /* produced by the raw sys_enter/sys_exit hooks */
+#define EVF_WAITED       (1u << 6)  /* went to sleep inside the call (off-CPU tracked):
+                                       it waited (msgsnd: for room, msgrcv: for a message,
+                                       semop: for a value), not merely preempted */
 
 /* Common header, 64 bytes. ts_ns is CLOCK_MONOTONIC (bpf_ktime_get_ns). */
 struct ev_hdr {
@@ -183,6 +186,7 @@ struct hist_val {
 	__u64 offcpu_sum_ns;
 	__u64 max_ns;
 	__u64 bytes;          /* msgsnd/msgrcv payload bytes */
+	__u64 waited;         /* calls that went to sleep (EVF_WAITED; off-CPU tracked) */
 };
 
 /*

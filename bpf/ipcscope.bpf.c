@@ -13,6 +13,7 @@
 
 #include "events.h"
 #include "filter.bpf.h"
+#include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -623,8 +624,11 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 		return 0;
 	now = bpf_ktime_get_ns();
 	it = bpf_task_storage_get(&inflight, prev, 0, 0);
-	if (it && it->in.call != CALL_NONE)
+	if (it && it->in.call != CALL_NONE) {
 		it->in.switched_out_ns = now;
+		if (ipcs_switch_is_wait(preempt, prev))
+			it->in.flags |= EVF_WAITED;
+	}
 	it = bpf_task_storage_get(&inflight, next, 0, 0);
 	in = it ? &it->in : NULL;
 	if (in && in->call != CALL_NONE && in->switched_out_ns) {

@@ -15,6 +15,7 @@
 
 #include "events.h"
 #include "filter.bpf.h"
+#include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -32,6 +33,7 @@ struct call_start {
 	__s32 id;
 	__u32 tracked_cache; /* ipcs_task_selected_cached() */
 	__u8 call;
+	__u8 waited;         /* waited: went to sleep inside the call */
 };
 
 struct {
@@ -105,6 +107,7 @@ static __always_inline int on_enter(__u8 call, __u8 kind, long arg0, long arg2)
 	cs->size = call == CALL_MSGSND ? arg2 : 0;
 	cs->offcpu_ns = 0;
 	cs->switched_out_ns = 0;
+	cs->waited = 0;
 	cs->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
@@ -128,6 +131,7 @@ static __always_inline void hist_add(struct hist_val *v, const struct call_start
 
 		v->offcpu_slots[slot_of(off)]++;
 		v->offcpu_sum_ns += off;
+		v->waited += cs->waited;
 	}
 }
 
@@ -229,8 +233,11 @@ int BPF_PROG(lat_switch, bool preempt, struct task_struct *prev, struct task_str
 		return 0;
 	now = bpf_ktime_get_ns();
 	cs = bpf_task_storage_get(&starts, prev, 0, 0);
-	if (cs && cs->start_ns)
+	if (cs && cs->start_ns) {
 		cs->switched_out_ns = now;
+		if (ipcs_switch_is_wait(preempt, prev))
+			cs->waited = 1;
+	}
 	cs = bpf_task_storage_get(&starts, next, 0, 0);
 	if (cs && cs->start_ns && cs->switched_out_ns) {
 		cs->offcpu_ns += now - cs->switched_out_ns;

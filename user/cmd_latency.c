@@ -114,18 +114,20 @@ static void print_queues_text(FILE *f, struct lat_run *r, const struct lat_table
 
 	if (!n)
 		return;
-	fprintf(f, "\nMessage queues:\n  %-10s %10s %10s %12s %14s %9s\n", "MSQID", "SENDS/S",
-		"RECVS/S", "BYTES/S", "SEND-BLOCKED", "FILL-PEAK");
+	fprintf(f, "\nMessage queues:\n  %-10s %10s %10s %12s %14s %10s %9s\n", "MSQID", "SENDS/S",
+		"RECVS/S", "BYTES/S", "SEND-BLOCKED", "SEND-WAITS", "FILL-PEAK");
 	for (size_t i = 0; i < n; i++) {
-		char peak[16] = "?";
+		char peak[16] = "?", waits[24] = "-";
 
 		for (size_t j = 0; r && j < r->nfills; j++)   /* no run when replaying */
 			if (r->fills[j].id == q[i].id)
 				snprintf(peak, sizeof(peak), "%.0f%%", r->fills[j].peak);
-		fprintf(f, "  %-10d %10.0f %10.0f %12.0f %13.3fs %9s\n", q[i].id,
+		if (t->offcpu)
+			snprintf(waits, sizeof(waits), "%" PRIu64, q[i].send_waits);
+		fprintf(f, "  %-10d %10.0f %10.0f %12.0f %13.3fs %10s %9s\n", q[i].id,
 			(double)q[i].sends / secs, (double)q[i].recvs / secs,
 			(double)(q[i].send_bytes + q[i].recv_bytes) / secs,
-			(double)q[i].send_blocked_ns / 1e9, peak);
+			(double)q[i].send_blocked_ns / 1e9, waits, peak);
 	}
 	free(q);
 }
@@ -149,6 +151,10 @@ static void print_queues_json(struct jsonw *w, struct lat_run *r, const struct l
 		jsonw_uint_field(w, "send_bytes", q[i].send_bytes);
 		jsonw_uint_field(w, "recv_bytes", q[i].recv_bytes);
 		jsonw_uint_field(w, "send_blocked_ns", q[i].send_blocked_ns);
+		if (t->offcpu) {     /* unknown without the sched_switch hook */
+			jsonw_uint_field(w, "send_waits", q[i].send_waits);
+			jsonw_uint_field(w, "recv_waits", q[i].recv_waits);
+		}
 		jsonw_name(w, "fill_peak_pct");
 		if (r) {
 			bool found = false;
@@ -303,8 +309,9 @@ static const struct argp argp = {
 	"Latency of System V IPC calls as log2 histograms aggregated in the kernel "
 	"(nothing is streamed per call), with count, p50, p90, p99 and max per call; "
 	"the time a call spent blocked (off-CPU) is shown apart from the total.  For "
-	"message queues: send/receive rates, time senders spent blocked, and the fill "
-	"peak (the consumer-cannot-keep-up signal).\v"
+	"message queues: send/receive rates, time senders spent blocked, sends that "
+	"waited for room (the consumer-cannot-keep-up signal: a sender sleeps only on a "
+	"full queue) and the fill peak sampled from the tables.\v"
 	"With an interval, prints every interval (count times); otherwise once at the "
 	"end (Ctrl-C, -d, or when CMD exits).\n\n"
 	"Examples:\n"

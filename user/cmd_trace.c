@@ -117,8 +117,9 @@ static const struct argp_option trace_options[] = {
 	  "Also show who created each new object: the creating call's user registers, "
 	  "stack pointer, stack bytes copied and command line (`create` events)", 0 },
 	{ "offcpu", OPT_OFFCPU, NULL, 0,
-	  "Also measure the time each call spent switched out (offcpu_ns; hooks every "
-	  "context switch of the machine while tracing)", 0 },
+	  "Also measure the time each call spent switched out (offcpu_ns) and mark the "
+	  "calls that went to sleep (waited); hooks every context switch of the machine "
+	  "while tracing", 0 },
 	{ "buffer-size", OPT_BUFFER, "SIZE", 0,
 	  "Ring buffer size, e.g. 64M (default 16M; rounded up to a power of two): "
 	  "raise it if events are lost", 0 },

@@ -1,5 +1,6 @@
 """latency: in-kernel histograms against workloads that count their own calls."""
 import json
+import re
 import os
 import subprocess
 
@@ -40,7 +41,17 @@ def test_pingpong_histogram_counts_every_call(ipcns):
     blocked = sum(b["count"] for b in st["offcpu_buckets"] if b["ge_ns"] > 0)
     assert blocked > 1000
     assert 0 < st["offcpu_sum_ns"] <= st["sum_ns"]
+    # calls that went to sleep (not merely preempted) are a subset of those
+    assert 1000 < st["waited"] <= blocked
     assert rep["lost_events"] == 0
+
+
+def test_uncontended_calls_never_wait(ipcns):
+    """An uncontended semop never sleeps: preemption alone is not a wait."""
+    reports, _ = run(ipcns, ["--", workload("semloop"), "20000"])
+    st = hist(reports[0], "semtimedop")
+    assert st["count"] == 40000
+    assert st["waited"] == 0
 
 
 def test_queue_consumer_cannot_keep_up(ipcns):
@@ -58,6 +69,8 @@ def test_queue_consumer_cannot_keep_up(ipcns):
     assert q["sends"] == n and q["recvs"] == n
     assert q["send_bytes"] == q["recv_bytes"] == n * 64
     assert q["send_blocked_ns"] > 0          # the producer waited on a full queue
+    # a sender sleeps only when the queue is full: exact, unlike the sampled peak
+    assert 0 < q["send_waits"] < n
     assert q["fill_peak_pct"] is None or q["fill_peak_pct"] > 50
 
 
@@ -85,6 +98,8 @@ def test_text_output(ipcns):
     assert r.returncode == 0, r.stderr
     assert "semtimedop: count 800" in r.stdout
     assert "distribution" in r.stdout and "p99" in r.stdout
+    assert re.search(r"of 800 calls \d+ waited, \d+ were only preempted, \d+ never blocked",
+                     r.stdout), r.stdout
 
 
 def test_bad_input():

@@ -420,6 +420,9 @@ def test_report_latency_matches_live_latency(recording, tmp_path):
         assert h["count"] == len(lats)
         for b in h["buckets"]:
             assert b["count"] == sum(1 for l in lats if b["ge_ns"] <= l < b["lt_ns"]), (call, b)
+        # calls that went to sleep: the histogram counts the events' flags
+        assert h["waited"] == sum(1 for e in trace if e.get("event") == "call"
+                                  and e["call"] == call and e.get("waited")), call
 
     # Same workload live: the same calls, errors and long waits.
     ns = IpcNamespace()
@@ -438,6 +441,8 @@ def test_report_latency_matches_live_latency(recording, tmp_path):
         return sum(b["count"] for b in h["buckets"] if b["ge_ns"] >= HOLD_MS * 1_000_000 // 2)
 
     assert long_waits(rep["semtimedop"]) == long_waits(live["semtimedop"]) == 2
+    # the two long holds were waits (slept), recorded and live alike
+    assert rep["semtimedop"]["waited"] >= 2 and live["semtimedop"]["waited"] >= 2
 
 
 def test_report_blocked_matches_live_blocked(ipcns, tmp_path):

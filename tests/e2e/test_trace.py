@@ -283,6 +283,9 @@ def test_offcpu(ipcns, tmp_path):
     e = eidrm[0]
     assert 0 < e["offcpu_ns"] <= e["lat_ns"]
     assert e["offcpu_ns"] > e["lat_ns"] / 2, "it slept most of the call"
+    assert e.get("waited") is True, e
+    # calls that never left the CPU did not wait
+    assert not any(c.get("waited") for c in calls(events) if "offcpu_ns" not in c)
 
 
 def test_duration_ends_the_trace(ipcns, tmp_path):

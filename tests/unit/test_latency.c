@@ -105,6 +105,8 @@ static void test_from_events(void **state)
 	struct ev_call r2 = call_ev(CALL_MSGRCV, 3, 6000, 0, -42, 128);  /* ENOMSG: no bytes */
 	struct ev_proc p = { 0 };
 
+	e2.flags = EVF_WAITED;      /* slept for the semaphore */
+	s1.flags = EVF_WAITED;      /* waited for room in the queue */
 	p.h.type = EV_EXIT;
 	p.h.size = sizeof(p);
 	assert_int_equal(lat_table_event(&t, &p.h, true), 0);   /* ignored */
@@ -124,7 +126,9 @@ static void test_from_events(void **state)
 	assert_int_equal(t.v[0].val.offcpu_slots[0], 1);           /* never blocked */
 	assert_int_equal(t.v[0].val.offcpu_slots[log2_slot(2900000)], 1);
 	assert_int_equal(t.v[0].val.max_ns, 3000000);
+	assert_int_equal(t.v[0].val.waited, 1);
 	assert_int_equal(t.v[1].val.errors, 1);
+	assert_int_equal(t.v[1].val.waited, 0);
 
 	/* queues: sends, receives, bytes only for successful calls, blocked time */
 	t.offcpu = true;
@@ -138,6 +142,8 @@ static void test_from_events(void **state)
 	assert_int_equal(q[0].send_bytes, 64);
 	assert_int_equal(q[0].recv_bytes, 64);
 	assert_int_equal(q[0].send_blocked_ns, 4000);
+	assert_int_equal(q[0].send_waits, 1);
+	assert_int_equal(q[0].recv_waits, 0);
 	free(q);
 
 	/* folded by call: both semaphores in one semtimedop histogram */

@@ -368,7 +368,7 @@ static void test_fast_json_matches_jsonw(void **state)
 			e.mtype = variant == 2 ? INT64_MIN : -3;
 			e.iflags = 01000 | 0600;
 			e.addr = UINT64_MAX;
-			e.flags = variant == 1 ? (EVF_SOPS_TRUNC | EVF_HAS_TIMEOUT | EVF_ID_FROM_ADDR) :
+			e.flags = variant == 1 ? (EVF_SOPS_TRUNC | EVF_HAS_TIMEOUT | EVF_ID_FROM_ADDR | EVF_WAITED) :
 				  variant == 2 ? EVF_SOPS_FAULT : 0;
 			e.timeout_ns = 5;
 			e.offcpu_ns = variant;

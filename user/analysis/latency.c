@@ -44,6 +44,7 @@ int lat_table_add(struct lat_table *t, const struct hist_key *k, const struct hi
 	e->val.sum_ns += v->sum_ns;
 	e->val.offcpu_sum_ns += v->offcpu_sum_ns;
 	e->val.bytes += v->bytes;
+	e->val.waited += v->waited;
 	if (v->max_ns > e->val.max_ns)
 		e->val.max_ns = v->max_ns;
 	return 0;
@@ -67,6 +68,7 @@ int lat_table_event(struct lat_table *t, const struct ev_hdr *ev, bool per_objec
 	v.sum_ns = c->lat_ns;
 	v.offcpu_sum_ns = c->offcpu_ns;
 	v.max_ns = c->lat_ns;
+	v.waited = !!(c->flags & EVF_WAITED);
 	if (c->ret >= 0 && c->call == CALL_MSGSND)
 		v.bytes = c->size;
 	else if (c->ret >= 0 && c->call == CALL_MSGRCV)
@@ -205,9 +207,13 @@ void lat_print_text(FILE *f, const struct lat_table *t, bool per_object)
 			human_ns(v->offcpu_sum_ns / v->count, off, sizeof(off));
 			human_ns((v->sum_ns - (v->offcpu_sum_ns < v->sum_ns ? v->offcpu_sum_ns : v->sum_ns)) /
 				 v->count, on, sizeof(on));
-			fprintf(f, "   blocked (off-CPU) avg %s, on-CPU avg %s; %" PRIu64
-				" of %" PRIu64 " calls never blocked\n", off, on,
-				(uint64_t)v->offcpu_slots[0], (uint64_t)v->count);
+			uint64_t left = v->count - v->offcpu_slots[0];  /* went off-CPU */
+
+			fprintf(f, "   blocked (off-CPU) avg %s, on-CPU avg %s; of %" PRIu64
+				" calls %" PRIu64 " waited, %" PRIu64 " were only preempted, %" PRIu64
+				" never blocked\n", off, on, (uint64_t)v->count, (uint64_t)v->waited,
+				left > v->waited ? left - (uint64_t)v->waited : 0,
+				(uint64_t)v->offcpu_slots[0]);
 			/* slot 0 is "did not block": a bar for it would dwarf the rest */
 			__u64 blocked[IPCS_HIST_SLOTS];
 			memcpy(blocked, v->offcpu_slots, sizeof(blocked));
@@ -262,6 +268,7 @@ void lat_print_json(struct jsonw *w, const struct lat_table *t, bool per_object)
 		json_slots(w, "buckets", v->slots);
 		if (t->offcpu) {
 			jsonw_uint_field(w, "offcpu_sum_ns", v->offcpu_sum_ns);
+			jsonw_uint_field(w, "waited", v->waited);
 			json_slots(w, "offcpu_buckets", v->offcpu_slots);
 		}
 		jsonw_end_object(w);
@@ -300,9 +307,11 @@ size_t lat_queues(const struct lat_table *t, struct lat_queue **out)
 			x->sends += e->val.count - e->val.errors;
 			x->send_bytes += e->val.bytes;
 			x->send_blocked_ns += t->offcpu ? e->val.offcpu_sum_ns : e->val.sum_ns;
+			x->send_waits += e->val.waited;
 		} else {
 			x->recvs += e->val.count - e->val.errors;
 			x->recv_bytes += e->val.bytes;
+			x->recv_waits += e->val.waited;
 		}
 	}
 	*out = q;

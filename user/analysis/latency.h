@@ -25,6 +25,13 @@ struct lat_queue {            /* message queue view, from msgsnd/msgrcv entries 
 	uint32_t ipcns;
 	uint64_t sends, recvs, send_bytes, recv_bytes;
 	uint64_t send_blocked_ns;     /* off-CPU time of senders (or latency without it) */
+	/*
+	 * Calls that slept (off-CPU tracked only): a sender sleeps only when
+	 * the queue is full by the kernel's rule (bytes or message count), so
+	 * send_waits > 0 means the consumer did not keep up, whatever the
+	 * sampled fill peak says.
+	 */
+	uint64_t send_waits, recv_waits;
 	double fill_peak_pct;         /* sampled from the tables; <0 unknown */
 };
 

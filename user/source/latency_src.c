@@ -281,6 +281,7 @@ static void sum_cpus(struct hist_val *out, const struct hist_val *v, int n)
 		out->sum_ns += v[c].sum_ns;
 		out->offcpu_sum_ns += v[c].offcpu_sum_ns;
 		out->bytes += v[c].bytes;
+		out->waited += v[c].waited;
 		if (v[c].max_ns > out->max_ns)
 			out->max_ns = v[c].max_ns;
 	}

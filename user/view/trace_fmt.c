@@ -335,6 +335,8 @@ static void json_call(struct jsonw *w, const struct ev_call *e)
 	jsonw_uint_field(w, "lat_ns", e->lat_ns);
 	if (e->offcpu_ns)
 		jsonw_uint_field(w, "offcpu_ns", e->offcpu_ns);
+	if (e->flags & EVF_WAITED)
+		jsonw_bool_field(w, "waited", true);
 	if (e->stack_id >= 0)
 		jsonw_int_field(w, "stack_id", e->stack_id);
 
@@ -562,6 +564,8 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 	if (e->offcpu_ns) {
 		SB_LIT(&b, ",\"offcpu_ns\":"); sb_u64(&b, e->offcpu_ns);
 	}
+	if (e->flags & EVF_WAITED)
+		SB_LIT(&b, ",\"waited\":true");
 	if (e->stack_id >= 0) {
 		SB_LIT(&b, ",\"stack_id\":"); sb_i64(&b, e->stack_id);
 	}
