@@ -46,7 +46,11 @@ step "7. Latency, aggregated in the kernel, blocked time split out" \
      "ipcscope latency -s -- pingpong -n 20000"
 "$I" latency -s -- "$W/pingpong" -n 20000 | grep -v '^{' | sed -n '1,30p'
 
-step "8. Post-mortem: record once, analyse later, anywhere" \
+step "8. A producer outruns its consumer: sends that had to wait for room" \
+     "ipcscope latency -q -- msgpc -n 1500"
+"$I" latency -q -- "$W/msgpc" -n 1500 | grep -v '^{' | sed -n '/^Message queues/,$p'
+
+step "9. Post-mortem: record once, analyse later, anywhere" \
      "ipcscope record -o demo.rec -- recmix; ipcscope report demo.rec"
 "$I" record -o "$TMP/demo.rec" -- "$W/recmix" 200 1500 >/dev/null
 "$I" report "$TMP/demo.rec"
