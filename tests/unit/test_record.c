@@ -642,7 +642,9 @@ static void test_summary(void **state)
 	c.key = 0x1234;
 	summary_event(&sm, &c.h);
 	for (int i = 0; i < 3; i++) {
-		c = mkcall(CALL_SEMTIMEDOP, 1, 1, 200 + i, 5000, i == 1 ? 4000 : 0);
+		/* i == 1 slept; i == 2 was switched out without sleeping: preempted */
+		c = mkcall(CALL_SEMTIMEDOP, 1, 1, 200 + i, 5000, i == 1 ? 4000 : i == 2 ? 3000 : 0);
+		c.flags = i == 1 ? EVF_WAITED : 0;
 		summary_event(&sm, &c.h);
 	}
 	c = mkcall(CALL_SEMTIMEDOP, 1, 1, 300, 2 * SUMMARY_SLEPT_NS, 0); /* slept, untracked */
@@ -685,6 +687,8 @@ static void test_perfetto_sorted_slices(void **state)
 	struct ev_call a = mkcall(CALL_SEMOP, 3, 1, 1000 + 9000, 8500, 8000);
 	struct ev_call b = mkcall(CALL_MSGSND, 4, 2, 1000 + 2000, 1000, 0);
 	char *buf = NULL;
+
+	a.flags = EVF_WAITED;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	char *pa, *pb;
@@ -734,6 +738,7 @@ static void test_folded_weights(void **state)
 	c = mkcall(CALL_SEMOP, 1, 1, 10, 500, 0);          /* did not sleep: no weight */
 	folded_blocked_event(f, &c.h);
 	c = mkcall(CALL_MSGRCV, 2, 2, 10, 7, 5);           /* slept, no stack */
+	c.flags = EVF_WAITED;
 	folded_blocked_event(f, &c.h);
 	total = folded_write(f, out);
 	fclose(out);

@@ -35,7 +35,11 @@ bool summary_call_slept(const struct ev_call *e)
 	case CALL_SEMTIMEDOP:
 	case CALL_MSGSND:
 	case CALL_MSGRCV:
-		return e->offcpu_ns || e->lat_ns >= SUMMARY_SLEPT_NS;
+		/* off-CPU tracked: the sched_switch hook says whether it slept;
+		 * switched out without EVF_WAITED is preemption, not a wait */
+		if (e->offcpu_ns || (e->flags & EVF_WAITED))
+			return e->flags & EVF_WAITED;
+		return e->lat_ns >= SUMMARY_SLEPT_NS;
 	default:
 		return false;     /* the others do not wait; off-CPU there is preemption */
 	}

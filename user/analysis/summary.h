@@ -4,9 +4,9 @@
  * summary` shows.  Pure (no I/O): a sink plus queries, unit-tested.
  *
  * "Blocked time" is the latency of calls that slept: a semop, semtimedop,
- * msgsnd or msgrcv (the calls that can wait) that was switched out inside
- * the call (offcpu_ns > 0) or took at least SUMMARY_SLEPT_NS (off-CPU time
- * is not always tracked).  A preempted call of another kind did not wait.
+ * msgsnd or msgrcv (the calls that can wait) that went to sleep inside the
+ * call (EVF_WAITED, when off-CPU time is tracked) or, untracked, took at
+ * least SUMMARY_SLEPT_NS.  A call that was only preempted did not wait.
  */
 #ifndef IPCS_SUMMARY_H
 #define IPCS_SUMMARY_H
