@@ -233,7 +233,8 @@ build_initramfs() {
 	chmod 755 "$dir/init"
 	printf '%s\n' "${shares[@]}" >"$dir/shares"
 	# A script of its own: PYTEST_ARGS keeps its quoting (-k 'a or b').
-	printf 'cd %q && exec /usr/bin/python3 -m pytest %s %s\n' "$repo" "$tests" \
+	# --durations: where the guest's minutes go, in every CI log.
+	printf 'cd %q && exec /usr/bin/python3 -m pytest --durations=15 %s %s\n' "$repo" "$tests" \
 		"${PYTEST_ARGS:-}" >"$dir/suite"
 	[ "$mode" = shell ] && touch "$dir/shell"
 	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out"
