@@ -20,6 +20,7 @@
 #include "source/latency_src.h"
 #include "source/live.h"
 #include "tables/sysvipc.h"
+#include "util/vec.h"
 
 enum { OPT_PER_OBJECT = 0x2300, OPT_NO_OFFCPU };
 
@@ -41,32 +42,46 @@ struct fill_peak {
 struct lat_run {
 	struct latency_args *a;
 	struct latency_src *src;
-	struct fill_peak *fills;
-	size_t nfills;
+	struct fill_peak *fills;      /* sorted by id */
+	size_t nfills, cap;
 	uint64_t start_ns;
 };
 
-/* The "consumer cannot keep up" signal: the fullest each queue got. */
+static int cmp_fill(const void *a, const void *b)
+{
+	const struct fill_peak *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static struct fill_peak *find_fill(const struct lat_run *r, size_t n, int32_t id)
+{
+	struct fill_peak k = { .id = id };
+
+	return r && n ? bsearch(&k, r->fills, n, sizeof(k), cmp_fill) : NULL;
+}
+
+/*
+ * The "consumer cannot keep up" signal: the fullest each queue got, sampled
+ * every poll.  Lookups are binary searches and new queues are appended and
+ * sorted once per sample, so a host with 30 k queues costs O(n log n) a
+ * sample, not O(n^2).
+ */
 static void sample_fill(struct lat_run *r)
 {
 	struct ipc_snapshot s;
+	size_t known = r->nfills;
 
 	if (snapshot_read(&s, SNAP_MSG))
 		return;
 	for (size_t i = 0; i < s.nmsg; i++) {
 		const struct msg_obj *q = &s.msg[i];
 		double pct = q->qbytes ? 100.0 * (double)q->cbytes / (double)q->qbytes : 0;
-		struct fill_peak *f = NULL;
+		struct fill_peak *f = find_fill(r, known, q->c.id);
 
-		for (size_t j = 0; j < r->nfills && !f; j++)
-			if (r->fills[j].id == q->c.id)
-				f = &r->fills[j];
 		if (!f) {
-			struct fill_peak *nf = realloc(r->fills, (r->nfills + 1) * sizeof(*nf));
-
-			if (!nf)
+			if (vec_grow(r->fills, r->nfills, r->cap))
 				break;
-			r->fills = nf;
 			f = &r->fills[r->nfills++];
 			f->id = q->c.id;
 			f->peak = 0;
@@ -74,6 +89,8 @@ static void sample_fill(struct lat_run *r)
 		if (pct > f->peak)
 			f->peak = pct;
 	}
+	if (r->nfills > known)
+		qsort(r->fills, r->nfills, sizeof(*r->fills), cmp_fill);
 	snapshot_free(&s);
 }
 
@@ -117,11 +134,11 @@ static void print_queues_text(FILE *f, struct lat_run *r, const struct lat_table
 	fprintf(f, "\nMessage queues:\n  %-10s %10s %10s %12s %14s %10s %9s\n", "MSQID", "SENDS/S",
 		"RECVS/S", "BYTES/S", "SEND-BLOCKED", "SEND-WAITS", "FILL-PEAK");
 	for (size_t i = 0; i < n; i++) {
+		const struct fill_peak *fp = find_fill(r, r ? r->nfills : 0, q[i].id);
 		char peak[16] = "?", waits[24] = "-";
 
-		for (size_t j = 0; r && j < r->nfills; j++)   /* no run when replaying */
-			if (r->fills[j].id == q[i].id)
-				snprintf(peak, sizeof(peak), "%.0f%%", r->fills[j].peak);
+		if (fp)     /* no run (r == NULL) when replaying a recording */
+			snprintf(peak, sizeof(peak), "%.0f%%", fp->peak);
 		if (t->offcpu)
 			snprintf(waits, sizeof(waits), "%" PRIu64, q[i].send_waits);
 		fprintf(f, "  %-10d %10.0f %10.0f %12.0f %13.3fs %10s %9s\n", q[i].id,
@@ -141,6 +158,8 @@ static void print_queues_json(struct jsonw *w, struct lat_run *r, const struct l
 	jsonw_name(w, "queues");
 	jsonw_start_array(w);
 	for (size_t i = 0; i < n; i++) {
+		const struct fill_peak *f;
+
 		jsonw_start_object(w);
 		jsonw_int_field(w, "id", q[i].id);
 		jsonw_uint_field(w, "ipcns", q[i].ipcns);
@@ -156,19 +175,11 @@ static void print_queues_json(struct jsonw *w, struct lat_run *r, const struct l
 			jsonw_uint_field(w, "recv_waits", q[i].recv_waits);
 		}
 		jsonw_name(w, "fill_peak_pct");
-		if (r) {
-			bool found = false;
-
-			for (size_t j = 0; j < r->nfills && !found; j++)
-				if (r->fills[j].id == q[i].id) {
-					jsonw_float(w, r->fills[j].peak);
-					found = true;
-				}
-			if (!found)
-				jsonw_null(w);
-		} else {
+		f = find_fill(r, r ? r->nfills : 0, q[i].id);
+		if (f)
+			jsonw_float(w, f->peak);
+		else
 			jsonw_null(w);
-		}
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -402,7 +413,7 @@ static int cmd_latency(int argc, char **argv)
 			last = now;
 			free(r.fills);
 			r.fills = NULL;
-			r.nfills = 0;
+			r.nfills = r.cap = 0;
 			if (a.count && ++printed >= a.count)
 				goto done;
 		}

@@ -187,6 +187,47 @@ static char *render(const struct lat_table *t, bool json, bool per_object)
 	return buf;
 }
 
+/* Queues from many entries: merged per (namespace, id), sorted. */
+static void test_queues_merge_and_sort(void **state)
+{
+	static const struct { uint8_t call; int32_t id; uint32_t ns; uint64_t count, waited; } in[] = {
+		{ CALL_MSGSND, 5, 1, 10, 4 }, { CALL_MSGRCV, 2, 1, 3, 1 },
+		{ CALL_SEMOP, 5, 1, 7, 7 },   /* not a queue call */
+		{ CALL_MSGRCV, 5, 1, 9, 2 }, { CALL_MSGSND, 2, 2, 6, 0 },
+		{ CALL_MSGSND, -1, 1, 8, 0 }, /* folded by call: no object */
+	};
+	struct lat_table t = { 0 };
+	struct lat_queue *q;
+	size_t n;
+
+	(void)state;
+	t.offcpu = true;
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		struct hist_key k = { .call = in[i].call, .id = in[i].id, .ipcns = in[i].ns };
+		struct hist_val v = { .count = in[i].count, .waited = in[i].waited };
+
+		assert_int_equal(lat_table_add(&t, &k, &v), 0);
+	}
+	n = lat_queues(&t, &q);
+	assert_int_equal(n, 3);
+	assert_int_equal(q[0].ipcns, 1);
+	assert_int_equal(q[0].id, 2);
+	assert_int_equal(q[0].recvs, 3);
+	assert_int_equal(q[0].recv_waits, 1);
+	assert_int_equal(q[1].ipcns, 1);
+	assert_int_equal(q[1].id, 5);
+	assert_int_equal(q[1].sends, 10);
+	assert_int_equal(q[1].recvs, 9);
+	assert_int_equal(q[1].send_waits, 4);
+	assert_int_equal(q[1].recv_waits, 2);
+	assert_int_equal(q[2].ipcns, 2);
+	assert_int_equal(q[2].id, 2);
+	assert_int_equal(q[2].sends, 6);
+	assert_int_equal(q[2].recvs, 0);
+	free(q);
+	lat_table_free(&t);
+}
+
 static void test_views(void **state)
 {
 	struct lat_table t = { 0 };
@@ -229,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_merge_per_cpu),
 		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_from_events),
+		cmocka_unit_test(test_queues_merge_and_sort),
 		cmocka_unit_test(test_views),
 	};
 

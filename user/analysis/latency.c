@@ -276,44 +276,65 @@ void lat_print_json(struct jsonw *w, const struct lat_table *t, bool per_object)
 	jsonw_end_array(w);
 }
 
+static int cmp_queue(const void *a, const void *b)
+{
+	const struct lat_queue *x = a, *y = b;
+
+	if (x->ipcns != y->ipcns)
+		return x->ipcns < y->ipcns ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* One row per entry, sorted, then merged: O(n log n) for many queues. */
 size_t lat_queues(const struct lat_table *t, struct lat_queue **out)
 {
 	struct lat_queue *q = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0, m = 0;
 
 	*out = NULL;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct lat_entry *e = &t->v[i];
-		struct lat_queue *x = NULL;
+		struct lat_queue *x;
 
 		if ((e->key.call != CALL_MSGSND && e->key.call != CALL_MSGRCV) || e->key.id < 0)
 			continue;
-		for (size_t j = 0; j < n && !x; j++)
-			if (q[j].id == e->key.id && q[j].ipcns == e->key.ipcns)
-				x = &q[j];
-		if (!x) {
-			struct lat_queue *nq = realloc(q, (n + 1) * sizeof(*q));
-
-			if (!nq)
-				break;
-			q = nq;
-			x = &q[n++];
-			memset(x, 0, sizeof(*x));
-			x->id = e->key.id;
-			x->ipcns = e->key.ipcns;
-			x->fill_peak_pct = -1;
-		}
+		if (vec_grow(q, n, cap))
+			break;
+		x = &q[n++];
+		memset(x, 0, sizeof(*x));
+		x->id = e->key.id;
+		x->ipcns = e->key.ipcns;
+		x->fill_peak_pct = -1;
 		if (e->key.call == CALL_MSGSND) {
-			x->sends += e->val.count - e->val.errors;
-			x->send_bytes += e->val.bytes;
-			x->send_blocked_ns += t->offcpu ? e->val.offcpu_sum_ns : e->val.sum_ns;
-			x->send_waits += e->val.waited;
+			x->sends = e->val.count - e->val.errors;
+			x->send_bytes = e->val.bytes;
+			x->send_blocked_ns = t->offcpu ? e->val.offcpu_sum_ns : e->val.sum_ns;
+			x->send_waits = e->val.waited;
 		} else {
-			x->recvs += e->val.count - e->val.errors;
-			x->recv_bytes += e->val.bytes;
-			x->recv_waits += e->val.waited;
+			x->recvs = e->val.count - e->val.errors;
+			x->recv_bytes = e->val.bytes;
+			x->recv_waits = e->val.waited;
+		}
+	}
+	if (n)
+		qsort(q, n, sizeof(*q), cmp_queue);
+	for (size_t i = 0; i < n; i++) {
+		struct lat_queue *x = &q[i];
+
+		if (m && q[m - 1].id == x->id && q[m - 1].ipcns == x->ipcns) {
+			struct lat_queue *y = &q[m - 1];
+
+			y->sends += x->sends;
+			y->recvs += x->recvs;
+			y->send_bytes += x->send_bytes;
+			y->recv_bytes += x->recv_bytes;
+			y->send_blocked_ns += x->send_blocked_ns;
+			y->send_waits += x->send_waits;
+			y->recv_waits += x->recv_waits;
+		} else {
+			q[m++] = *x;
 		}
 	}
 	*out = q;
-	return n;
+	return m;
 }
