@@ -29,24 +29,29 @@ static struct lat_entry *find(struct lat_table *t, const struct hist_key *k)
 	return &t->v[t->n++];
 }
 
+void hist_val_add(struct hist_val *dst, const struct hist_val *v)
+{
+	for (int i = 0; i < IPCS_HIST_SLOTS; i++) {
+		dst->slots[i] += v->slots[i];
+		dst->offcpu_slots[i] += v->offcpu_slots[i];
+	}
+	dst->count += v->count;
+	dst->errors += v->errors;
+	dst->sum_ns += v->sum_ns;
+	dst->offcpu_sum_ns += v->offcpu_sum_ns;
+	dst->bytes += v->bytes;
+	dst->waited += v->waited;
+	if (v->max_ns > dst->max_ns)
+		dst->max_ns = v->max_ns;
+}
+
 int lat_table_add(struct lat_table *t, const struct hist_key *k, const struct hist_val *v)
 {
 	struct lat_entry *e = find(t, k);
 
 	if (!e)
 		return -ENOMEM;
-	for (int i = 0; i < IPCS_HIST_SLOTS; i++) {
-		e->val.slots[i] += v->slots[i];
-		e->val.offcpu_slots[i] += v->offcpu_slots[i];
-	}
-	e->val.count += v->count;
-	e->val.errors += v->errors;
-	e->val.sum_ns += v->sum_ns;
-	e->val.offcpu_sum_ns += v->offcpu_sum_ns;
-	e->val.bytes += v->bytes;
-	e->val.waited += v->waited;
-	if (v->max_ns > e->val.max_ns)
-		e->val.max_ns = v->max_ns;
+	hist_val_add(&e->val, v);
 	return 0;
 }
 

@@ -42,6 +42,8 @@ struct lat_table {
 	uint64_t dropped;             /* histograms the kernel could not add */
 };
 
+/* dst += v, field by field (max of max): per-CPU values and table merges. */
+void hist_val_add(struct hist_val *dst, const struct hist_val *v);
 void lat_table_free(struct lat_table *t);
 /* Merge v into the entry for k (adding counts, max of max). 0 or -ENOMEM. */
 int lat_table_add(struct lat_table *t, const struct hist_key *k, const struct hist_val *v);

@@ -271,20 +271,8 @@ const char *latency_src_mechanism(const struct latency_src *s)
 static void sum_cpus(struct hist_val *out, const struct hist_val *v, int n)
 {
 	memset(out, 0, sizeof(*out));
-	for (int c = 0; c < n; c++) {
-		for (int i = 0; i < IPCS_HIST_SLOTS; i++) {
-			out->slots[i] += v[c].slots[i];
-			out->offcpu_slots[i] += v[c].offcpu_slots[i];
-		}
-		out->count += v[c].count;
-		out->errors += v[c].errors;
-		out->sum_ns += v[c].sum_ns;
-		out->offcpu_sum_ns += v[c].offcpu_sum_ns;
-		out->bytes += v[c].bytes;
-		out->waited += v[c].waited;
-		if (v[c].max_ns > out->max_ns)
-			out->max_ns = v[c].max_ns;
-	}
+	for (int c = 0; c < n; c++)
+		hist_val_add(out, &v[c]);
 }
 
 int latency_src_calls(struct latency_src *s, struct hist_val out[CALL__MAX], bool reset)
