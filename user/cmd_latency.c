@@ -54,11 +54,18 @@ static int cmp_fill(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-static struct fill_peak *find_fill(const struct lat_run *r, size_t n, int32_t id)
+/* In the first n (sorted) peaks. */
+static struct fill_peak *find_fill(struct fill_peak *v, size_t n, int32_t id)
 {
 	struct fill_peak k = { .id = id };
 
-	return r && n ? bsearch(&k, r->fills, n, sizeof(k), cmp_fill) : NULL;
+	return n ? bsearch(&k, v, n, sizeof(k), cmp_fill) : NULL;
+}
+
+/* A queue's peak in this run; none when replaying a recording (r NULL). */
+static const struct fill_peak *peak_of(const struct lat_run *r, int32_t id)
+{
+	return r ? find_fill(r->fills, r->nfills, id) : NULL;
 }
 
 /*
@@ -77,7 +84,7 @@ static void sample_fill(struct lat_run *r)
 	for (size_t i = 0; i < s.nmsg; i++) {
 		const struct msg_obj *q = &s.msg[i];
 		double pct = q->qbytes ? 100.0 * (double)q->cbytes / (double)q->qbytes : 0;
-		struct fill_peak *f = find_fill(r, known, q->c.id);
+		struct fill_peak *f = find_fill(r->fills, known, q->c.id);
 
 		if (!f) {
 			if (vec_grow(r->fills, r->nfills, r->cap))
@@ -134,10 +141,10 @@ static void print_queues_text(FILE *f, struct lat_run *r, const struct lat_table
 	fprintf(f, "\nMessage queues:\n  %-10s %10s %10s %12s %14s %10s %9s\n", "MSQID", "SENDS/S",
 		"RECVS/S", "BYTES/S", "SEND-BLOCKED", "SEND-WAITS", "FILL-PEAK");
 	for (size_t i = 0; i < n; i++) {
-		const struct fill_peak *fp = find_fill(r, r ? r->nfills : 0, q[i].id);
+		const struct fill_peak *fp = peak_of(r, q[i].id);
 		char peak[16] = "?", waits[24] = "-";
 
-		if (fp)     /* no run (r == NULL) when replaying a recording */
+		if (fp)
 			snprintf(peak, sizeof(peak), "%.0f%%", fp->peak);
 		if (t->offcpu)
 			snprintf(waits, sizeof(waits), "%" PRIu64, q[i].send_waits);
@@ -175,7 +182,7 @@ static void print_queues_json(struct jsonw *w, struct lat_run *r, const struct l
 			jsonw_uint_field(w, "recv_waits", q[i].recv_waits);
 		}
 		jsonw_name(w, "fill_peak_pct");
-		f = find_fill(r, r ? r->nfills : 0, q[i].id);
+		f = peak_of(r, q[i].id);
 		if (f)
 			jsonw_float(w, f->peak);
 		else

@@ -281,65 +281,62 @@ void lat_print_json(struct jsonw *w, const struct lat_table *t, bool per_object)
 	jsonw_end_array(w);
 }
 
-static int cmp_queue(const void *a, const void *b)
+static int cmp_queue_entry(const void *a, const void *b)
 {
-	const struct lat_queue *x = a, *y = b;
+	const struct lat_entry *x = *(const struct lat_entry *const *)a;
+	const struct lat_entry *y = *(const struct lat_entry *const *)b;
 
-	if (x->ipcns != y->ipcns)
-		return x->ipcns < y->ipcns ? -1 : 1;
-	return (x->id > y->id) - (x->id < y->id);
+	if (x->key.ipcns != y->key.ipcns)
+		return x->key.ipcns < y->key.ipcns ? -1 : 1;
+	return (x->key.id > y->key.id) - (x->key.id < y->key.id);
 }
 
-/* One row per entry, sorted, then merged: O(n log n) for many queues. */
+/*
+ * The queue entries, sorted by (namespace, id), then one row per run of
+ * equal keys: O(n log n) for many queues.
+ */
 size_t lat_queues(const struct lat_table *t, struct lat_queue **out)
 {
+	const struct lat_entry **ev = NULL;
 	struct lat_queue *q = NULL;
-	size_t n = 0, cap = 0, m = 0;
+	size_t nev = 0, evcap = 0, n = 0, cap = 0;
 
 	*out = NULL;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct lat_entry *e = &t->v[i];
-		struct lat_queue *x;
 
 		if ((e->key.call != CALL_MSGSND && e->key.call != CALL_MSGRCV) || e->key.id < 0)
 			continue;
-		if (vec_grow(q, n, cap))
+		if (vec_push(ev, nev, evcap, e))
 			break;
-		x = &q[n++];
-		memset(x, 0, sizeof(*x));
-		x->id = e->key.id;
-		x->ipcns = e->key.ipcns;
-		x->fill_peak_pct = -1;
+	}
+	if (nev)
+		qsort(ev, nev, sizeof(*ev), cmp_queue_entry);
+	for (size_t i = 0; i < nev; i++) {
+		const struct lat_entry *e = ev[i];
+		struct lat_queue *x = n ? &q[n - 1] : NULL;
+
+		if (!x || x->id != e->key.id || x->ipcns != e->key.ipcns) {
+			if (vec_grow(q, n, cap))
+				break;
+			x = &q[n++];
+			memset(x, 0, sizeof(*x));
+			x->id = e->key.id;
+			x->ipcns = e->key.ipcns;
+			x->fill_peak_pct = -1;
+		}
 		if (e->key.call == CALL_MSGSND) {
-			x->sends = e->val.count - e->val.errors;
-			x->send_bytes = e->val.bytes;
-			x->send_blocked_ns = t->offcpu ? e->val.offcpu_sum_ns : e->val.sum_ns;
-			x->send_waits = e->val.waited;
+			x->sends += e->val.count - e->val.errors;
+			x->send_bytes += e->val.bytes;
+			x->send_blocked_ns += t->offcpu ? e->val.offcpu_sum_ns : e->val.sum_ns;
+			x->send_waits += e->val.waited;
 		} else {
-			x->recvs = e->val.count - e->val.errors;
-			x->recv_bytes = e->val.bytes;
-			x->recv_waits = e->val.waited;
+			x->recvs += e->val.count - e->val.errors;
+			x->recv_bytes += e->val.bytes;
+			x->recv_waits += e->val.waited;
 		}
 	}
-	if (n)
-		qsort(q, n, sizeof(*q), cmp_queue);
-	for (size_t i = 0; i < n; i++) {
-		struct lat_queue *x = &q[i];
-
-		if (m && q[m - 1].id == x->id && q[m - 1].ipcns == x->ipcns) {
-			struct lat_queue *y = &q[m - 1];
-
-			y->sends += x->sends;
-			y->recvs += x->recvs;
-			y->send_bytes += x->send_bytes;
-			y->recv_bytes += x->recv_bytes;
-			y->send_blocked_ns += x->send_blocked_ns;
-			y->send_waits += x->send_waits;
-			y->recv_waits += x->recv_waits;
-		} else {
-			q[m++] = *x;
-		}
-	}
+	free(ev);
 	*out = q;
-	return m;
+	return n;
 }

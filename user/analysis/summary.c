@@ -37,8 +37,10 @@ bool summary_call_slept(const struct ev_call *e)
 	case CALL_MSGRCV:
 		/* off-CPU tracked: the sched_switch hook says whether it slept;
 		 * switched out without EVF_WAITED is preemption, not a wait */
-		if (e->offcpu_ns || (e->flags & EVF_WAITED))
-			return e->flags & EVF_WAITED;
+		if (e->flags & EVF_WAITED)
+			return true;
+		if (e->offcpu_ns)
+			return false;
 		return e->lat_ns >= SUMMARY_SLEPT_NS;
 	default:
 		return false;     /* the others do not wait; off-CPU there is preemption */
