@@ -377,6 +377,16 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 	}
 	now = bpf_ktime_get_ns();
 	lat = now - in->start_ns;
+	/*
+	 * Still marked switched out while running its exit: the hook missed the
+	 * switch back in (sched_switch can find task storage busy on that CPU).
+	 * Count the time to now rather than none, so that a call that waited
+	 * always shows off-CPU time.
+	 */
+	if (in->switched_out_ns) {
+		in->offcpu_ns += now - in->switched_out_ns;
+		in->switched_out_ns = 0;
+	}
 
 	/* shmat/shmdt bookkeeping happens whatever the result filter says */
 	if (call == CALL_SHMAT && ret >= 0) {

@@ -171,12 +171,18 @@ static __always_inline int on_exit(__u8 call, long ret)
 	struct call_start *cs = bpf_task_storage_get(&starts, t, 0, 0);
 	struct hist_val *v;
 	__u32 idx = call;
-	__u64 lat;
+	__u64 now, lat;
 
 	if (!cs || !cs->start_ns || cs->call != call)
 		return 0;
-	lat = bpf_ktime_get_ns() - cs->start_ns;
+	now = bpf_ktime_get_ns();
+	lat = now - cs->start_ns;
 	cs->start_ns = 0;
+	/* a switch back in that sched_switch missed: see ipcscope.bpf.c */
+	if (cs->switched_out_ns) {
+		cs->offcpu_ns += now - cs->switched_out_ns;
+		cs->switched_out_ns = 0;
+	}
 	if (!ipcs_result_selected(lat, ret))
 		return 0;
 	v = bpf_map_lookup_elem(&call_hists, &idx);
