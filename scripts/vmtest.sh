@@ -35,6 +35,8 @@ conf=$here/vmtest.conf
 cache=${VMTEST_CACHE:-/var/cache/ipcscope-vmtest}
 build=$(cd "$repo" && mkdir -p "${BUILD:-build}" && cd "${BUILD:-build}" && pwd)
 timeout_s=${VMTEST_TIMEOUT:-1800}
+mon_s=$(( (${VMTEST_MON:-300} + 9) / 10 * 10 ))
+dump_s=$(( timeout_s > 240 ? timeout_s - 120 : timeout_s / 2 ))
 smp=${VMTEST_SMP:-2}
 mem=${VMTEST_MEM:-1536M}
 tests=${VMTEST_TESTS:-tests/e2e}
@@ -207,6 +209,30 @@ if [ -e /shell ]; then
 	finish 0
 fi
 cp /suite \$r/run/vmtest-suite
+# A line on memory and load every VMTEST_MON seconds, and every task's state
+# and kernel stack shortly before the host's timeout: a guest that hangs
+# says where (silence means every CPU is stuck with interrupts off).
+monitor() {
+	t=0
+	while sleep 10; do
+		t=\$((t + 10))
+		[ \$((t % $mon_s)) = 0 ] &&
+			echo "vmtest: at \$(cut -d' ' -f1 /proc/uptime)s: \$(awk '/^MemAvailable:/ { a = \$2 } /^Shmem:/ { s = \$2 } END { printf "MemAvailable %d MB, Shmem %d MB", a / 1024, s / 1024 }' /proc/meminfo), load \$(cut -d' ' -f1-3 /proc/loadavg)"
+		[ \$t -ge $dump_s ] || continue
+		echo "vmtest: WATCHDOG: the suite is still running after \${t}s: its processes and busy kernel threads follow"
+		for d in /proc/[0-9]*; do
+			st=\$(sed 's/^.*) //' \$d/stat 2>/dev/null | cut -d' ' -f1)
+			cmd=\$(tr '\\000' ' ' <\$d/cmdline 2>/dev/null | cut -c1-160)
+			# processes, and kernel threads that are running or blocked
+			case "\$st" in ""|I) continue ;; R|D) ;; *) [ -n "\$cmd" ] || continue ;; esac
+			echo "vmtest: task \${d#/proc/} \$(cat \$d/comm 2>/dev/null) state \$st: \$cmd"
+			sed 's/^/vmtest:     /' \$d/stack 2>/dev/null
+		done
+		echo l >/proc/sysrq-trigger      # what every CPU is running
+		return
+	done
+}
+monitor &
 chroot \$r /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin \
 	HOME=/root TERM=dumb LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
 	IPCSCOPE_BUILD=$build IPCSCOPE_VMTEST=1 \
@@ -222,7 +248,8 @@ build_initramfs() {
 	local dir=$1 out=$2 d
 	mkdir -p "$dir"/{bin,proc,sys,dev,newroot,modules,links,ovl}
 	cp /bin/busybox "$dir/bin/busybox"
-	for a in sh mount insmod cat cut echo mkdir ln chroot reboot sync setsid cttyhack hostname uname ip; do
+	for a in sh mount insmod cat cut echo mkdir ln chroot reboot sync setsid cttyhack hostname uname ip \
+		 sleep awk sed tr; do
 		ln -s busybox "$dir/bin/$a"
 	done
 	cp "$kdir"/modules/* "$dir/modules/"
@@ -233,8 +260,9 @@ build_initramfs() {
 	chmod 755 "$dir/init"
 	printf '%s\n' "${shares[@]}" >"$dir/shares"
 	# A script of its own: PYTEST_ARGS keeps its quoting (-k 'a or b').
-	# --durations: where the guest's minutes go, in every CI log.
-	printf 'cd %q && exec /usr/bin/python3 -m pytest --durations=15 %s %s\n' "$repo" "$tests" \
+	# --durations: where the guest's minutes go, in every CI log; faulthandler_timeout:
+	# the Python stacks of a test still running after 15 minutes.
+	printf 'cd %q && exec /usr/bin/python3 -m pytest --durations=15 -o faulthandler_timeout=900 %s %s\n' "$repo" "$tests" \
 		"${PYTEST_ARGS:-}" >"$dir/suite"
 	[ "$mode" = shell ] && touch "$dir/shell"
 	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out"
