@@ -298,7 +298,7 @@ log=$out/console.log
 qemu=(qemu-system-x86_64 -accel tcg -machine pc -cpu max -smp "$smp" -m "$mem"
       -nodefaults -no-user-config -display none -no-reboot
       -initrd "$out/initramfs.cpio"
-      -append "console=ttyS0 loglevel=5 panic=-1 softlockup_panic=1 rdinit=/init mitigations=off tsc=reliable ${VMTEST_APPEND:-}")
+      -append "console=ttyS0 loglevel=5 panic=-1 softlockup_panic=1 unknown_nmi_panic panic_print=0x40 rdinit=/init mitigations=off tsc=reliable ${VMTEST_APPEND:-}")
 if [ -e "$kdir/vmlinux" ]; then
 	qemu+=(-kernel "$kdir/vmlinux")
 else
@@ -315,15 +315,42 @@ if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -serial mon:stdio
 fi
 
+# At the deadline, before QEMU is killed: an NMI through QEMU's monitor.  With
+# unknown_nmi_panic the guest panics from it and prints what each CPU was
+# running, even CPUs stuck with interrupts off, where the guest's own
+# watchdog (write_init) cannot run.
+nmi_at_deadline() {
+	local left=$timeout_s
+	while [ "$left" -gt 0 ] && [ -e "$out/running" ]; do
+		sleep 5
+		left=$((left - 5))
+	done
+	[ -e "$out/running" ] || return 0
+	echo "ipcscope: vmtest: the guest did not finish within ${timeout_s}s: sending it an NMI for its CPUs' stacks" >&2
+	touch "$out/nmi-sent"
+	python3 - "$out/monitor.sock" <<'EOF' || true
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"nmi\n")
+time.sleep(1)
+EOF
+}
+
 # One boot of the guest: sets qrc, secs and result (empty: no result line).
 boot() {
 	echo "vmtest: booting $VMTEST_KPKG $VMTEST_KVER under QEMU/TCG ($smp CPUs), timeout ${timeout_s}s; console: $log"
 	start=$(date +%s)
+	rm -f "$out/nmi-sent"
+	touch "$out/running"
+	nmi_at_deadline &
 	set +e
-	timeout -k 10 "$timeout_s" "${qemu[@]}" -chardev stdio,id=con,signal=off -serial chardev:con \
-		</dev/null 2>&1 | tee "$log"
+	timeout -k 10 $((timeout_s + 30)) "${qemu[@]}" -chardev stdio,id=con,signal=off -serial chardev:con \
+		-monitor "unix:$out/monitor.sock,server=on,wait=off" </dev/null 2>&1 | tee "$log"
 	qrc=${PIPESTATUS[0]}
 	set -e
+	rm -f "$out/running"
+	wait
 	secs=$(( $(date +%s) - start ))
 	result=$(tr -d '\r' <"$log" | sed -n "s/^$marker=\([0-9]*\)$/\1/p" | tail -1)
 }
@@ -338,8 +365,8 @@ if [ -z "$result" ] && grep -q "soft lockup" "$log"; then
 	echo "ipcscope: vmtest: WARNING: the guest kernel locked up (soft lockup; log kept in $out/console.lockup.log): running the suite once more" >&2
 	boot
 fi
-if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-	echo "ipcscope: vmtest: the guest did not finish within ${timeout_s}s and was killed: console log kept in $log (raise VMTEST_TIMEOUT if it was only slow)" >&2
+if [ -e "$out/nmi-sent" ] || [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "ipcscope: vmtest: the guest did not finish within ${timeout_s}s and was stopped: console log kept in $log, with its tasks' and CPUs' stacks (raise VMTEST_TIMEOUT if it was only slow)" >&2
 	exit 70
 fi
 if [ -z "$result" ]; then
