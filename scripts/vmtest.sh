@@ -17,7 +17,9 @@
 # Environment: BUILD (build dir, default ./build), VMTEST_CACHE (default
 # /var/cache/ipcscope-vmtest), VMTEST_TIMEOUT (seconds, default 1800),
 # VMTEST_SMP (2), VMTEST_MEM (1536M), PYTEST_ARGS (extra pytest arguments),
-# VMTEST_TESTS (default tests/e2e), VMTEST_APPEND (extra kernel arguments).
+# VMTEST_TESTS (default tests/e2e), VMTEST_APPEND (extra kernel arguments),
+# VMTEST_STALL (seconds one test may run before the guest's watchdog calls
+# it hung, default 420).
 # The guest runs with mitigations=off: page-table isolation and the other
 # speculation mitigations make every syscall far slower under emulation
 # (pytest's import, measured once: 6.3 s with them, 3.2 s without), and with
@@ -26,7 +28,8 @@
 # bpf_ktime_get_ns in every traced call) is an emulated device access
 # (`snapshot --json` 1.7 s -> 0.2 s, 40000 semop calls 1.3 s -> 0.5 s).
 # Exit status: pytest's; 69 when QEMU or the kernel is unavailable; 70 when
-# the guest hangs (killed at VMTEST_TIMEOUT) or ends without a result.
+# the guest hangs twice (a test past VMTEST_STALL, no heartbeat, a soft
+# lockup, or VMTEST_TIMEOUT) or ends without a result.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,8 +38,8 @@ conf=$here/vmtest.conf
 cache=${VMTEST_CACHE:-/var/cache/ipcscope-vmtest}
 build=$(cd "$repo" && mkdir -p "${BUILD:-build}" && cd "${BUILD:-build}" && pwd)
 timeout_s=${VMTEST_TIMEOUT:-1800}
-mon_s=$(( (${VMTEST_MON:-300} + 9) / 10 * 10 ))
-dump_s=$(( timeout_s > 240 ? timeout_s - 120 : timeout_s / 2 ))
+stall_s=${VMTEST_STALL:-420}
+stall_marker=IPCSCOPE_VMTEST_STALLED
 smp=${VMTEST_SMP:-2}
 mem=${VMTEST_MEM:-1536M}
 tests=${VMTEST_TESTS:-tests/e2e}
@@ -209,27 +212,43 @@ if [ -e /shell ]; then
 	finish 0
 fi
 cp /suite \$r/run/vmtest-suite
-# A line on memory and load every VMTEST_MON seconds, and every task's state
-# and kernel stack shortly before the host's timeout: a guest that hangs
-# says where (silence means every CPU is stuck with interrupts off).
+# The guest's watchdog.  Every 10 s a heartbeat line (memory, load) on the
+# second serial port, which the host watches: silence there means every CPU
+# is stuck.  A test that runs VMTEST_STALL seconds (scripts/vmtest_plugin.py
+# says which runs) has hung: print its Python stacks, every process's state
+# and kernel stack and each CPU's backtrace, and end the boot with the
+# stall marker, long before the host's timeout.
 monitor() {
-	t=0
+	t=0 since=0 last=
 	while sleep 10; do
 		t=\$((t + 10))
-		[ \$((t % $mon_s)) = 0 ] &&
-			echo "vmtest: at \$(cut -d' ' -f1 /proc/uptime)s: \$(awk '/^MemAvailable:/ { a = \$2 } /^Shmem:/ { s = \$2 } END { printf "MemAvailable %d MB, Shmem %d MB", a / 1024, s / 1024 }' /proc/meminfo), load \$(cut -d' ' -f1-3 /proc/loadavg)"
-		[ \$t -ge $dump_s ] || continue
-		echo "vmtest: WATCHDOG: the suite is still running after \${t}s: its processes and busy kernel threads follow"
+		mem="\$(awk '/^MemAvailable:/ { a = \$2 } /^Shmem:/ { s = \$2 } END { printf "MemAvailable %d MB, Shmem %d MB", a / 1024, s / 1024 }' /proc/meminfo), load \$(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "vmtest: at \$(cut -d' ' -f1 /proc/uptime)s: \$mem" >/dev/ttyS1
+		cur=\$(cat \$r/run/vmtest-progress 2>/dev/null)
+		[ "\$cur" = "\$last" ] || { last=\$cur; since=\$t; }
+		[ \$((t - since)) -ge $stall_s ] || continue
+		set -- \$cur
+		echo
+		echo "vmtest: WATCHDOG: \${3:-the suite} still running after \$((t - since))s; \$mem"
+		if [ -n "\${2:-}" ] && kill -USR1 "\$2" 2>/dev/null; then
+			sleep 2
+			echo "vmtest: its Python stacks:"
+			grep -v '_pytest/\\|pluggy/\\|pytest/__main__\\|<frozen runpy>' \$r/run/vmtest-pystacks |
+				sed 's/^/vmtest:   /'
+		fi
+		echo "vmtest: processes, and kernel threads running or blocked:"
 		for d in /proc/[0-9]*; do
 			st=\$(sed 's/^.*) //' \$d/stat 2>/dev/null | cut -d' ' -f1)
 			cmd=\$(tr '\\000' ' ' <\$d/cmdline 2>/dev/null | cut -c1-160)
-			# processes, and kernel threads that are running or blocked
 			case "\$st" in ""|I) continue ;; R|D) ;; *) [ -n "\$cmd" ] || continue ;; esac
 			echo "vmtest: task \${d#/proc/} \$(cat \$d/comm 2>/dev/null) state \$st: \$cmd"
 			sed 's/^/vmtest:     /' \$d/stack 2>/dev/null
 		done
 		echo l >/proc/sysrq-trigger      # what every CPU is running
-		return
+		sleep 3
+		echo "$stall_marker"
+		sync
+		reboot -f
 	done
 }
 monitor &
@@ -249,7 +268,7 @@ build_initramfs() {
 	mkdir -p "$dir"/{bin,proc,sys,dev,newroot,modules,links,ovl}
 	cp /bin/busybox "$dir/bin/busybox"
 	for a in sh mount insmod cat cut echo mkdir ln chroot reboot sync setsid cttyhack hostname uname ip \
-		 sleep awk sed tr; do
+		 sleep awk sed tr kill grep; do
 		ln -s busybox "$dir/bin/$a"
 	done
 	cp "$kdir"/modules/* "$dir/modules/"
@@ -260,9 +279,10 @@ build_initramfs() {
 	chmod 755 "$dir/init"
 	printf '%s\n' "${shares[@]}" >"$dir/shares"
 	# A script of its own: PYTEST_ARGS keeps its quoting (-k 'a or b').
-	# --durations: where the guest's minutes go, in every CI log; faulthandler_timeout:
-	# the Python stacks of a test still running after 15 minutes.
-	printf 'cd %q && exec /usr/bin/python3 -m pytest --durations=15 -o faulthandler_timeout=900 %s %s\n' "$repo" "$tests" \
+	# --durations: where the guest's minutes go, in every CI log;
+	# vmtest_plugin: which test runs, for the watchdog.
+	printf 'cd %q && export PYTHONPATH=%q && exec /usr/bin/python3 -m pytest -p vmtest_plugin --durations=15 %s %s\n' \
+		"$repo" "$repo/scripts" "$tests" \
 		"${PYTEST_ARGS:-}" >"$dir/suite"
 	[ "$mode" = shell ] && touch "$dir/shell"
 	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out"
@@ -291,7 +311,7 @@ done
 
 out=$build/vmtest
 mkdir -p "$out"
-rm -rf "$out/initramfs" "$out/console.lockup.log"
+rm -rf "$out/initramfs" "$out/console.hang.log"
 build_initramfs "$out/initramfs" "$out/initramfs.cpio"
 log=$out/console.log
 
@@ -315,19 +335,26 @@ if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -serial mon:stdio
 fi
 
-# At the deadline, before QEMU is killed: an NMI through QEMU's monitor.  With
-# unknown_nmi_panic the guest panics from it and prints what each CPU was
-# running, even CPUs stuck with interrupts off, where the guest's own
-# watchdog (write_init) cannot run.
-nmi_at_deadline() {
-	local left=$timeout_s
-	while [ "$left" -gt 0 ] && [ -e "$out/running" ]; do
+# The host's side of the watchdog.  A guest that misses its heartbeats for
+# two minutes (every CPU stuck), or runs past VMTEST_TIMEOUT, gets an NMI
+# through QEMU's monitor: with unknown_nmi_panic it panics from it and prints
+# what each CPU was running, even with interrupts off.
+watch_guest() {
+	local t=0 age why=""
+	while [ -e "$out/running" ]; do
 		sleep 5
-		left=$((left - 5))
+		t=$((t + 5))
+		if [ "$t" -ge "$timeout_s" ]; then
+			why="did not finish within ${timeout_s}s"
+		elif [ -s "$out/heartbeat.log" ]; then
+			age=$(( $(date +%s) - $(stat -c %Y "$out/heartbeat.log") ))
+			[ "$age" -lt 120 ] || why="stopped responding (no heartbeat for ${age}s)"
+		fi
+		[ -z "$why" ] || break
 	done
 	[ -e "$out/running" ] || return 0
-	echo "ipcscope: vmtest: the guest did not finish within ${timeout_s}s: sending it an NMI for its CPUs' stacks" >&2
-	touch "$out/nmi-sent"
+	echo "ipcscope: vmtest: the guest $why: sending it an NMI for its CPUs' stacks" >&2
+	echo "$why" >"$out/nmi-sent"
 	python3 - "$out/monitor.sock" <<'EOF' || true
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
@@ -335,17 +362,23 @@ s.connect(sys.argv[1])
 s.sendall(b"nmi\n")
 time.sleep(1)
 EOF
+	sleep 20
+	[ -e "$out/running" ] && pkill -KILL -F "$out/qemu.pid" 2>/dev/null
+	return 0
 }
 
-# One boot of the guest: sets qrc, secs and result (empty: no result line).
+# One boot of the guest: sets qrc, secs, result (empty: no result line) and
+# hang (why the guest was stopped, if it hung).
 boot() {
 	echo "vmtest: booting $VMTEST_KPKG $VMTEST_KVER under QEMU/TCG ($smp CPUs), timeout ${timeout_s}s; console: $log"
 	start=$(date +%s)
-	rm -f "$out/nmi-sent"
+	rm -f "$out/nmi-sent" "$out/heartbeat.log" "$out/qemu.pid"
 	touch "$out/running"
-	nmi_at_deadline &
+	watch_guest &
 	set +e
-	timeout -k 10 $((timeout_s + 30)) "${qemu[@]}" -chardev stdio,id=con,signal=off -serial chardev:con \
+	timeout -k 10 $((timeout_s + 30)) "${qemu[@]}" -pidfile "$out/qemu.pid" \
+		-chardev stdio,id=con,signal=off -serial chardev:con \
+		-chardev "file,id=hb,path=$out/heartbeat.log" -serial chardev:hb \
 		-monitor "unix:$out/monitor.sock,server=on,wait=off" </dev/null 2>&1 | tee "$log"
 	qrc=${PIPESTATUS[0]}
 	set -e
@@ -353,20 +386,38 @@ boot() {
 	wait
 	secs=$(( $(date +%s) - start ))
 	result=$(tr -d '\r' <"$log" | sed -n "s/^$marker=\([0-9]*\)$/\1/p" | tail -1)
+	hang=""
+	if [ -n "$result" ]; then
+		return
+	elif grep -q "^$stall_marker" "$log"; then
+		hang="a test ran ${stall_s}s: $(tr -d '\r' <"$log" | sed -n 's/^vmtest: WATCHDOG: \(.*\) still running.*/\1/p' | tail -1)"
+	elif [ -e "$out/nmi-sent" ]; then
+		hang=$(cat "$out/nmi-sent")
+	elif grep -q "soft lockup" "$log"; then
+		hang="its kernel locked up (soft lockup)"
+	elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+		hang="did not finish within ${timeout_s}s"
+	fi
 }
 
 boot
-# softlockup_panic ends a guest whose kernel locked up within seconds instead of at the
-# timeout. Seen once in about ten CI runs (an ipcscope process stuck in the 6.1 guest's
-# kernel); loglevel=5 keeps the stack traces in the log. Boot once more, loudly, and keep
-# the first log: a second lockup fails the run.
-if [ -z "$result" ] && grep -q "soft lockup" "$log"; then
-	mv "$log" "$out/console.lockup.log"
-	echo "ipcscope: vmtest: WARNING: the guest kernel locked up (soft lockup; log kept in $out/console.lockup.log): running the suite once more" >&2
+# Seen twice in about ten CI runs: the 6.1 guest stopped in the middle of a
+# test (once a soft lockup with an ipcscope process in the kernel, once
+# silence).  The watchdogs end such a boot within minutes with the stacks in
+# its log; keep that log, say so loudly, and boot once more: a second hang
+# fails the run.
+if [ -n "$hang" ]; then
+	first=$hang
+	mv "$log" "$out/console.hang.log"
+	echo "ipcscope: vmtest: WARNING: the guest hung ($first); its log, with the stacks, is kept in $out/console.hang.log: running the suite once more" >&2
 	boot
+	stacks=$(tr -d '\r' <"$out/console.hang.log" |
+		sed -n '/vmtest: WATCHDOG\|NMI received\|soft lockup\|rcu_.* detected stalls/,$p' | head -120)
+	echo "ipcscope: vmtest: WARNING: the first boot hung ($first); from its log:" >&2
+	echo "${stacks:-(nothing: the guest printed no stacks)}" >&2
 fi
-if [ -e "$out/nmi-sent" ] || [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-	echo "ipcscope: vmtest: the guest did not finish within ${timeout_s}s and was stopped: console log kept in $log, with its tasks' and CPUs' stacks (raise VMTEST_TIMEOUT if it was only slow)" >&2
+if [ -n "$hang" ]; then
+	echo "ipcscope: vmtest: the guest hung ($hang) and was stopped: console log kept in $log, with its stacks (raise VMTEST_TIMEOUT or VMTEST_STALL if it was only slow)" >&2
 	exit 70
 fi
 if [ -z "$result" ]; then
