@@ -407,11 +407,11 @@ boot() {
 }
 
 boot
-# Seen twice in about ten CI runs: the 6.1 guest stopped in the middle of a
-# test (once a soft lockup with an ipcscope process in the kernel, once
-# silence).  The watchdogs end such a boot within minutes with the stacks in
-# its log; keep that log, say so loudly, and boot once more: a second hang
-# fails the run.
+# Seen in about one CI run in four under multi-threaded TCG: the guest
+# stopped in the middle of a test (soft lockups while the kernel rewrote its
+# text, once silence).  The watchdogs end such a boot within minutes with the
+# stacks in its log; keep that log, say so loudly, and boot once more: a
+# second hang fails the run.
 if [ -n "$hang" ]; then
 	first=$hang
 	mv "$log" "$out/console.hang.log"
