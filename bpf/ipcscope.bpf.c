@@ -377,16 +377,9 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 	}
 	now = bpf_ktime_get_ns();
 	lat = now - in->start_ns;
-	/*
-	 * Still marked switched out while running its exit: the hook missed the
-	 * switch back in (sched_switch can find task storage busy on that CPU).
-	 * Count the time to now rather than none, so that a call that waited
-	 * always shows off-CPU time.
-	 */
-	if (in->switched_out_ns) {
-		in->offcpu_ns += now - in->switched_out_ns;
-		in->switched_out_ns = 0;
-	}
+	/* still switched out here: count the time to now rather than none, so
+	 * that a call that waited always shows off-CPU time */
+	ipcs_offcpu_close(&in->switched_out_ns, &in->offcpu_ns, now);
 
 	/* shmat/shmdt bookkeeping happens whatever the result filter says */
 	if (call == CALL_SHMAT && ret >= 0) {
@@ -641,9 +634,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	}
 	it = bpf_task_storage_get(&inflight, next, 0, 0);
 	in = it ? &it->in : NULL;
-	if (in && in->call != CALL_NONE && in->switched_out_ns) {
-		in->offcpu_ns += now - in->switched_out_ns;
-		in->switched_out_ns = 0;
-	}
+	if (in && in->call != CALL_NONE)
+		ipcs_offcpu_close(&in->switched_out_ns, &in->offcpu_ns, now);
 	return 0;
 }

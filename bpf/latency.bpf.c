@@ -178,11 +178,8 @@ static __always_inline int on_exit(__u8 call, long ret)
 	now = bpf_ktime_get_ns();
 	lat = now - cs->start_ns;
 	cs->start_ns = 0;
-	/* a switch back in that sched_switch missed: see ipcscope.bpf.c */
-	if (cs->switched_out_ns) {
-		cs->offcpu_ns += now - cs->switched_out_ns;
-		cs->switched_out_ns = 0;
-	}
+	/* a switch back in that sched_switch missed */
+	ipcs_offcpu_close(&cs->switched_out_ns, &cs->offcpu_ns, now);
 	if (!ipcs_result_selected(lat, ret))
 		return 0;
 	v = bpf_map_lookup_elem(&call_hists, &idx);
@@ -245,10 +242,8 @@ int BPF_PROG(lat_switch, bool preempt, struct task_struct *prev, struct task_str
 			cs->waited = 1;
 	}
 	cs = bpf_task_storage_get(&starts, next, 0, 0);
-	if (cs && cs->start_ns && cs->switched_out_ns) {
-		cs->offcpu_ns += now - cs->switched_out_ns;
-		cs->switched_out_ns = 0;
-	}
+	if (cs && cs->start_ns)
+		ipcs_offcpu_close(&cs->switched_out_ns, &cs->offcpu_ns, now);
 	return 0;
 }
 

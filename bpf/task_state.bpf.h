@@ -28,4 +28,17 @@ static __always_inline bool ipcs_switch_is_wait(bool preempt, struct task_struct
 	return !preempt && ipcs_task_state(prev) != 0;   /* 0: TASK_RUNNING */
 }
 
+/*
+ * A call's switched-out interval ends when its task is switched back in, or
+ * at the call's exit if sched_switch missed that (it can find task storage
+ * busy on the CPU): its time goes to the call's off-CPU total.
+ */
+static __always_inline void ipcs_offcpu_close(__u64 *switched_out_ns, __u64 *offcpu_ns, __u64 now)
+{
+	if (*switched_out_ns) {
+		*offcpu_ns += now - *switched_out_ns;
+		*switched_out_ns = 0;
+	}
+}
+
 #endif
