@@ -2,10 +2,19 @@
 /*
  * Leak attribution over events and snapshots (see leaks.h).
  *
- * Every object an event names gets an entry keyed by (kind, id): its
- * creation (if seen), removal, attachment and last user.  A *get result is a
- * creation when the key is IPC_PRIVATE, or IPC_CREAT was given and the id
- * was not in the start tables (or was removed since: ids are reused).
+ * Every object that exists gets an entry keyed by (kind, id): its creation
+ * (if seen), attachment and last user.  A *get result is a creation when the
+ * key is IPC_PRIVATE, or IPC_CREAT was given and the id was not in the start
+ * tables (or was removed since: ids are reused).
+ *
+ * Memory is bounded by what exists, not by what happened: an object's entry
+ * is dropped when its removal is seen (and its id leaves the start set), a
+ * call on an object we know nothing of (not in the start tables, creation
+ * not seen) makes no entry, leaks_find() drops entries whose object is no
+ * longer in the tables (a removal we did not see), and exited pids that no
+ * creator needs are forgotten once there are many (the `alive` callback
+ * answers for them).  A metrics agent under 30 k creations a second must
+ * not grow for months.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,7 +29,6 @@ struct obj {
 	int32_t id;
 	bool created;              /* creation seen while tracing */
 	bool have_ctx;             /* from EV_CREATE (cmdline, unwound stack) */
-	bool removed;              /* IPC_RMID or kernel destroy seen */
 	bool attached;             /* a shmat succeeded */
 	int32_t key;
 	struct leak_creator cr;
@@ -33,6 +41,7 @@ struct obj {
 	int32_t last_pid;
 	char last_comm[16];
 	uint8_t last_call;
+	uint64_t last_ts;          /* newest event about it (CLOCK_MONOTONIC) */
 };
 
 /* u64 -> u64 map, open addressing; key 0 marks an empty slot. */
@@ -52,7 +61,11 @@ struct leaks {
 	struct idset index;        /* (kind, id) -> objs[] index, packed */
 	struct idset started;      /* (kind, id) present in the start tables */
 	struct idset exited;       /* tgids whose exit was seen */
+	size_t exited_prune_at;    /* prune `exited` when it reaches this size */
 };
+
+/* Below this many exited pids nothing is pruned (replays never prune). */
+#define EXITED_PRUNE_MIN 4096
 
 /* ---- small hash set / map of u64 ------------------------------------- */
 
@@ -122,6 +135,28 @@ static int set_put(struct idset *s, uint64_t key, uint64_t val)
 	return 0;
 }
 
+/* Backward-shift deletion keeps every probe chain unbroken (no tombstones). */
+static void set_del(struct idset *s, uint64_t key)
+{
+	struct kv *e = set_find(s, key), *t = s->v;
+	size_t mask = s->cap - 1, i, j;
+
+	if (!e)
+		return;
+	i = (size_t)(e - t);
+	for (j = (i + 1) & mask; t[j].k; j = (j + 1) & mask) {
+		size_t home = mix(t[j].k) & mask;
+
+		/* t[j] may move to the hole at i if its home is not in (i, j] */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			t[i] = t[j];
+			i = j;
+		}
+	}
+	t[i].k = t[i].v = 0;
+	s->n--;
+}
+
 static uint64_t obj_key(unsigned int kind, int32_t id)
 {
 	return ((uint64_t)(kind & 0xff) << 32 | (uint32_t)id) + (1ull << 40);
@@ -142,6 +177,7 @@ struct leaks *leaks_new(const struct leaks_opts *o, const struct ipc_snapshot *s
 		return NULL;
 	if (o)
 		l->o = *o;
+	l->exited_prune_at = l->o.alive ? EXITED_PRUNE_MIN : SIZE_MAX;
 	if (start) {
 		for (size_t i = 0; i < start->nshm; i++)
 			set_put(&l->started, obj_key(KIND_SHM, start->shm[i].c.id), 1);
@@ -187,7 +223,7 @@ size_t leaks_tracked(const struct leaks *l)
 	size_t n = 0;
 
 	for (size_t i = 0; l && i < l->nobjs; i++)
-		n += l->objs[i].created && !l->objs[i].removed;
+		n += l->objs[i].created;
 	return n;
 }
 
@@ -213,6 +249,36 @@ static struct obj *obj_get(struct leaks *l, unsigned int kind, int32_t id)
 	o->kind = kind;
 	o->id = id;
 	return o;
+}
+
+/* Drop an entry: the last one moves into its slot. */
+static void obj_forget(struct leaks *l, struct obj *o)
+{
+	size_t i = (size_t)(o - l->objs), last = l->nobjs - 1;
+
+	obj_clear_creator(o);
+	obj_drop_pending(o);
+	set_del(&l->index, obj_key(o->kind, o->id));
+	if (i != last) {
+		*o = l->objs[last];
+		set_put(&l->index, obj_key(o->kind, o->id), i);   /* replaces: no alloc */
+	}
+	l->nobjs--;
+}
+
+/*
+ * The entry of an object a call used: existing, or new for an object in
+ * the start tables.  An object neither made while tracing nor there at the
+ * start was made by a process outside the filters (or its creation event
+ * was lost): no entry, so that calls cannot grow the tracker.
+ */
+static struct obj *obj_used(struct leaks *l, unsigned int kind, int32_t id)
+{
+	struct obj *o = obj_lookup(l, kind, id);
+
+	if (o || !set_find(&l->started, obj_key(kind, id)))
+		return o;
+	return obj_get(l, kind, id);
 }
 
 /* NUL-separated argv (as BPF copies it) to one line. */
@@ -252,8 +318,6 @@ static bool is_creation(struct leaks *l, const struct obj *o, unsigned int kind,
 		return true;
 	if (!creat_flag)
 		return false;
-	if (o && o->removed)
-		return true;           /* id reused after a removal we saw */
 	if (o && o->created)
 		return false;          /* another IPC_CREAT on an object we saw made */
 	return !set_find(&l->started, obj_key(kind, id));
@@ -279,7 +343,7 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 		       int32_t id, int32_t key, bool creat_flag)
 {
 	struct obj *o = obj_lookup(l, kind, id);
-	bool same = o && o->created && !o->removed && o->cr.pid == (int32_t)h->pid;
+	bool same = o && o->created && o->cr.pid == (int32_t)h->pid;
 
 	if (!same) {
 		if (!is_creation(l, o, kind, id, key, creat_flag))
@@ -291,12 +355,13 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 		obj_drop_pending(o);
 		memset(&o->cr, 0, sizeof(o->cr));
 		o->created = true;
-		o->removed = false;
 		o->attached = false;
 		o->have_ctx = false;
 		o->key = key;
 		fill_creator(o, h);
 	}
+	if (h->ts_ns > o->last_ts)
+		o->last_ts = h->ts_ns;
 	if (l->o.describe && !o->cr.exe[0] && !o->cr.cgroup[0])
 		l->o.describe(l->o.stack_ctx, h, &o->cr);
 	if (h->type == EV_CREATE) {
@@ -324,24 +389,26 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 static void on_used(struct leaks *l, const struct ev_hdr *h, unsigned int kind,
 		    int32_t id, unsigned int call)
 {
-	struct obj *o = obj_get(l, kind, id);
+	struct obj *o = obj_used(l, kind, id);
 
 	if (!o)
 		return;
+	if (h->ts_ns > o->last_ts)
+		o->last_ts = h->ts_ns;
 	o->last_pid = h->pid;
 	memcpy(o->last_comm, h->comm, sizeof(o->last_comm));
 	o->last_comm[sizeof(o->last_comm) - 1] = '\0';
 	o->last_call = call;
 }
 
+/* Gone: nothing about it is ever shown again, and its id may come back. */
 static void on_removed(struct leaks *l, unsigned int kind, int32_t id)
 {
-	struct obj *o = obj_get(l, kind, id);
+	struct obj *o = obj_lookup(l, kind, id);
 
-	if (o) {
-		o->removed = true;
-		obj_drop_pending(o);    /* not a leak: its stack is never shown */
-	}
+	set_del(&l->started, obj_key(kind, id));
+	if (o)
+		obj_forget(l, o);
 }
 
 static void on_call(struct leaks *l, const struct ev_call *c)
@@ -355,7 +422,7 @@ static void on_call(struct leaks *l, const struct ev_call *c)
 		on_created(l, &c->h, kind, c->id, c->key, c->iflags & IPC_CREAT);
 		break;
 	case CALL_SHMAT: {
-		struct obj *o = obj_get(l, kind, c->id);
+		struct obj *o = obj_used(l, kind, c->id);
 
 		if (o)
 			o->attached = true;
@@ -371,6 +438,36 @@ static void on_call(struct leaks *l, const struct ev_call *c)
 		break;
 	}
 	on_used(l, &c->h, kind, c->id, c->call);
+}
+
+/*
+ * Forget exited pids that created none of the objects we track: a fork
+ * storm must not grow the set.  Only live (an `alive` callback answers for
+ * the forgotten; a replay has nothing else to ask).
+ */
+static void prune_exited(struct leaks *l)
+{
+	struct idset keep = { 0 };
+	bool ok = true;
+
+	if (l->o.alive) {
+		for (size_t i = 0; ok && i < l->nobjs; i++) {
+			const struct obj *o = &l->objs[i];
+			struct kv *e = o->created ? set_find(&l->exited, pid_key(o->cr.pid)) : NULL;
+
+			if (e)
+				ok = !set_put(&keep, e->k, e->v);
+		}
+		if (ok) {
+			free(l->exited.v);
+			l->exited = keep;
+		} else {
+			free(keep.v);
+		}
+	}
+	l->exited_prune_at = 2 * l->exited.n > EXITED_PRUNE_MIN ? 2 * l->exited.n : EXITED_PRUNE_MIN;
+	if (!l->o.alive)
+		l->exited_prune_at = SIZE_MAX;
 }
 
 int leaks_event(void *ctx, const struct ev_hdr *ev)
@@ -393,6 +490,8 @@ int leaks_event(void *ctx, const struct ev_hdr *ev)
 	}
 	case EV_EXIT:
 		set_put(&l->exited, pid_key(ev->pid), ev->ts_ns ? ev->ts_ns : 1);
+		if (l->exited.n >= l->exited_prune_at)
+			prune_exited(l);
 		break;
 	case EV_KOBJ: {
 		const struct ev_kobj *k = (const void *)ev;
@@ -668,6 +767,37 @@ static int group(struct leak_report *r)
 	return 0;
 }
 
+/*
+ * Entries whose object is not in `now` were removed without an event we saw
+ * (lost events, a namespace torn down, shm_rmid_forced): drop them, unless
+ * an event about them is newer than the tables (created since).
+ */
+static int forget_absent(struct leaks *l, const struct ipc_snapshot *now, unsigned int kinds)
+{
+	struct idset present = { 0 };
+	int err = 0;
+
+	for (size_t i = 0; !err && i < now->nshm; i++)
+		err = set_put(&present, obj_key(KIND_SHM, now->shm[i].c.id), 1);
+	for (size_t i = 0; !err && i < now->nsem; i++)
+		err = set_put(&present, obj_key(KIND_SEM, now->sem[i].c.id), 1);
+	for (size_t i = 0; !err && i < now->nmsg; i++)
+		err = set_put(&present, obj_key(KIND_MSG, now->msg[i].c.id), 1);
+	for (size_t i = 0; !err && i < l->nobjs;) {
+		struct obj *o = &l->objs[i];
+
+		if (!(kinds & KIND_BIT(o->kind)) || (now->taken_ns && o->last_ts > now->taken_ns) ||
+		    set_find(&present, obj_key(o->kind, o->id))) {
+			i++;
+			continue;
+		}
+		set_del(&l->started, obj_key(o->kind, o->id));
+		obj_forget(l, o);       /* the last entry moved to i: look again */
+	}
+	free(present.v);
+	return err;
+}
+
 int leaks_find(struct leaks *l, const struct ipc_snapshot *now, struct leak_report *r)
 {
 	unsigned int kinds = l->o.kinds ? l->o.kinds : ~0u;
@@ -677,6 +807,9 @@ int leaks_find(struct leaks *l, const struct ipc_snapshot *now, struct leak_repo
 	memset(r, 0, sizeof(*r));
 	if (!now)
 		return 0;
+	err = forget_absent(l, now, kinds);
+	if (err)
+		return err;
 	/* the stacks of the objects still there (the candidates) */
 	for (size_t i = 0; i < l->nobjs; i++) {
 		struct obj *o = &l->objs[i];
