@@ -227,6 +227,12 @@ size_t leaks_tracked(const struct leaks *l)
 	return n;
 }
 
+void leaks_footprint(const struct leaks *l, size_t *objects, size_t *exited_pids)
+{
+	*objects = l->nobjs;
+	*exited_pids = l->exited.n;
+}
+
 static struct obj *obj_lookup(const struct leaks *l, unsigned int kind, int32_t id)
 {
 	struct kv *e = set_find(&l->index, obj_key(kind, id));

@@ -102,6 +102,9 @@ void leaks_free(struct leaks *l);
 int leaks_event(void *l, const struct ev_hdr *ev);
 /* Objects seen created while tracing (and not removed since). */
 size_t leaks_tracked(const struct leaks *l);
+/* What the tracker holds: object entries and exited pids (bounded by what
+ * exists, whatever the churn; for tests and self-monitoring). */
+void leaks_footprint(const struct leaks *l, size_t *objects, size_t *exited_pids);
 
 /*
  * Leak candidates in `now`.  The report borrows stacks from the tracker:
