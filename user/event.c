@@ -41,6 +41,8 @@ size_t ev_min_size(unsigned int type)
 		return offsetof(struct ev_create, stack);
 	case EV_KOBJ:
 		return sizeof(struct ev_kobj);
+	case EV_STACK:
+		return sizeof(struct ev_stack);
 	default:
 		return 0;
 	}
@@ -119,6 +121,7 @@ const char *ev_type_name(unsigned int type)
 	case EV_CREATE: return "create";
 	case EV_KOBJ: return "kobj";
 	case EV_BLOCK: return "block";
+	case EV_STACK: return "stack";
 	default: return "?";
 	}
 }

@@ -5,6 +5,35 @@
 
 #include "analyses.h"
 #include "ipcscope.h"
+#include "tables/mmaptrack.h"
+
+void session_procs_refresh(struct session *s)
+{
+	if (s && s->mt && s->procs)
+		mmaptrack_drain(s->mt, s->procs);
+}
+
+static void refresh_cb(void *ctx)
+{
+	session_procs_refresh(ctx);
+}
+
+static int stack_ips_cb(void *ctx, int32_t id, uint64_t *ips, size_t max)
+{
+	struct session *s = ctx;
+
+	return s->stack_ips ? s->stack_ips(s, id, ips, max) : -ENOENT;
+}
+
+void session_stack_resolver(struct session *s, struct stack_resolver *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->procs = s->procs;
+	r->live = s->live;
+	r->stack_ips = stack_ips_cb;
+	r->refresh = refresh_cb;
+	r->ctx = s;
+}
 
 /* Keeps the session's first/last event time, which replay ticks follow. */
 static int span_sink(void *ctx, const struct ev_hdr *ev)

@@ -22,6 +22,7 @@
 #include <sys/ipc.h>
 
 #include "analysis/leaks.h"
+#include "stack/resolve.h"
 #include "util/vec.h"
 
 struct obj {
@@ -38,6 +39,7 @@ struct obj {
 	 * before anyone asks (leaks_find() resolves the others).
 	 */
 	struct ev_hdr *pending;
+	bool stack_given;          /* leaks_resolve_pending() handed it out */
 	int32_t last_pid;
 	char last_comm[16];
 	uint8_t last_call;
@@ -363,6 +365,7 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 		o->created = true;
 		o->attached = false;
 		o->have_ctx = false;
+		o->stack_given = false;
 		o->key = key;
 		fill_creator(o, h);
 	}
@@ -446,6 +449,49 @@ static void on_call(struct leaks *l, const struct ev_call *c)
 	on_used(l, &c->h, kind, c->id, c->call);
 }
 
+/* Frames resolved when the creation was recorded: they win, nothing to unwind. */
+static void on_stack(struct leaks *l, const struct ev_hdr *ev)
+{
+	const struct ev_stack *st = (const void *)ev;
+	struct obj *o = obj_lookup(l, st->kind, st->id);
+	struct stack_frame *frames;
+	const char *how;
+	size_t n;
+
+	/* ts is EV_CREATE's, a moment after the *get's EV_CALL: the pid decides */
+	if (!o || !o->created || o->cr.pid != (int32_t)ev->pid)
+		return;                 /* not this object's creation (id reused) */
+	frames = stack_event_frames(ev, &n, &how);
+	if (!frames)
+		return;
+	obj_clear_creator(o);
+	obj_drop_pending(o);
+	o->cr.stack = frames;
+	o->cr.nstack = n;
+	o->cr.stack_how = how;
+	o->stack_given = true;
+}
+
+size_t leaks_resolve_pending(struct leaks *l, uint64_t before_ns, leaks_stack_fn done,
+			     void *ctx)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < l->nobjs; i++) {
+		struct obj *o = &l->objs[i];
+
+		if (!o->created || o->stack_given || !o->pending || o->pending->ts_ns >= before_ns)
+			continue;
+		set_stack(l, o, o->pending);
+		o->stack_given = true;
+		if (done && o->cr.stack)
+			done(ctx, o->pending, o->kind, o->id, &o->cr);
+		obj_drop_pending(o);
+		count++;
+	}
+	return count;
+}
+
 /*
  * Forget exited pids that created none of the objects we track: a fork
  * storm must not grow the set.  Only live (an `alive` callback answers for
@@ -494,6 +540,9 @@ int leaks_event(void *ctx, const struct ev_hdr *ev)
 			on_created(l, ev, c->kind, c->id, c->key, true);
 		break;
 	}
+	case EV_STACK:
+		on_stack(l, ev);
+		break;
 	case EV_EXIT:
 		set_put(&l->exited, pid_key(ev->pid), ev->ts_ns ? ev->ts_ns : 1);
 		if (l->exited.n >= l->exited_prune_at)

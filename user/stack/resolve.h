@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Stack resolution, the one entry point every command uses (leaks, record,
+ * export, report): a creation's context (EV_CREATE: registers and a copy of
+ * the user stack, unwound through .eh_frame) or a stack id (the
+ * frame-pointer stack BPF recorded for an EV_CALL) becomes symbolized
+ * frames, against the process's mappings as the process model
+ * (struct procmeta_cache) knows them.  Live and recorded sessions differ
+ * only in the callbacks they pass.
+ *
+ * Frames also travel as an event: EV_STACK (struct ev_stack, made here from
+ * frames and back) carries a creation's resolved frames in a recording, so
+ * `report` elsewhere names the same functions without the binaries.
+ */
+#ifndef IPCS_STACK_RESOLVE_H
+#define IPCS_STACK_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "events.h"
+#include "stack/symbolize.h"
+#include "tables/procmeta.h"
+
+struct stack_resolver {
+	struct procmeta_cache *procs;  /* mappings by pid (may be NULL) */
+	bool live;                     /* pids name live processes: /proc may be read */
+	/* The frame-pointer stack of a stack id, leaf first: count or -errno. */
+	int (*stack_ips)(void *ctx, int32_t id, uint64_t *ips, size_t max);
+	/* Bring `procs` up to date before a lookup (perf mmap records), or NULL. */
+	void (*refresh)(void *ctx);
+	void *ctx;
+	uint64_t dwarf, fp, bare;      /* stacks resolved, by method (for -v) */
+};
+
+/*
+ * The stack of a creation (EV_CREATE) or of a call (EV_CALL's stack id):
+ * CFI unwinding first, the frame-pointer walk when it got fewer frames,
+ * trimmed at the first frame outside every known mapping.  A malloc'd
+ * array (innermost first) with *n frames, or NULL; *how is "dwarf", "fp"
+ * or NULL.
+ */
+struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr *ev,
+				  size_t *n, const char **how);
+
+/* Encode frames as an EV_STACK for (kind, id) created by `create` (its
+ * header: pid, ts, ipcns).  malloc'd record, or NULL. */
+struct ev_hdr *stack_event_new(const struct ev_hdr *create, unsigned int kind, int32_t id,
+			       const struct stack_frame *f, size_t n, const char *how);
+/* Decode an EV_STACK (validated: NULL if malformed).  malloc'd frames. */
+struct stack_frame *stack_event_frames(const struct ev_hdr *ev, size_t *n, const char **how);
+
+#endif
