@@ -26,6 +26,7 @@
 #include "tables/ipcns.h"
 #include "tables/mmaptrack.h"
 #include "view/leaks_view.h"
+#include "tables/proc.h"
 
 struct leaks_glue {
 	struct session *s;
@@ -39,9 +40,10 @@ struct leaks_glue {
 	size_t last_found;
 };
 
+/* A zombie has exited: proc_alive() is the one liveness rule. */
 static bool pid_alive_now(void *ctx, int32_t pid)
 {
-	return kill(pid, 0) == 0 || errno == EPERM;
+	return proc_alive(pid);
 }
 
 /*

@@ -28,6 +28,7 @@
 #include "tables/sysvipc.h"
 #include "view/metrics.h"
 #include "view/metrics_serve.h"
+#include "tables/proc.h"
 
 struct metrics_opts {
 	struct common_opts c;
@@ -155,10 +156,10 @@ static const struct argp metrics_argp = {
 	children, NULL, NULL,
 };
 
+/* A zombie has exited: proc_alive() is the one liveness rule. */
 static bool pid_alive(void *ctx, int32_t pid)
 {
-	(void)ctx;
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	return proc_alive(pid);
 }
 
 static void count_leaks(struct metrics_agent *a, const struct ipc_snapshot *snap,

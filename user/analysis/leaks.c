@@ -23,6 +23,7 @@
 
 #include "analysis/leaks.h"
 #include "stack/resolve.h"
+#include "util/u64map.h"
 #include "util/vec.h"
 
 struct obj {
@@ -46,118 +47,18 @@ struct obj {
 	uint64_t last_ts;          /* newest event about it (CLOCK_MONOTONIC) */
 };
 
-/* u64 -> u64 map, open addressing; key 0 marks an empty slot. */
-struct kv {
-	uint64_t k, v;
-};
-
-struct idset {
-	struct kv *v;
-	size_t cap, n;
-};
-
 struct leaks {
 	struct leaks_opts o;
 	struct obj *objs;
 	size_t nobjs, capobjs;
-	struct idset index;        /* (kind, id) -> objs[] index, packed */
-	struct idset started;      /* (kind, id) present in the start tables */
-	struct idset exited;       /* tgids whose exit was seen */
+	struct u64map index;        /* (kind, id) -> objs[] index, packed */
+	struct u64map started;      /* (kind, id) present in the start tables */
+	struct u64map exited;       /* tgids whose exit was seen */
 	size_t exited_prune_at;    /* prune `exited` when it reaches this size */
 };
 
 /* Below this many exited pids nothing is pruned (replays never prune). */
 #define EXITED_PRUNE_MIN 4096
-
-/* ---- small hash set / map of u64 ------------------------------------- */
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
-static int set_grow(struct idset *s)
-{
-	size_t cap = s->cap ? s->cap * 2 : 256;
-	struct kv *nv = calloc(cap, sizeof(*nv));
-	struct kv *old = s->v;
-
-	if (!nv)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->cap; i++) {
-		if (!old[i].k)
-			continue;
-		size_t j = mix(old[i].k) & (cap - 1);
-
-		while (nv[j].k)
-			j = (j + 1) & (cap - 1);
-		nv[j] = old[i];
-	}
-	free(old);
-	s->v = nv;
-	s->cap = cap;
-	return 0;
-}
-
-/* key must be non-zero */
-static struct kv *set_find(const struct idset *s, uint64_t key)
-{
-	struct kv *t = s->v;
-
-	if (!s->cap)
-		return NULL;
-	for (size_t i = mix(key) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (!t[i].k)
-			return NULL;
-		if (t[i].k == key)
-			return &t[i];
-	}
-}
-
-static int set_put(struct idset *s, uint64_t key, uint64_t val)
-{
-	struct kv *e = set_find(s, key), *t;
-	size_t i;
-
-	if (e) {
-		e->v = val;
-		return 0;
-	}
-	if ((s->n + 1) * 2 > s->cap && set_grow(s))
-		return -ENOMEM;
-	t = s->v;
-	for (i = mix(key) & (s->cap - 1); t[i].k; i = (i + 1) & (s->cap - 1))
-		;
-	t[i].k = key;
-	t[i].v = val;
-	s->n++;
-	return 0;
-}
-
-/* Backward-shift deletion keeps every probe chain unbroken (no tombstones). */
-static void set_del(struct idset *s, uint64_t key)
-{
-	struct kv *e = set_find(s, key), *t = s->v;
-	size_t mask = s->cap - 1, i, j;
-
-	if (!e)
-		return;
-	i = (size_t)(e - t);
-	for (j = (i + 1) & mask; t[j].k; j = (j + 1) & mask) {
-		size_t home = mix(t[j].k) & mask;
-
-		/* t[j] may move to the hole at i if its home is not in (i, j] */
-		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
-			t[i] = t[j];
-			i = j;
-		}
-	}
-	t[i].k = t[i].v = 0;
-	s->n--;
-}
 
 static uint64_t obj_key(unsigned int kind, int32_t id)
 {
@@ -182,11 +83,11 @@ struct leaks *leaks_new(const struct leaks_opts *o, const struct ipc_snapshot *s
 	l->exited_prune_at = l->o.alive ? EXITED_PRUNE_MIN : SIZE_MAX;
 	if (start) {
 		for (size_t i = 0; i < start->nshm; i++)
-			set_put(&l->started, obj_key(KIND_SHM, start->shm[i].c.id), 1);
+			u64map_put(&l->started, obj_key(KIND_SHM, start->shm[i].c.id), 1);
 		for (size_t i = 0; i < start->nsem; i++)
-			set_put(&l->started, obj_key(KIND_SEM, start->sem[i].c.id), 1);
+			u64map_put(&l->started, obj_key(KIND_SEM, start->sem[i].c.id), 1);
 		for (size_t i = 0; i < start->nmsg; i++)
-			set_put(&l->started, obj_key(KIND_MSG, start->msg[i].c.id), 1);
+			u64map_put(&l->started, obj_key(KIND_MSG, start->msg[i].c.id), 1);
 	}
 	return l;
 }
@@ -214,9 +115,9 @@ void leaks_free(struct leaks *l)
 		obj_drop_pending(&l->objs[i]);
 	}
 	free(l->objs);
-	free(l->index.v);
-	free(l->started.v);
-	free(l->exited.v);
+	u64map_free(&l->index);
+	u64map_free(&l->started);
+	u64map_free(&l->exited);
 	free(l);
 }
 
@@ -237,7 +138,7 @@ void leaks_footprint(const struct leaks *l, size_t *objects, size_t *exited_pids
 
 static struct obj *obj_lookup(const struct leaks *l, unsigned int kind, int32_t id)
 {
-	struct kv *e = set_find(&l->index, obj_key(kind, id));
+	struct u64kv *e = u64map_find(&l->index, obj_key(kind, id));
 
 	return e ? &l->objs[e->v] : NULL;
 }
@@ -250,7 +151,7 @@ static struct obj *obj_get(struct leaks *l, unsigned int kind, int32_t id)
 		return o;
 	if (vec_grow(l->objs, l->nobjs, l->capobjs))
 		return NULL;
-	if (set_put(&l->index, obj_key(kind, id), l->nobjs))
+	if (u64map_put(&l->index, obj_key(kind, id), l->nobjs))
 		return NULL;
 	o = &l->objs[l->nobjs++];
 	memset(o, 0, sizeof(*o));
@@ -266,10 +167,10 @@ static void obj_forget(struct leaks *l, struct obj *o)
 
 	obj_clear_creator(o);
 	obj_drop_pending(o);
-	set_del(&l->index, obj_key(o->kind, o->id));
+	u64map_del(&l->index, obj_key(o->kind, o->id));
 	if (i != last) {
 		*o = l->objs[last];
-		set_put(&l->index, obj_key(o->kind, o->id), i);   /* replaces: no alloc */
+		u64map_put(&l->index, obj_key(o->kind, o->id), i);   /* replaces: no alloc */
 	}
 	l->nobjs--;
 }
@@ -284,7 +185,7 @@ static struct obj *obj_used(struct leaks *l, unsigned int kind, int32_t id)
 {
 	struct obj *o = obj_lookup(l, kind, id);
 
-	if (o || !set_find(&l->started, obj_key(kind, id)))
+	if (o || !u64map_find(&l->started, obj_key(kind, id)))
 		return o;
 	return obj_get(l, kind, id);
 }
@@ -328,7 +229,7 @@ static bool is_creation(struct leaks *l, const struct obj *o, unsigned int kind,
 		return false;
 	if (o && o->created)
 		return false;          /* another IPC_CREAT on an object we saw made */
-	return !set_find(&l->started, obj_key(kind, id));
+	return !u64map_find(&l->started, obj_key(kind, id));
 }
 
 static void fill_creator(struct obj *o, const struct ev_hdr *h)
@@ -415,7 +316,7 @@ static void on_removed(struct leaks *l, unsigned int kind, int32_t id)
 {
 	struct obj *o = obj_lookup(l, kind, id);
 
-	set_del(&l->started, obj_key(kind, id));
+	u64map_del(&l->started, obj_key(kind, id));
 	if (o)
 		obj_forget(l, o);
 }
@@ -499,22 +400,22 @@ size_t leaks_resolve_pending(struct leaks *l, uint64_t before_ns, leaks_stack_fn
  */
 static void prune_exited(struct leaks *l)
 {
-	struct idset keep = { 0 };
+	struct u64map keep = { 0 };
 	bool ok = true;
 
 	if (l->o.alive) {
 		for (size_t i = 0; ok && i < l->nobjs; i++) {
 			const struct obj *o = &l->objs[i];
-			struct kv *e = o->created ? set_find(&l->exited, pid_key(o->cr.pid)) : NULL;
+			struct u64kv *e = o->created ? u64map_find(&l->exited, pid_key(o->cr.pid)) : NULL;
 
 			if (e)
-				ok = !set_put(&keep, e->k, e->v);
+				ok = !u64map_put(&keep, e->k, e->v);
 		}
 		if (ok) {
-			free(l->exited.v);
+			u64map_free(&l->exited);
 			l->exited = keep;
 		} else {
-			free(keep.v);
+			u64map_free(&keep);
 		}
 	}
 	l->exited_prune_at = 2 * l->exited.n > EXITED_PRUNE_MIN ? 2 * l->exited.n : EXITED_PRUNE_MIN;
@@ -544,7 +445,7 @@ int leaks_event(void *ctx, const struct ev_hdr *ev)
 		on_stack(l, ev);
 		break;
 	case EV_EXIT:
-		set_put(&l->exited, pid_key(ev->pid), ev->ts_ns ? ev->ts_ns : 1);
+		u64map_put(&l->exited, pid_key(ev->pid), ev->ts_ns ? ev->ts_ns : 1);
 		if (l->exited.n >= l->exited_prune_at)
 			prune_exited(l);
 		break;
@@ -566,7 +467,7 @@ int leaks_event(void *ctx, const struct ev_hdr *ev)
 /* true: pid is known gone; *ts gets the exit time if an event said so. */
 static bool pid_gone(const struct leaks *l, int32_t pid, uint64_t *ts)
 {
-	struct kv *e = set_find(&l->exited, pid_key(pid));
+	struct u64kv *e = u64map_find(&l->exited, pid_key(pid));
 
 	*ts = 0;
 	if (e) {
@@ -829,27 +730,27 @@ static int group(struct leak_report *r)
  */
 static int forget_absent(struct leaks *l, const struct ipc_snapshot *now, unsigned int kinds)
 {
-	struct idset present = { 0 };
+	struct u64map present = { 0 };
 	int err = 0;
 
 	for (size_t i = 0; !err && i < now->nshm; i++)
-		err = set_put(&present, obj_key(KIND_SHM, now->shm[i].c.id), 1);
+		err = u64map_put(&present, obj_key(KIND_SHM, now->shm[i].c.id), 1);
 	for (size_t i = 0; !err && i < now->nsem; i++)
-		err = set_put(&present, obj_key(KIND_SEM, now->sem[i].c.id), 1);
+		err = u64map_put(&present, obj_key(KIND_SEM, now->sem[i].c.id), 1);
 	for (size_t i = 0; !err && i < now->nmsg; i++)
-		err = set_put(&present, obj_key(KIND_MSG, now->msg[i].c.id), 1);
+		err = u64map_put(&present, obj_key(KIND_MSG, now->msg[i].c.id), 1);
 	for (size_t i = 0; !err && i < l->nobjs;) {
 		struct obj *o = &l->objs[i];
 
 		if (!(kinds & KIND_BIT(o->kind)) || (now->taken_ns && o->last_ts > now->taken_ns) ||
-		    set_find(&present, obj_key(o->kind, o->id))) {
+		    u64map_find(&present, obj_key(o->kind, o->id))) {
 			i++;
 			continue;
 		}
-		set_del(&l->started, obj_key(o->kind, o->id));
+		u64map_del(&l->started, obj_key(o->kind, o->id));
 		obj_forget(l, o);       /* the last entry moved to i: look again */
 	}
-	free(present.v);
+	u64map_free(&present);
 	return err;
 }
 
