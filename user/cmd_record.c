@@ -28,6 +28,7 @@
 #include "record/format.h"
 #include "record/writer.h"
 #include "source/live.h"
+#include "tables/ipcns.h"
 #include "tables/mmaptrack.h"
 
 #pragma weak snapshot_free
@@ -442,6 +443,15 @@ static int cmd_record(int argc, char **argv)
 			opts_finish(&a.o);
 			return errmsg(EX_OSERR, "cannot set up the output: %s", strerror(errno));
 		}
+	}
+	/*
+	 * The tables recorded (start, end) are those of the namespace traced:
+	 * enter the one asked for (ids mean nothing in another).
+	 */
+	if (a.o.ipcns_arg && (err = ipcns_enter(a.o.ipcns_arg))) {
+		opts_finish(&a.o);
+		return errmsg(exit_for_errno(-err), "cannot enter IPC namespace %s: %s",
+			      a.o.ipcns_arg, hint_for_errno(-err));
 	}
 	/* An existing file keeps its mode through O_TRUNC: tighten it. */
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 077))

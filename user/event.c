@@ -26,6 +26,18 @@ int ev_bus_add(struct ev_bus *bus, ev_sink_fn fn, void *ctx)
 	return 0;
 }
 
+void ev_bus_del(struct ev_bus *bus, ev_sink_fn fn, void *ctx)
+{
+	for (int i = 0; i < bus->n; i++) {
+		if (bus->sinks[i].fn != fn || bus->sinks[i].ctx != ctx)
+			continue;
+		memmove(&bus->sinks[i], &bus->sinks[i + 1],
+			(size_t)(bus->n - i - 1) * sizeof(bus->sinks[0]));
+		bus->n--;
+		return;
+	}
+}
+
 size_t ev_min_size(unsigned int type)
 {
 	switch (type) {

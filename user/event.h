@@ -32,6 +32,8 @@ struct ev_bus {
 
 void ev_bus_init(struct ev_bus *bus);
 int ev_bus_add(struct ev_bus *bus, ev_sink_fn fn, void *ctx);
+/* Remove a sink added with the same fn and ctx (no-op if absent). */
+void ev_bus_del(struct ev_bus *bus, ev_sink_fn fn, void *ctx);
 /*
  * Validate the record (type known, size fits its type) and hand it to every
  * sink in order.  A sink returning non-zero stops the run (returned).

@@ -24,6 +24,8 @@ struct session {
 	bool live;                        /* false: replaying a recording */
 	struct ipc_snapshot *start;       /* tables when the source began (may be NULL) */
 	struct ipc_snapshot *end;         /* tables at the end (NULL while live) */
+	bool end_derived;                 /* `end` was rebuilt from the events: the
+					     recording has no tables at its end */
 	struct procmeta_cache *procs;     /* pid -> comm/cmdline/exe/maps, filled on
 					     EV_CREATE/EV_EXEC (live) or from the file */
 	/*
