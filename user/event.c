@@ -194,6 +194,24 @@ const char *ctl_cmd_name(unsigned int kind, int cmd)
 	return buf;
 }
 
+bool ctl_cmd_reads_only(unsigned int kind, int cmd)
+{
+	switch (cmd) {
+	case IPC_STAT: case IPC_INFO:
+		return true;
+	}
+	switch (kind) {
+	case KIND_SHM:
+		return cmd == SHM_STAT || cmd == SHM_INFO || cmd == SHM_STAT_ANY;
+	case KIND_SEM:
+		return cmd == GETPID || cmd == GETVAL || cmd == GETALL || cmd == GETNCNT ||
+		       cmd == GETZCNT || cmd == SEM_STAT || cmd == SEM_INFO || cmd == SEM_STAT_ANY;
+	case KIND_MSG:
+		return cmd == MSG_STAT || cmd == MSG_INFO || cmd == MSG_STAT_ANY;
+	}
+	return false;
+}
+
 uint64_t mono_now_ns(void)
 {
 	struct timespec ts;

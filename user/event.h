@@ -65,6 +65,8 @@ unsigned int call_kind(unsigned int call);       /* KIND_* */
 const char *kind_name(unsigned int kind);        /* "shm", "sem", "msg", "none" */
 const char *errno_name(int err);                 /* "EIDRM", or "E<number>" (static buffer) */
 const char *ctl_cmd_name(unsigned int kind, int cmd); /* "IPC_RMID", "GETVAL", ... */
+/* A *ctl command that only reads (IPC_STAT, GETVAL, ...): a monitor's look, not use. */
+bool ctl_cmd_reads_only(unsigned int kind, int cmd);
 const char *ev_type_name(unsigned int type);     /* "call", "fork", ... */
 
 /* Wall-clock time of an event for display, e.g. "12:03:04.123456". */

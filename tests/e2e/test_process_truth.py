@@ -141,3 +141,28 @@ def test_zombie_creator_has_exited(ipcns):
     finally:
         p.stdin.close()
         p.wait(timeout=10)
+
+
+def test_other_ipcscope_processes_are_not_traced(ipcns, tmp_path):
+    """A recording shows the workload's calls, not another ipcscope's reads."""
+    rec = str(tmp_path / "two.ipcs")
+    recorder = subprocess.Popen([IPCSCOPE, "record", "-o", rec, "--ipcns", str(ipcns.pid)],
+                                stderr=subprocess.PIPE, text=True)
+    try:
+        wait_recording(rec, recorder)
+        time.sleep(0.5)
+        made = created(ipcns.run([workload("leaker"), "direct"], check=True).stdout)
+        for cmd in (["snapshot", "--json"], ["audit", "--json"], ["snapshot", "-i", "0"]):
+            r = ipcns.run([IPCSCOPE] + cmd)
+            assert r.returncode in (0, 1), r.stderr
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        assert recorder.wait(timeout=60) == 0, recorder.stderr.read()
+    r = subprocess.run([IPCSCOPE, "report", rec, "trace", "--json"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    events = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    comms = {e.get("comm") for e in events if "call" in e}
+    assert "leaker" in comms, comms
+    assert "ipcscope" not in comms, [e for e in events if e.get("comm") == "ipcscope"][:3]
+    assert len(made) == 3

@@ -343,6 +343,8 @@ static void on_call(struct leaks *l, const struct ev_call *c)
 			on_removed(l, kind, c->id);
 			return;
 		}
+		if (ctl_cmd_reads_only(kind, c->cmd))
+			return;         /* a monitor's IPC_STAT is not use */
 		break;
 	default:
 		break;
@@ -675,8 +677,10 @@ static bool same_creator(const struct leak *a, const struct leak *b)
 
 	if (x->known != y->known)
 		return false;
+	/* Predates tracing: grouped by what is known, shm's cpid; sem and msg
+	 * keep no creator, so each is its own "unknown" group, never merged. */
 	if (!x->known)
-		return true;           /* one group: predates tracing */
+		return x->pid > 0 && x->pid == y->pid;
 	if (strcmp(x->cmdline, y->cmdline) || (!x->cmdline[0] && strcmp(x->comm, y->comm)))
 		return false;
 	if (x->nstack != y->nstack)

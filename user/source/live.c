@@ -304,6 +304,13 @@ uint64_t live_inflight_start(struct ev_source *src, int32_t tid)
 	return err || v.in.call == CALL_NONE ? 0 : v.in.start_ns;
 }
 
+bool live_exclude_ipcscope(void)
+{
+	const char *v = getenv("IPCSCOPE_TRACE_SELF");
+
+	return !(v && *v && strcmp(v, "0"));
+}
+
 int live_stack_fd(struct ev_source *src)
 {
 	return src ? bpf_map__fd(to_live(src)->skel->maps.stacks) : -1;
