@@ -110,6 +110,42 @@ struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr 
 	return frames;
 }
 
+size_t stack_resolve_id(struct stack_resolver *r, int32_t pid, int32_t stack_id,
+			struct stack_frame *out, size_t max)
+{
+	struct proc_meta none = { .pid = pid, .exited = true }, copy;
+	const struct proc_meta *m;
+	uint64_t ips[IPCS_STACK_DEPTH];
+	int n;
+
+	if (stack_id < 0 || !max)
+		return 0;
+	m = meta_of(r, pid, &copy);
+	n = fp_stack(r, m, stack_id, ips);
+	if (n <= 0)
+		return 0;
+	if ((size_t)n > max)
+		n = (int)max;
+	if (!r->sy || r->sy_pid != pid) {
+		symbolizer_free(r->sy);
+		r->sy = symbolizer_new(m ? m : &none);
+		r->sy_pid = pid;
+	}
+	for (int i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].addr = ips[i];
+		if (r->sy)
+			symbolize(r->sy, ips[i], i > 0, &out[i]);
+	}
+	return (size_t)n;
+}
+
+void stack_resolver_fini(struct stack_resolver *r)
+{
+	symbolizer_free(r->sy);
+	r->sy = NULL;
+}
+
 /* ---- EV_STACK ------------------------------------------------------- */
 
 struct strtab {

@@ -32,7 +32,13 @@ struct stack_resolver {
 	void (*refresh)(void *ctx);
 	void *ctx;
 	uint64_t dwarf, fp, bare;      /* stacks resolved, by method (for -v) */
+	/* stack_resolve_id()'s symbolizer, kept while the pid stays the same */
+	struct symbolizer *sy;
+	int32_t sy_pid;
 };
+
+/* Free what the resolver keeps between calls. */
+void stack_resolver_fini(struct stack_resolver *r);
 
 /*
  * The stack of a creation (EV_CREATE) or of a call (EV_CALL's stack id):
@@ -43,6 +49,15 @@ struct stack_resolver {
  */
 struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr *ev,
 				  size_t *n, const char **how);
+
+/*
+ * The frame-pointer stack `stack_id` of process `pid` into out[0..max):
+ * trusted while it stays in known mappings (a frame-pointer walk through
+ * code built without them wanders off after the first frame), symbolized.
+ * Calls in pid order reuse one symbolizer.  Returns the frame count.
+ */
+size_t stack_resolve_id(struct stack_resolver *r, int32_t pid, int32_t stack_id,
+			struct stack_frame *out, size_t max);
 
 /* Encode frames as an EV_STACK for (kind, id) created by `create` (its
  * header: pid, ts, ipcns).  malloc'd record, or NULL. */
