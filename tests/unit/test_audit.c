@@ -86,6 +86,8 @@ static void default_ns(struct ns_facts *n, uint32_t inode)
 	n->mq_queues_max = 256;
 	n->mq_msg_max = 10;
 	n->mq_msgsize_max = 8192;
+	n->mq_msg_default = 10;
+	n->mq_msgsize_default = 8192;
 }
 
 static void set_usage(struct ipc_limit *l, uint64_t value, uint64_t usage)
@@ -566,7 +568,9 @@ static void test_posix(void **st)
 	struct posix_obj mq[3] = { { .name = "/q1", .mode = 0600 }, { .name = "/q2", .mode = 0622 },
 				   { .name = "/q3", .mode = 0600 } };
 	struct posix_table t = { .shm = shm, .nshm = 2, .mq = mq, .nmq = 3 };
-	struct mq_attrs at[3] = { { true, 10, 8192, 0 }, { true, 2, 100, 0 }, { false } };
+	/* /q1 has the defaults (at the limits, but it asked for nothing), /q2 asked for
+	 * 9 messages of 8000 bytes: at 90 % and 98 % of the limits */
+	struct mq_attrs at[3] = { { true, 10, 8192, 0 }, { true, 9, 8000, 0 }, { false } };
 	struct devshm_facts d = { .known = true, .size = 1 * MiB, .used = 1 * MiB * 95 / 100,
 				  .inodes = 1000, .inodes_used = 3 };
 	struct ipc_snapshot s = { 0 };
@@ -597,6 +601,7 @@ static void test_posix(void **st)
 	assert_non_null(strstr(f->remedy, "sysctl -w fs.mqueue.queues_max=6"));
 	assert_non_null(f = find(&r, "posix-mq-limit", "limit fs.mqueue.msg_max"));
 	assert_int_equal(f->sev, SEV_WARNING);
+	assert_non_null(strstr(f->evidence, "at 90%: the deepest queue asked for (mq_maxmsg) 9"));
 	assert_non_null(f = find(&r, "posix-mq-limit", "limit fs.mqueue.msgsize_max"));
 	assert_int_equal(r.n, 6);
 	audit_free(&r);

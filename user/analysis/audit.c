@@ -583,23 +583,26 @@ static int posix_rules(const struct audit_env *e, const struct audit_facts *F, s
 		const struct ns_facts *n = F->ns;
 		int64_t maxmsg = 0, msgsize = 0;
 
+		/* a queue created with the defaults (attr NULL) asked for nothing */
 		for (size_t i = 0; F->mq_attrs && i < t->nmq; i++) {
-			if (!F->mq_attrs[i].known)
+			const struct mq_attrs *q = &F->mq_attrs[i];
+
+			if (!q->known)
 				continue;
-			if (F->mq_attrs[i].maxmsg > maxmsg)
-				maxmsg = F->mq_attrs[i].maxmsg;
-			if (F->mq_attrs[i].msgsize > msgsize)
-				msgsize = F->mq_attrs[i].msgsize;
+			if (q->maxmsg > maxmsg && (uint64_t)q->maxmsg != n->mq_msg_default)
+				maxmsg = q->maxmsg;
+			if (q->msgsize > msgsize && (uint64_t)q->msgsize != n->mq_msgsize_default)
+				msgsize = q->msgsize;
 		}
 		if (!t->mq_err &&
 		    mq_limit(e, r, "fs.mqueue.queues_max", t->nmq, n->mq_queues_max, true,
 			     "queues", "an unprivileged mq_open(O_CREAT) fails with ENOSPC"))
 			return -ENOMEM;
 		if (mq_limit(e, r, "fs.mqueue.msg_max", (uint64_t)maxmsg, n->mq_msg_max, false,
-			     "the deepest queue holds up to (mq_maxmsg)",
+			     "the deepest queue asked for (mq_maxmsg)",
 			     "an unprivileged mq_open asking for more fails with EINVAL") ||
 		    mq_limit(e, r, "fs.mqueue.msgsize_max", (uint64_t)msgsize, n->mq_msgsize_max, false,
-			     "the largest message size (mq_msgsize)",
+			     "the largest message size a queue asked for (mq_msgsize)",
 			     "an unprivileged mq_open asking for more fails with EINVAL"))
 			return -ENOMEM;
 	}

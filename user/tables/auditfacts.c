@@ -100,6 +100,10 @@ static void read_here(const struct ipc_snapshot *snap, struct ns_facts *o)
 		o->mq_msg_max = v;
 	if (!read_u64("/proc/sys/fs/mqueue/msgsize_max", &v))
 		o->mq_msgsize_max = v;
+	if (!read_u64("/proc/sys/fs/mqueue/msg_default", &v))
+		o->mq_msg_default = v;
+	if (!read_u64("/proc/sys/fs/mqueue/msgsize_default", &v))
+		o->mq_msgsize_default = v;
 }
 
 int ns_facts_read(int32_t pid, const struct ipc_snapshot *snap, struct ns_facts *out)

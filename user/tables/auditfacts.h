@@ -32,6 +32,7 @@ struct ns_facts {
 	struct ipc_limits limits;  /* with usage when read with a snapshot */
 	int shm_rmid_forced;       /* kernel.shm_rmid_forced, -1 unknown */
 	uint64_t mq_queues_max, mq_msg_max, mq_msgsize_max;   /* fs.mqueue.*, 0 unknown */
+	uint64_t mq_msg_default, mq_msgsize_default;          /* what mq_open(attr NULL) gets */
 };
 
 /* The tmpfs on /dev/shm (statvfs); known only when it is a tmpfs with a size. */
