@@ -183,6 +183,7 @@ static void read_facts(const struct audit_args *a, const struct ipc_snapshot *s,
 		       struct facts_store *st)
 {
 	uint32_t hostns;
+	int32_t hostpid;
 
 	memset(st, 0, sizeof(*st));
 	meminfo_read(&st->f.mem);
@@ -192,10 +193,12 @@ static void read_facts(const struct audit_args *a, const struct ipc_snapshot *s,
 	if (!st->f.ns || !st->ns.have_limits)
 		warnmsg("IPC limits of %s namespace not readable: limit rules skipped",
 			a->ns_pid ? "that" : "this");
-	/* the host: PID 1's namespace, when it is another one (we run in a container's,
-	 * or audit one with --ns) */
-	hostns = ipcns_of(1);
-	if (st->f.ns && hostns && hostns != st->ns.ipcns && ns_facts_read(1, NULL, &st->host) == 0)
+	/* the host: the initial IPC namespace when we run in it (auditing a container's
+	 * with --ns), else PID 1's; compared only when it is another namespace */
+	hostpid = ipcns_of(0) == IPC_INIT_INO ? 0 : 1;
+	hostns = ipcns_of(hostpid);
+	if (st->f.ns && hostns && hostns != st->ns.ipcns &&
+	    ns_facts_read(hostpid, NULL, &st->host) == 0)
 		st->f.host = &st->host;
 	wg_init(&st->g);
 	if (waiters_scan(s->ipcns, &st->g) >= 0) {

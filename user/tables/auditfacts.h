@@ -56,6 +56,8 @@ int meminfo_read(struct mem_facts *m);
  * NULL) gives the limits their usage.  0 or -errno.
  */
 int ns_facts_read(int32_t pid, const struct ipc_snapshot *snap, struct ns_facts *out);
+/* Inode of the initial IPC namespace (PROC_IPC_INIT_INO, fixed by the kernel). */
+#define IPC_INIT_INO 0xeffffffful
 /* IPC namespace inode of PID (0: ours); 0 when unreadable. */
 uint32_t ipcns_of(int32_t pid);
 int devshm_read(const char *dir, struct devshm_facts *d);
