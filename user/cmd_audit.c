@@ -85,28 +85,30 @@ static const struct argp argp = {
 	options, parse_opt, NULL,
 	"Audit System V IPC (and POSIX IPC with --posix): each finding has a rule, a "
 	"severity, the object, the evidence and what fixes it.\v"
-	"Rules (severity):\n"
-	"  orphaned-shm (warning)        unattached segment whose creator exited\n"
-	"  shm-rmid-forced-off (info)    orphans exist and kernel.shm_rmid_forced is 0\n"
-	"  removed-but-attached (warning) IPC_RMID'd segment still attached\n"
-	"  shm-locked (info; warning at half of RAM) SHM_LOCKED segment, with the total\n"
-	"  shm-not-hugetlb (info)        mapped segment >= the huge page size on normal pages\n"
-	"  shm-hugetlb-unaligned (warning) SHM_HUGETLB size not a multiple of the huge page\n"
-	"  queue-backlog (warning; critical when full) queue >= 80% of qbytes\n"
-	"  queue-consumer-gone (warning) messages queued, last receiver exited, none blocked\n"
-	"  sem-waiters (warning)         a semaphore with processes waiting\n"
-	"  world-writable (critical)     mode o+w (with --posix also /dev/shm files, queues)\n"
-	"  world-readable (warning)      mode o+r\n"
-	"  owner-missing (warning)       owner uid has no passwd entry\n"
-	"  stale (info)                  untouched for more than --stale-after days\n"
-	"  limit-near-exhaustion (warning; critical at 100%) a limit at or above --warn\n"
-	"  limit-below-host (warning; critical at 100%) the same, namespace set below the host\n"
-	"  limit-exceeds-memory (warning) shmmax, shmall or msgmnb x msgmni set above RAM\n"
-	"  posix-shm-full (warning; critical at 100%) the /dev/shm tmpfs at or above --warn\n"
-	"  posix-mq-limit (warning; critical at 100%) fs.mqueue.* at or above --warn\n"
-	"Exit status: 0 no finding at or above --fail-on, 1 findings, 64 bad usage, "
+	"Rules, severity:\n"
+	"  orphaned-shm          warning   unattached segment, creator exited\n"
+	"  shm-rmid-forced-off   info      orphans, and kernel.shm_rmid_forced is 0\n"
+	"  removed-but-attached  warning   removed with IPC_RMID, still attached\n"
+	"  shm-locked            info*     SHM_LOCKED segment, with the total pinned\n"
+	"  shm-not-hugetlb       info      mapped, >= a huge page, on small pages\n"
+	"  shm-hugetlb-unaligned warning   SHM_HUGETLB size not a huge page multiple\n"
+	"  queue-backlog         warning*  queue at 80% of qbytes or more\n"
+	"  queue-consumer-gone   warning   messages queued, their receiver exited\n"
+	"  sem-waiters           warning   a semaphore with processes waiting\n"
+	"  world-writable        critical  mode o+w (--posix: /dev/shm, mqueues too)\n"
+	"  world-readable        warning   mode o+r\n"
+	"  owner-missing         warning   owner uid has no passwd entry\n"
+	"  stale                 info      untouched for more than --stale-after days\n"
+	"  limit-near-exhaustion warning*  a limit used at or above --warn\n"
+	"  limit-below-host      warning*  the same, a limit set below the host's\n"
+	"  limit-exceeds-memory  warning   shmmax, shmall, msgmnb x msgmni above RAM\n"
+	"  posix-shm-full        warning*  --posix: /dev/shm tmpfs at or above --warn\n"
+	"  posix-mq-limit        warning*  --posix: fs.mqueue.* at or above --warn\n"
+	"  * critical when full or at 100% (posix-mq-limit: for queues_max only;\n"
+	"    shm-locked: warning when locked segments add up to half of RAM)\n"
+	"\nExit status: 0 no finding at or above --fail-on, 1 findings, 64 bad usage, "
 	"77 needs root.\n\n"
-	"Example (cron): ipcscope audit --fail-on critical --json -o /var/log/ipc-audit.json",
+	"Example (cron):\n  ipcscope audit --fail-on critical --json -o /var/log/ipc-audit.json",
 	children, NULL, NULL,
 };
 
@@ -122,15 +124,22 @@ static void print_text(FILE *f, const struct audit_result *r)
 		fprintf(f, "No findings.\n");
 		return;
 	}
+	int w = 14;   /* object column: as wide as the widest object, within reason */
+
+	for (size_t i = 0; i < r->n; i++)
+		if ((int)strlen(r->v[i].object) > w)
+			w = (int)strlen(r->v[i].object);
+	if (w > 32)
+		w = 32;
 	for (int sev = SEV_CRITICAL; sev >= SEV_INFO; sev--)
 		for (size_t i = 0; i < r->n; i++) {
 			const struct finding *x = &r->v[i];
 
 			if ((int)x->sev != sev)
 				continue;
-			fprintf(f, "%-8s %-22s %-14s %s\n", audit_sev_name(x->sev), x->rule,
-				x->object, x->evidence);
-			fprintf(f, "%-8s %-22s %-14s fix: %s\n", "", "", "", x->remedy);
+			fprintf(f, "%-8s %-22s %-*s %s\n", audit_sev_name(x->sev), x->rule,
+				w, x->object, x->evidence);
+			fprintf(f, "%-8s %-22s %-*s fix: %s\n", "", "", w, "", x->remedy);
 		}
 	size_t n[3] = { 0 };
 	for (size_t i = 0; i < r->n; i++)

@@ -316,15 +316,16 @@ def test_queue_consumer_gone(ipcns):
 
 class PosixNamespace(IpcNamespace):
     """An IPC namespace with a private mount namespace: its own 1 MiB tmpfs on
-    /dev/shm and its own mqueue filesystem (on a tmpfs over /media), so the
-    host's /dev/shm and mount points are untouched."""
+    /dev/shm and its own mqueue filesystem (on a small tmpfs over `base`, which
+    hides that directory only inside the namespace), so the host's /dev/shm and
+    mount points are untouched."""
 
-    def __init__(self):
+    def __init__(self, base):
         self.holder = subprocess.Popen(
             ["unshare", "--ipc", "--mount", "--propagation", "private", "--", "sh", "-c",
              "mount -t tmpfs -o size=1m,mode=1777 tmpfs /dev/shm && "
-             "mount -t tmpfs -o size=64k tmpfs /media && mkdir /media/mqueue && "
-             "mount -t mqueue mqueue /media/mqueue && echo ready && exec sleep 3600"],
+             f"mount -t tmpfs -o size=64k tmpfs {base} && mkdir {base}/mqueue && "
+             f"mount -t mqueue mqueue {base}/mqueue && echo ready && exec sleep 3600"],
             stdout=subprocess.PIPE, text=True)
         self.pid = self.holder.pid
         self.procs = []
@@ -341,9 +342,8 @@ class PosixNamespace(IpcNamespace):
 def posixns():
     if not is_root():
         pytest.skip("needs root to create IPC and mount namespaces")
-    if not os.path.isdir("/media"):
-        pytest.skip("no /media to mount the private mqueue filesystem over")
-    ns = PosixNamespace()
+    base = next(d for d in ("/media", "/srv", "/opt", "/tmp") if os.path.isdir(d))
+    ns = PosixNamespace(base)
     try:
         yield ns
     finally:

@@ -279,6 +279,14 @@ static void test_stale(void **st)
 	assert_non_null(strstr(find(&r, "stale", "msg 6")->evidence, "last msgrcv 10 days ago"));
 	assert_non_null(strstr(find(&r, "stale", "msg 8")->evidence, "last msgsnd never"));
 	audit_free(&r);
+	/* a receiver blocked on queue 6 for days: in use, not stale */
+	struct wg_waiter w = { .pid = 100, .call = CALL_MSGRCV, .id = 6 };
+	struct audit_facts F = { .waiters = &w, .nwaiters = 1 };
+
+	run(&s, &F, &r, &e);
+	assert_int_equal(count_rule(&r, "stale", -1), 3);
+	assert_int_equal(count_rule(&r, "stale", 6), 0);
+	audit_free(&r);
 	e.stale_secs = 9 * 86400;   /* --stale-after 9 */
 	run(&s, NULL, &r, &e);
 	assert_int_equal(count_rule(&r, "stale", -1), 3);

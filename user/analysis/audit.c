@@ -326,12 +326,13 @@ static int sem_rules(const struct audit_env *e, const struct ipc_snapshot *s, st
 	return 0;
 }
 
-static bool receiver_blocked(const struct audit_facts *F, uint32_t ipcns, int32_t msqid)
+/* A thread blocked now in `call` (CALL_MSGRCV, CALL_MSGSND) on the queue. */
+static bool queue_waiter(const struct audit_facts *F, uint32_t ipcns, int32_t msqid, int call)
 {
 	for (size_t i = 0; F && i < F->nwaiters; i++) {
 		const struct wg_waiter *w = &F->waiters[i];
 
-		if (w->call == CALL_MSGRCV && w->id == msqid && (!ipcns || !w->ipcns || w->ipcns == ipcns))
+		if (w->call == call && w->id == msqid && (!ipcns || !w->ipcns || w->ipcns == ipcns))
 			return true;
 	}
 	return false;
@@ -361,7 +362,9 @@ static int msg_rules(const struct audit_env *e, const struct ipc_snapshot *s,
 			     "a larger queue only buys time: msg_qbytes via IPC_SET, default kernel.msgmnb");
 		}
 		/* the only receivers the kernel names: the last one, and any blocked now */
-		if (o->qnum && o->lrpid > 0 && !receiver_blocked(F, s->ipcns, o->c.id) &&
+		bool rcv_blocked = queue_waiter(F, s->ipcns, o->c.id, CALL_MSGRCV);
+
+		if (o->qnum && o->lrpid > 0 && !rcv_blocked &&
 		    (rs = pstate(e, o->lrpid, o->rtime)) != PID_RUNNING) {
 			enum pid_state ss = pstate(e, o->lspid, o->stime);
 
@@ -377,8 +380,9 @@ static int msg_rules(const struct audit_env *e, const struct ipc_snapshot *s,
 		SETF(times, "last msgsnd %s, last msgrcv %s, last change %s",
 		     ago(a1, sizeof(a1), e->now, o->stime), ago(a2, sizeof(a2), e->now, o->rtime),
 		     ago(a3, sizeof(a3), e->now, o->c.ctime));
-		if (common_rules(e, r, KIND_MSG, &o->c, max3(o->stime, o->rtime, o->c.ctime), false,
-				 times))
+		/* a thread blocked on it uses it, however old its times */
+		if (common_rules(e, r, KIND_MSG, &o->c, max3(o->stime, o->rtime, o->c.ctime),
+				 rcv_blocked || queue_waiter(F, s->ipcns, o->c.id, CALL_MSGSND), times))
 			return -ENOMEM;
 	}
 	return 0;
