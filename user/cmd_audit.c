@@ -19,7 +19,7 @@
 #include "tables/waiters.h"
 #include "view/names.h"
 
-enum { OPT_FAIL_ON = 0x2100, OPT_STALE, OPT_NS, OPT_WARN, OPT_POSIX };
+enum { OPT_FAIL_ON = 0x2100, OPT_STALE, OPT_STALE_OLD, OPT_NS, OPT_WARN, OPT_POSIX };
 
 struct audit_args {
 	struct common_opts c;
@@ -35,7 +35,7 @@ static const struct argp_option options[] = {
 	  "Exit 1 when a finding is at or above LEVEL: info, warning (default), critical", 0 },
 	{ "stale-after", OPT_STALE, "DAYS", 0,
 	  "Report objects no call touched for more than DAYS (default 7; 0 turns the rule off)", 0 },
-	{ "stale", OPT_STALE, "DAYS", OPTION_ALIAS, NULL, 0 },
+	{ "stale", OPT_STALE_OLD, "DAYS", OPTION_HIDDEN, "The old spelling of --stale-after", 0 },
 	{ "warn", OPT_WARN, "PCT", 0,
 	  "Usage that counts as near a limit: IPC and mqueue limits, /dev/shm (default 90)", 0 },
 	{ "posix", OPT_POSIX, NULL, 0,
@@ -54,12 +54,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (a->fail_on < 0)
 			argp_error(state, "invalid --fail-on '%s': use info, warning or critical", arg);
 		break;
-	case OPT_STALE: {
+	case OPT_STALE:
+	case OPT_STALE_OLD: {
 		char *end;
 
 		a->stale_days = strtod(arg, &end);
 		if (*end || end == arg || a->stale_days < 0)
-			argp_error(state, "invalid --stale-after '%s': give a number of days (0: off)", arg);
+			argp_error(state, "invalid %s '%s': give a number of days (0: off)",
+				   key == OPT_STALE ? "--stale-after" : "--stale", arg);
 		break;
 	}
 	case OPT_WARN:

@@ -335,7 +335,9 @@ class PosixNamespace(IpcNamespace):
         self.inode = os.stat(f"/proc/{self.pid}/ns/ipc").st_ino
 
     def argv(self, cmd):
-        return ["nsenter", "--ipc", "--mount", f"--target={self.pid}", "--"] + list(cmd)
+        # --root: entering a mount namespace resets the root to the namespace's;
+        # keep the holder's (the vmtest guest runs the suite in a chroot)
+        return ["nsenter", "--ipc", "--mount", "--root", f"--target={self.pid}", "--"] + list(cmd)
 
 
 @pytest.fixture
@@ -438,3 +440,15 @@ def test_every_rule_documented():
         assert rule in man, rule
         assert f"`{rule}`" in md, rule
     assert "--stale-after" in helptext and "stale-after" in man
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--stale-after", "-1"], "invalid --stale-after '-1'"),
+    (["--stale-after", "week"], "invalid --stale-after 'week'"),
+    (["--stale", "x"], "invalid --stale 'x'"),
+    (["--warn", "0"], "invalid --warn"),
+])
+def test_bad_options(args, needle):
+    r = subprocess.run([IPCSCOPE, "audit"] + args, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 64 and needle in r.stderr, r.stderr
+    assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("ipcscope: ")
