@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -630,6 +631,33 @@ static void test_posix(void **st)
 	audit_free(&r);
 }
 
+/* The tables side of the facts: /proc/PID/stat and /proc/meminfo text. */
+static void test_fact_parsers(void **st)
+{
+	const char *stat_z = "4242 (a (b) c) Z 1 4242 4242 0 -1 4194564 90 0 0 0 0 0 0 0 20 0 1 0 "
+			     "123456 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 17 1 0 0";
+	const char *mem = "MemTotal:       16303684 kB\nMemFree: 1 kB\nHugePages_Total:       4\n"
+			  "HugePages_Free:        3\nHugepagesize:       2048 kB\n";
+	struct mem_facts m;
+	uint64_t start;
+	char state;
+	FILE *f;
+
+	assert_int_equal(pid_stat_parse(stat_z, &state, &start), 0);
+	assert_int_equal(state, 'Z');
+	assert_int_equal(start, 123456);
+	assert_int_not_equal(pid_stat_parse("garbage", &state, &start), 0);
+	f = fmemopen((void *)mem, strlen(mem), "r");
+	assert_non_null(f);
+	assert_int_equal(meminfo_parse(f, &m), 0);
+	fclose(f);
+	assert_int_equal(m.mem_total, 16303684ull * 1024);
+	assert_int_equal(m.hugepage_size, 2 * MiB);
+	assert_int_equal(m.hugepages_total, 4);
+	assert_int_equal(m.hugepages_free, 3);
+	assert_string_equal(pid_state_name(PID_ZOMBIE), "exited (zombie, not yet reaped by its parent)");
+}
+
 static void test_sev_parse(void **st)
 {
 	assert_int_equal(audit_sev_parse("info"), SEV_INFO);
@@ -657,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_limit_below_host),
 		cmocka_unit_test(test_limit_exceeds_memory),
 		cmocka_unit_test(test_posix),
+		cmocka_unit_test(test_fact_parsers),
 		cmocka_unit_test(test_sev_parse),
 	};
 

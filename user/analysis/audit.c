@@ -371,9 +371,10 @@ static int msg_rules(const struct audit_env *e, const struct ipc_snapshot *s,
 			if (!(f = add(r, SEV_WARNING, "queue-consumer-gone", KIND_MSG, &o->c)))
 				return -ENOMEM;
 			SETF(f->evidence, "%" PRIu64 " message(s), %" PRIu64 " bytes, wait for no one: the "
-			     "last receiver pid %d %s, no process is blocked in msgrcv on it "
-			     "(last sender pid %d %s)", o->qnum, o->cbytes, o->lrpid, pid_state_name(rs),
-			     o->lspid, ss == PID_RUNNING ? "runs" : "exited");
+			     "last receiver pid %d %s, no process is blocked in msgrcv on it; last "
+			     "msgrcv %s (last sender pid %d %s)", o->qnum, o->cbytes, o->lrpid,
+			     pid_state_name(rs), ago(a1, sizeof(a1), e->now, o->rtime), o->lspid,
+			     ss == PID_RUNNING ? "runs" : "exited");
 			SETF(f->remedy, "restart the consumer of this queue (key 0x%08x); if it is "
 			     "abandoned: ipcrm -q %d (its messages are lost)", (uint32_t)o->c.key, o->c.id);
 		}
