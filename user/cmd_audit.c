@@ -211,8 +211,9 @@ static void read_facts(const struct audit_args *a, const struct ipc_snapshot *s,
 	if (st->f.ns && hostns && hostns != st->ns.ipcns &&
 	    ns_facts_read(hostpid, NULL, &st->host) == 0)
 		st->f.host = &st->host;
+	/* threads blocked on queues (a /proc walk of every thread): only with queues */
 	wg_init(&st->g);
-	if (waiters_scan(s->ipcns, &st->g) >= 0) {
+	if (s->nmsg && waiters_scan(s->ipcns, &st->g) >= 0) {
 		st->f.waiters = st->g.waiters;
 		st->f.nwaiters = st->g.nwaiters;
 	}
