@@ -27,6 +27,7 @@
 #include <sys/msg.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -156,7 +157,7 @@ int main(int argc, char **argv)
 							buf[0] = 0;
 						fclose(f);
 					}
-					if (atoi(buf) == 70)   /* __NR_msgrcv on x86_64 */
+					if (atoi(buf) == __NR_msgrcv)
 						break;
 					usleep(1000);
 				}
