@@ -13,7 +13,7 @@
 #include "opts.h"
 #include "tables/auditfacts.h"
 #include "tables/limits.h"
-#include "tables/nsread.h"
+#include "source/nsread.h"
 #include "tables/pidstate.h"
 #include "tables/posix.h"
 #include "tables/waiters.h"

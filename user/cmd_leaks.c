@@ -24,7 +24,7 @@
 #include "stack/symbolize.h"
 #include "stack/unwind.h"
 #include "tables/ipcns.h"
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 #include "view/leaks_view.h"
 #include "tables/proc.h"
 

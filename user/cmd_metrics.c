@@ -24,7 +24,7 @@
 #include "tables/deadlocks.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
-#include "tables/nsread.h"
+#include "source/nsread.h"
 #include "tables/sysvipc.h"
 #include "view/metrics.h"
 #include "view/metrics_serve.h"

@@ -29,7 +29,7 @@
 #include "record/writer.h"
 #include "source/live.h"
 #include "tables/ipcns.h"
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 
 #pragma weak snapshot_free
 

@@ -25,7 +25,7 @@
 #include "ipcscope.skel.h"
 #include "source/extras.h"
 #include "source/live.h"
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 
 #define DEFAULT_RINGBUF   (16u << 20)
 #define POLL_MS           100      /* bounds the delay of unwoken events */

@@ -7,10 +7,7 @@
  * frames, against the process's mappings as the process model
  * (struct procmeta_cache) knows them.  Live and recorded sessions differ
  * only in the callbacks they pass.
- *
- * Frames also travel as an event: EV_STACK (struct ev_stack, made here from
- * frames and back) carries a creation's resolved frames in a recording, so
- * `report` elsewhere names the same functions without the binaries.
+ * Frames travel as an event too: stack/frame.h.
  */
 #ifndef IPCS_STACK_RESOLVE_H
 #define IPCS_STACK_RESOLVE_H
@@ -58,12 +55,5 @@ struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr 
  */
 size_t stack_resolve_id(struct stack_resolver *r, int32_t pid, int32_t stack_id,
 			struct stack_frame *out, size_t max);
-
-/* Encode frames as an EV_STACK for (kind, id) created by `create` (its
- * header: pid, ts, ipcns).  malloc'd record, or NULL. */
-struct ev_hdr *stack_event_new(const struct ev_hdr *create, unsigned int kind, int32_t id,
-			       const struct stack_frame *f, size_t n, const char *how);
-/* Decode an EV_STACK (validated: NULL if malformed).  malloc'd frames. */
-struct stack_frame *stack_event_frames(const struct ev_hdr *ev, size_t *n, const char **how);
 
 #endif
