@@ -166,3 +166,19 @@ def test_other_ipcscope_processes_are_not_traced(ipcns, tmp_path):
     assert "leaker" in comms, comms
     assert "ipcscope" not in comms, [e for e in events if e.get("comm") == "ipcscope"][:3]
     assert len(made) == 3
+
+
+def test_creator_that_execs_after_creating(ipcns, tmp_path):
+    """Created, then exec'd another program: unwound against the first image."""
+    leaker = workload("leaker")
+    out = tmp_path / "leaks.json"
+    r = ipcns.run([IPCSCOPE, "leaks", "--json", "-o", str(out), "--", leaker, "thenexec"],
+                  timeout=60)
+    assert r.returncode == 0, r.stderr
+    made = created(r.stdout)
+    check_named(json.loads(out.read_text()), made)
+    rec = str(tmp_path / "exec.ipcs")
+    r = ipcns.run([IPCSCOPE, "record", "-o", rec, "--", leaker, "thenexec"], timeout=60)
+    assert r.returncode == 0, r.stderr
+    report, _ = report_leaks(rec)
+    check_named(report, created(r.stdout))
