@@ -102,7 +102,7 @@ def test_debuginfod_client_is_never_loaded(ipcns, tmp_path):
     """A stripped creator has no symbols: libdw's standard find_debuginfo
     then asks its debuginfod client, which dlopen()s libdebuginfod.so.1 and
     queries DEBUGINFOD_URLS (the dynamic build does, below).  The static
-    build's dlopen is refused (static/no_dlopen.c): no open, no connect."""
+    build's dlopen is refused (static/stubs.c): no open, no connect."""
     strace = shutil.which("strace")
     strip = shutil.which("strip")
     if not strace or not strip:
