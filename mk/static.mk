@@ -14,8 +14,12 @@
 # (user/util/names_db.c), never from NSS, in both builds.
 
 STATIC_BIN   := $(BUILD)/ipcscope-static
-STATIC_LIBS  := -lbpf -ldw -lelf -ljson-c -levent_extra -levent_core \
-		-lncursesw -ltinfo -lz -llzma -lbz2 -lzstd -lpthread -lm
+# The dynamic build's libraries (every mk/*.mk's LDLIBS, so a library an
+# area adds is linked here too), in a group because static archives need
+# their order; plus what libdw.a and libelf.a need that their shared
+# libraries bring along (STATIC_EXTRA_LIBS).
+STATIC_EXTRA_LIBS ?= -llzma -lbz2 -lzstd
+STATIC_LIBS   = -Wl,--start-group $(LDLIBS) $(STATIC_EXTRA_LIBS) -Wl,--end-group
 STATIC_WRAP  := -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror \
 		-Wl,--wrap=getaddrinfo,--wrap=freeaddrinfo,--wrap=getnameinfo \
 		-Wl,--wrap=getservbyname,--wrap=getprotobynumber
