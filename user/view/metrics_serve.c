@@ -133,6 +133,9 @@ static void free_body(const void *data, size_t len, void *arg)
 	free(arg);
 }
 
+static void serve_metrics(struct evhttp_request *req, struct metrics_http *h);
+
+/* One request, on the server thread: route it. */
 static void handle(struct evhttp_request *req, void *cls)
 {
 	static const char index_page[] =
@@ -140,25 +143,31 @@ static void handle(struct evhttp_request *req, void *cls)
 		"<h1>ipcscope</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
 	static const char not_found[] = "not found: the metrics are at /metrics\n";
 	static const char bad_method[] = "only GET and HEAD are served\n";
-	static const char failed[] = "ipcscope: reading the IPC tables failed; see the agent's log\n";
 	struct metrics_http *h = cls;
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+
+	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD)
+		reply(req, 405, "Method Not Allowed", "text/plain", bad_method,
+		      sizeof(bad_method) - 1);
+	else if (path && !strcmp(path, "/"))
+		reply(req, HTTP_OK, "OK", "text/html", index_page, sizeof(index_page) - 1);
+	else if (!path || strcmp(path, "/metrics"))
+		reply(req, HTTP_NOTFOUND, "Not Found", "text/plain", not_found,
+		      sizeof(not_found) - 1);
+	else
+		serve_metrics(req, h);
+}
+
+static void serve_metrics(struct evhttp_request *req, struct metrics_http *h)
+{
+	static const char failed[] = "ipcscope: reading the IPC tables failed; see the agent's log\n";
 	struct evbuffer *out;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 	int err;
-
-	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD)
-		return reply(req, 405, "Method Not Allowed", "text/plain", bad_method,
-			     sizeof(bad_method) - 1);
-	if (path && !strcmp(path, "/"))
-		return reply(req, HTTP_OK, "OK", "text/html", index_page, sizeof(index_page) - 1);
-	if (!path || strcmp(path, "/metrics"))
-		return reply(req, HTTP_NOTFOUND, "Not Found", "text/plain", not_found,
-			     sizeof(not_found) - 1);
 
 	__atomic_add_fetch(&h->requests, 1, __ATOMIC_RELAXED);
 	f = open_memstream(&buf, &len);
@@ -168,8 +177,9 @@ static void handle(struct evhttp_request *req, void *cls)
 	if (err) {
 		free(buf);
 		__atomic_add_fetch(&h->failures, 1, __ATOMIC_RELAXED);
-		return reply(req, HTTP_INTERNAL, "Internal Server Error", "text/plain", failed,
-			     sizeof(failed) - 1);
+		reply(req, HTTP_INTERNAL, "Internal Server Error", "text/plain", failed,
+		      sizeof(failed) - 1);
+		return;
 	}
 	/* The exposition is handed over, not copied: free_body frees it. */
 	out = evbuffer_new();
@@ -177,7 +187,8 @@ static void handle(struct evhttp_request *req, void *cls)
 		free(buf);
 		if (out)
 			evbuffer_free(out);
-		return evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  METRICS_CONTENT_TYPE);
@@ -278,7 +289,14 @@ struct metrics_http *metrics_http_start(const char *listen_arg, metrics_render_f
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_timeout(h->http, 10);         /* a silent client is dropped */
+	/*
+	 * libevent 2.1 has no cap on connections (libmicrohttpd's was 32):
+	 * bound what each may cost instead.  A silent client is dropped after
+	 * 10 s; a scrape has no body and a few hundred bytes of headers.
+	 */
+	evhttp_set_timeout(h->http, 10);
+	evhttp_set_max_headers_size(h->http, 16384);
+	evhttp_set_max_body_size(h->http, 4096);
 	evhttp_set_gencb(h->http, handle, h);
 	if (!evhttp_accept_socket_with_handle(h->http, fd)) {
 		close(fd);
