@@ -10,7 +10,8 @@
 # libdw's debuginfod client dlopen()s libdebuginfod.so.1: static/stubs.c
 # and --wrap make every dlopen fail, so the binary never loads a shared
 # object; they also stub the NSS host/service lookups libevent links but
-# ipcscope never reaches (a numeric getnameinfo for evhttp's client names).  User and group names come from /etc/passwd and /etc/group
+# ipcscope never reaches (a numeric getnameinfo for evhttp's client names).
+# User and group names come from /etc/passwd and /etc/group
 # (user/util/names_db.c), never from NSS, in both builds.
 
 STATIC_BIN   := $(BUILD)/ipcscope-static
