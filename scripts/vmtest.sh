@@ -18,6 +18,9 @@
 # /var/cache/ipcscope-vmtest), VMTEST_TIMEOUT (seconds, default 1800),
 # VMTEST_SMP (2), VMTEST_MEM (1536M), PYTEST_ARGS (extra pytest arguments),
 # VMTEST_TESTS (default tests/e2e), VMTEST_APPEND (extra kernel arguments),
+# VMTEST_BIN (the binary the suite runs, default BUILD/ipcscope-static: the
+# static build is the one shipped to other kernels, and one guest run of the
+# suite keeps CI within its time; BUILD/ipcscope tests the dynamic one),
 # VMTEST_STALL (seconds one test may run before the guest's watchdog calls
 # it hung, default 420).
 # The guest runs with mitigations=off: page-table isolation and the other
@@ -49,6 +52,7 @@ stall_marker=IPCSCOPE_VMTEST_STALLED
 smp=${VMTEST_SMP:-2}
 mem=${VMTEST_MEM:-1536M}
 tests=${VMTEST_TESTS:-tests/e2e}
+bin=${VMTEST_BIN:-$build/ipcscope-static}
 marker=IPCSCOPE_VMTEST_RESULT
 
 die() { echo "ipcscope: vmtest: $1" >&2; exit "${2:-69}"; }
@@ -260,7 +264,7 @@ monitor() {
 monitor &
 chroot \$r /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin \
 	HOME=/root TERM=dumb LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
-	IPCSCOPE_BUILD=$build IPCSCOPE_VMTEST=1 \
+	IPCSCOPE_BUILD=$build IPCSCOPE_BIN=$bin IPCSCOPE_VMTEST=1 \
 	ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
 	/bin/sh /run/vmtest-suite </dev/null
 rc=\$?
@@ -306,6 +310,8 @@ esac
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run 'make deps'"
 [ -x /bin/busybox ] || die "/bin/busybox missing: run 'make deps' (busybox-static)"
 [ -x "$build/ipcscope" ] || die "$build/ipcscope not built: run 'make tests-build'" 66
+[ -x "$bin" ] || die "$bin not built: run 'make static' (or set VMTEST_BIN)" 66
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 prepare_kernel
 
 # Host directories the guest sees: tag, path, and whether writes go to an overlay.
@@ -376,7 +382,7 @@ EOF
 # One boot of the guest: sets qrc, secs, result (empty: no result line) and
 # hang (why the guest was stopped, if it hung).
 boot() {
-	echo "vmtest: booting $VMTEST_KPKG $VMTEST_KVER under QEMU/TCG ($smp CPUs), timeout ${timeout_s}s; console: $log"
+	echo "vmtest: booting $VMTEST_KPKG $VMTEST_KVER under QEMU/TCG ($smp CPUs), timeout ${timeout_s}s, testing $bin; console: $log"
 	start=$(date +%s)
 	rm -f "$out/nmi-sent" "$out/heartbeat.log" "$out/qemu.pid"
 	touch "$out/running"
