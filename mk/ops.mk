@@ -36,3 +36,8 @@ check-man:
 
 check-unit:
 	$(Q)scripts/check-unit.sh
+
+# The layers point one way (docs/hacking.md): includes and cross-command symbols.
+.PHONY: check-layers
+check-layers: $(BIN)
+	$(Q)scripts/check-layers.sh $(BUILD)

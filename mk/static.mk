@@ -59,4 +59,6 @@ image: $(IMAGE)
 
 $(IMAGE): $(STATIC_BIN) $(wildcard scripts/image/*)
 	$(call msg,IMAGE,$@)
-	$(Q)scripts/image/build.sh $(STATIC_BIN) '$(VERSION)' '$(IMAGE_SOURCE)' $@ >/dev/null
+	@# the label says what the binary says (it may predate a later edit of the tree)
+	$(Q)scripts/image/build.sh $(STATIC_BIN) "$$($(STATIC_BIN) --version | cut -d' ' -f2)" \
+		'$(IMAGE_SOURCE)' $@ >/dev/null
