@@ -122,6 +122,25 @@ decompress_ko() {
 	esac
 }
 
+# Debian's security archive keeps only the newest kernel of a release: when
+# the pinned one is gone, boot the one linux-image-amd64 depends on now
+# (said loudly; `--update` pins it) rather than fail a fresh machine's CI.
+fallback_kernel() {
+	local pkg ver
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+	[ -n "$pkg" ] || return 1
+	ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
+	{ [ -n "$ver" ] && [ "$ver" != "(none)" ]; } || return 1
+	echo "vmtest: WARNING: apt no longer offers $VMTEST_KPKG=$VMTEST_KVER; booting $pkg $ver instead (pin it with scripts/vmtest.sh --update)" >&2
+	VMTEST_KPKG=$pkg VMTEST_KVER=$ver
+	kdir=$cache/${VMTEST_KPKG}_$VMTEST_KVER
+	[ -e "$kdir/.done" ] && return 0
+	rm -rf "$kdir" && mkdir -p "$kdir/pkg" "$kdir/modules"
+	[ -e "$cache/${pkg}_${ver//:/%3a}_amd64.deb" ] ||
+		(cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1)
+}
+
 # Download and unpack the pinned kernel once; $kdir/vmlinux and modules/.
 prepare_kernel() {
 	kdir=$cache/${VMTEST_KPKG}_$VMTEST_KVER
@@ -138,7 +157,10 @@ prepare_kernel() {
 		(cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1) ||
 		{ [ "$(id -u)" = 0 ] && apt-get update -qq >&2 &&
 		  (cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1); } ||
+		fallback_kernel ||
 			die "cannot download $VMTEST_KPKG=$VMTEST_KVER: run 'apt-get update', or 'scripts/vmtest.sh --update' if apt no longer offers it"
+		[ -e "$kdir/.done" ] && return
+		deb=$cache/${VMTEST_KPKG}_${VMTEST_KVER//:/%3a}_amd64.deb
 		[ -e "$deb" ] || die "apt-get download did not leave $deb"
 	fi
 	dpkg-deb -x "$deb" "$kdir/pkg"
