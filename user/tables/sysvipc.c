@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis/waitgraph.h"
 #include "tables/statwalk.h"
 #include "tables/sysvipc.h"
 #include "tables/waiters.h"
@@ -448,11 +447,10 @@ static void read_all_semvals(struct ipc_snapshot *s, bool pids)
 
 static void derive_sem_counts(struct ipc_snapshot *s)
 {
-	struct waitgraph g;
+	struct wait_facts g = { 0 };
 
 	if (!semvals_derive())
 		return;
-	wg_init(&g);
 	if (waiters_scan(s->ipcns, &g) >= 0) {
 		for (size_t i = 0; i < g.nwaiters; i++) {
 			const struct wg_waiter *w = &g.waiters[i];
@@ -479,7 +477,7 @@ static void derive_sem_counts(struct ipc_snapshot *s)
 			}
 		}
 	}
-	wg_free(&g);
+	wait_facts_free(&g);
 }
 
 static int add_attached(struct shm_obj *o, int32_t pid)
