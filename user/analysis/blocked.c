@@ -112,14 +112,15 @@ static int add_call_wait(struct blocked *b, const struct ev_call *c, bool open)
 	t->start_known = true;
 	t->open = open;
 	t->end_ns = open ? UINT64_MAX : c->h.ts_ns;
+	t->end_known = !open;
 	return 0;
 }
 
 static const struct blocked_wait *wait_by_serial(const struct blocked *b, uint32_t serial);
 
 /*
- * A cycle ended when its first member's call returned: once the calls'
- * events give their exact ends, they replace the last time it was seen.
+ * A cycle ended when its first member's call returned: once calls' events
+ * give exact ends, the earliest replaces the last time it was seen.
  * serial: the cycles with that member wait; 0: every ended cycle.
  */
 static void refine_cycle_ends(struct blocked *b, uint32_t serial)
@@ -135,7 +136,7 @@ static void refine_cycle_ends(struct blocked *b, uint32_t serial)
 			const struct blocked_wait *w = wait_by_serial(b, cy->serials[i]);
 
 			member |= !serial || cy->serials[i] == serial;
-			if (w && !w->open && w->end_ns < end)
+			if (w && w->end_known && w->end_ns < end)
 				end = w->end_ns;
 		}
 		if (member && end != UINT64_MAX && end >= cy->formed_ns)
@@ -160,6 +161,7 @@ static bool end_tracked_wait(struct blocked *b, const struct ev_call *c)
 			t->start_known = true;
 		}
 		t->end_ns = c->h.ts_ns;
+		t->end_known = true;
 		t->open = false;
 		refine_cycle_ends(b, t->serial);
 		return true;

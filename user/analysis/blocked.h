@@ -55,6 +55,7 @@ struct blocked_wait {
 	bool start_known;        /* start_ns is exact (the tracer saw the call begin) */
 	bool before_trace;       /* began before tracing: start_ns = trace start */
 	uint64_t end_ns;         /* when it returned, or the last time it was seen */
+	bool end_known;          /* end_ns is the call's return (from its event) */
 	bool open;               /* still waiting */
 	uint32_t serial;         /* this wait instance */
 	int32_t holders[BLOCKED_MAX_HOLDERS];
