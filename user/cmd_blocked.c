@@ -196,7 +196,8 @@ static int cmd_blocked(int argc, char **argv)
 	status = live_command_start(&rl);
 	if (status)
 		goto out;
-	if (!rl.cmd && !a.o.json)
+	/* the readiness line (the hooks are attached), on stderr with --json too */
+	if (!rl.cmd)
 		fprintf(stderr, "Watching blocked IPC calls... Hit Ctrl-C to end.\n");
 	if (ev_bus_add(&s.bus, blocked_event, c.an)) {
 		status = errmsg(EX_SOFTWARE, "too many event consumers: report this bug");

@@ -221,11 +221,9 @@ static int observe_waits(struct metrics_agent *a)
  * once it has been present for the analysis's confirmation time, judged
  * over this and earlier scrapes (no waiting inside a scrape).
  */
-static void scan_deadlocks(struct metrics_agent *a, const struct ipc_snapshot *snap,
+static void deadlock_input(struct metrics_agent *a, const struct ipc_snapshot *snap,
 			   struct metrics_input *in)
 {
-	if (observe_waits(a))
-		return;
 	pthread_mutex_lock(&a->lock);
 	in->have_deadlocks = true;
 	in->deadlock_cycles = blocked_deadlocks_now(a->blocked);
@@ -324,6 +322,7 @@ static int render(void *ctx, struct metrics_emitter *e)
 		.version = IPCSCOPE_VERSION,
 		.top_n = (unsigned int)a->o->top,
 	};
+	bool waits;
 	int err;
 
 	if (a->o->all_ns) {
@@ -333,20 +332,25 @@ static int render(void *ctx, struct metrics_emitter *e)
 		return err;
 	}
 	pthread_mutex_lock(&a->render_lock);
+	/* the blocked threads first: they also give the semaphores' wait counts */
+	waits = observe_waits(a) == 0;
 	memset(&snap, 0, sizeof(snap));
-	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
+	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS | (waits ? SNAP_NOSEMCNT : 0));
 	if (err) {
 		/* Serve nothing rather than zeros that look like an empty host. */
 		snapshot_free(&snap);
 		pthread_mutex_unlock(&a->render_lock);
 		return err;
 	}
+	if (waits)
+		snapshot_count_waiters(&snap, &a->facts);
 	in.snap = &snap;
 	in.sem_values = true;
 	if (limits_read(&lim, &snap) == 0)
 		in.limits = &lim;
 
-	scan_deadlocks(a, &snap, &in);
+	if (waits)
+		deadlock_input(a, &snap, &in);
 	pthread_mutex_lock(&a->lock);
 	count_leaks(a, &snap, &in);
 	if (a->src) {

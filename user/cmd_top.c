@@ -222,12 +222,16 @@ static int build(struct top_ctx *t)
 	unsigned int kinds = t->o->c.kinds;
 	int err;
 
+	/* the blocked threads first: they also give the semaphores' wait counts */
+	t->have_graph = t->scan && waitscan_read(t->scan, &t->facts) == 0;
 	memset(&snap, 0, sizeof(snap));
-	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
+	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS | (t->have_graph ? SNAP_NOSEMCNT : 0));
 	if (err) {
 		snapshot_free(&snap);
 		return err;
 	}
+	if (t->have_graph)
+		snapshot_count_waiters(&snap, &t->facts);
 	top_model_reset(m);
 	if (t->src) {
 		double now = mono_now_s();
@@ -239,8 +243,7 @@ static int build(struct top_ctx *t)
 		m->lost_events = t->src->lost ? t->src->lost(t->src) : 0;
 	}
 	/* Waiters work without tracing (/proc); tracing adds holder evidence. */
-	t->have_graph = t->scan && waitscan_read(t->scan, &t->facts) == 0 &&
-			blocked_observe(t->an, mono_now_ns(), &t->facts) == 0;
+	t->have_graph = t->have_graph && blocked_observe(t->an, mono_now_ns(), &t->facts) == 0;
 	if (t->have_graph) {
 		m->have_deadlocks = true;
 		m->deadlocks = (unsigned int)blocked_deadlocks_now(t->an);
