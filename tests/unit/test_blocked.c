@@ -371,6 +371,35 @@ static void test_recording_ends_while_blocked(void **st)
 	blocked_free(b);
 }
 
+static void test_live_memory_is_bounded(void **st)
+{
+	struct wait_facts f = { 0 };
+	struct blocked *b = live(true);
+	uint64_t t = T0 + MS;
+
+	(void)st;
+	/* 300 waits of 100..399 ms, each known from its event only */
+	for (int i = 0; i < 300; i++, t += 500 * MS)
+		feed(b, call(1000 + i, 0, -1, t, (uint64_t)(100 + i) * MS, 11));
+	assert_int_equal(blocked_nwaits(b), 300);
+	/* a cycle seen once and gone before it was confirmed is forgotten */
+	reading(&f, 2, pids, nums, (uint64_t[]){ t, t + MS }, true);
+	assert_int_equal(blocked_observe(b, t + 10 * MS, &f), 0);
+	assert_int_equal(blocked_ncycles(b), 1);
+	assert_int_equal(blocked_observe(b, t + 20 * MS, &(struct wait_facts){ 0 }), 0);
+	assert_int_equal(blocked_ncycles(b), 0);
+	assert_int_equal(blocked_nwaits(b), BLOCKED_KEEP_WAITS);
+	assert_int_equal(blocked_waits_dropped(b), 300 + 2 - BLOCKED_KEEP_WAITS);
+	/* the longest are kept */
+	for (size_t i = 0; i < blocked_nwaits(b); i++) {
+		const struct blocked_wait *w = blocked_wait_at(b, i);
+
+		assert_true(w->end_ns - w->start_ns >= (uint64_t)(300 - BLOCKED_KEEP_WAITS + 100) * MS);
+	}
+	wait_facts_free(&f);
+	blocked_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_replay_pingpong),
 		cmocka_unit_test(test_live_and_replay_agree),
 		cmocka_unit_test(test_recording_ends_while_blocked),
+		cmocka_unit_test(test_live_memory_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@ struct blocked {
 	uint64_t t0;                    /* trace start (live) */
 	uint64_t nobs;                  /* live observations so far */
 	uint32_t next_serial;
+	uint64_t waits_dropped;         /* ended waits not kept (BLOCKED_KEEP_WAITS) */
 	struct waitgraph g;
 	struct wg_balance bal;          /* live: observed holders so far */
 	struct blocked_wait *waits; size_t nwaits, capwaits;
@@ -383,6 +384,42 @@ static void drop_closed(struct blocked *b)
 	b->ncycles = j;
 }
 
+/*
+ * Live memory stays bounded however long the run: cycles that ended without
+ * being confirmed are forgotten, and of the ended waits only the
+ * BLOCKED_KEEP_WAITS longest are kept for the summary (the rest counted).
+ */
+static void bound_history(struct blocked *b, uint64_t now)
+{
+	size_t j = 0, ended = 0;
+
+	for (size_t i = 0; i < b->ncycles; i++)
+		if (b->cycles[i].open || b->cycles[i].confirmed)
+			b->cycles[j++] = b->cycles[i];
+	b->ncycles = j;
+	for (size_t i = 0; i < b->nwaits; i++)
+		ended += !b->waits[i].open;
+	while (ended > BLOCKED_KEEP_WAITS) {
+		size_t shortest = SIZE_MAX;
+		uint64_t len = UINT64_MAX;
+
+		for (size_t i = 0; i < b->nwaits; i++) {
+			const struct blocked_wait *t = &b->waits[i];
+			uint64_t l = (t->open ? now : t->end_ns) - t->start_ns;
+
+			if (!t->open && l < len) {
+				len = l;
+				shortest = i;
+			}
+		}
+		memmove(&b->waits[shortest], &b->waits[shortest + 1],
+			(b->nwaits - shortest - 1) * sizeof(*b->waits));
+		b->nwaits--;
+		ended--;
+		b->waits_dropped++;
+	}
+}
+
 int blocked_observe(struct blocked *b, uint64_t now, const struct wait_facts *f)
 {
 	struct wait_facts mine = *f;   /* same holds and values, our waiters */
@@ -440,6 +477,8 @@ int blocked_observe(struct blocked *b, uint64_t now, const struct wait_facts *f)
 	b->nobs++;
 	if (!b->o.keep_history)
 		drop_closed(b);
+	else
+		bound_history(b, now);
 	return err;
 }
 
@@ -540,6 +579,7 @@ int blocked_replay(struct blocked *b, uint64_t end_ns)
 /* ---- results ----------------------------------------------------------- */
 
 size_t blocked_nwaits(const struct blocked *b) { return b->nwaits; }
+uint64_t blocked_waits_dropped(const struct blocked *b) { return b->waits_dropped; }
 
 const struct blocked_wait *blocked_wait_at(const struct blocked *b, size_t i)
 {

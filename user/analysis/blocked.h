@@ -39,6 +39,7 @@
 #define BLOCKED_CONFIRM_NS  100000000ull   /* present this long: a deadlock */
 #define BLOCKED_MAX_CYCLE   16
 #define BLOCKED_MAX_HOLDERS 4
+#define BLOCKED_KEEP_WAITS  256            /* ended waits kept live (the longest) */
 
 struct blocked_opts {
 	uint64_t confirm_ns;     /* 0: BLOCKED_CONFIRM_NS */
@@ -103,6 +104,8 @@ int blocked_observe(struct blocked *b, uint64_t now, const struct wait_facts *f)
 int blocked_replay(struct blocked *b, uint64_t end_ns);
 
 size_t blocked_nwaits(const struct blocked *b);
+/* Ended waits forgotten live to bound memory (the shorter ones). */
+uint64_t blocked_waits_dropped(const struct blocked *b);
 const struct blocked_wait *blocked_wait_at(const struct blocked *b, size_t i);
 size_t blocked_ncycles(const struct blocked *b);
 const struct blocked_cycle *blocked_cycle_at(const struct blocked *b, size_t i);

@@ -199,6 +199,7 @@ static void json_summary(const struct blocked_view *v, const struct blocked *b, 
 	for (size_t i = 0; idx && i < blocked_nwaits(b); i++)
 		json_wait(&w, blocked_wait_at(b, idx[i]), now);
 	jsonw_end_array(&w);
+	jsonw_uint_field(&w, "waits_omitted", blocked_waits_dropped(b));
 	jsonw_uint_field(&w, "lost_events", v->lost_events);
 	jsonw_bool_field(&w, "undo_evidence", v->undo_evidence);
 	jsonw_end_object(&w);
@@ -220,4 +221,7 @@ void blocked_view_summary(const struct blocked_view *v, const struct blocked *b,
 		if (blocked_cycle_at(b, i)->confirmed)
 			blocked_view_cycle(v, blocked_cycle_at(b, i), now);
 	blocked_view_table(v, b, now);
+	if (blocked_waits_dropped(b))
+		fprintf(v->out, "(%" PRIu64 " shorter ended waits not kept)\n",
+			blocked_waits_dropped(b));
 }
