@@ -229,6 +229,30 @@ static void test_live_new_instances_are_a_new_cycle(void **st)
 	blocked_free(b);
 }
 
+static void test_live_missed_reading_same_deadlock(void **st)
+{
+	struct wait_facts f = { 0 };
+	struct blocked *b = live(true);
+
+	(void)st;
+	reading(&f, 2, pids, nums, starts, true);
+	assert_int_equal(blocked_observe(b, T0 + 1200 * MS, &f), 0);
+	assert_int_equal(blocked_deadlocks(b), 1);
+	/* one reading caught A running between two sleeps of the same call */
+	reading(&f, 1, pids + 1, nums + 1, starts + 1, true);
+	assert_int_equal(blocked_observe(b, T0 + 1350 * MS, &f), 0);
+	assert_int_equal(blocked_deadlocks_now(b), 0);
+	reading(&f, 2, pids, nums, starts, true);
+	assert_int_equal(blocked_observe(b, T0 + 1500 * MS, &f), 0);
+	/* the same call (same start): the same deadlock, not a second one */
+	assert_int_equal(blocked_deadlocks(b), 1);
+	assert_int_equal(blocked_deadlocks_now(b), 1);
+	assert_int_equal(blocked_nwaits(b), 2);
+	assert_int_equal(blocked_cycle_at(b, 0)->formed_ns, starts[1]);
+	wait_facts_free(&f);
+	blocked_free(b);
+}
+
 static void test_live_queue_waiters(void **st)
 {
 	struct wait_facts f = { 0 };
@@ -407,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_live_before_trace),
 		cmocka_unit_test(test_live_evidence_refreshed),
 		cmocka_unit_test(test_live_new_instances_are_a_new_cycle),
+		cmocka_unit_test(test_live_missed_reading_same_deadlock),
 		cmocka_unit_test(test_live_queue_waiters),
 		cmocka_unit_test(test_replay_abba),
 		cmocka_unit_test(test_replay_short_cycle_is_no_deadlock),

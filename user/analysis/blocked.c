@@ -204,16 +204,25 @@ int blocked_event(void *ctx, const struct ev_hdr *ev)
 
 /* ---- observations: waits and cycles ---------------------------------- */
 
-static struct blocked_wait *find_open_wait(struct blocked *b, const struct wg_waiter *w)
+/*
+ * The tracked wait a reading's waiter continues.  With a known start it is
+ * the same call even if one reading missed it (a thread caught running
+ * between two sleeps of one call), unless its return was seen.
+ */
+static struct blocked_wait *find_wait(struct blocked *b, const struct wg_waiter *w)
 {
 	for (size_t i = b->nwaits; i-- > 0;) {
 		struct blocked_wait *t = &b->waits[i];
 
-		if (!t->open || t->w.tid != w->tid || t->w.call != w->call || t->w.id != w->id)
+		if (t->w.tid != w->tid || t->w.call != w->call || t->w.id != w->id)
 			continue;
-		/* a different start: a new call on the same object */
-		if (w->since_ns && t->start_known && t->start_ns != w->since_ns)
+		if (w->since_ns && t->start_known) {
+			if (t->start_ns != w->since_ns || t->end_known)
+				continue;   /* another call on the same object */
+		} else if (!t->open) {
 			continue;
+		}
+		t->open = true;
 		return t;
 	}
 	return NULL;
@@ -436,7 +445,7 @@ int blocked_observe(struct blocked *b, uint64_t now, const struct wait_facts *f)
 	}
 	/* waits: continue the tracked ones, start the new ones */
 	for (size_t i = 0; i < f->nwaiters; i++) {
-		struct blocked_wait *t = find_open_wait(b, &f->waiters[i]);
+		struct blocked_wait *t = find_wait(b, &f->waiters[i]);
 
 		if (!t) {
 			if (!(t = new_wait(b))) {
