@@ -52,6 +52,7 @@ enum ipcs_ev_type {
 	EV_CREATE,      /* struct ev_create: context captured when a *get succeeded */
 	EV_KOBJ,        /* struct ev_kobj: kernel-internal create/destroy (extras) */
 	EV_BLOCK,       /* struct ev_call with ret unset: a call still blocked */
+	EV_STACK,       /* struct ev_stack: a creation's resolved stack (userspace only) */
 	EV__MAX,
 };
 
@@ -217,6 +218,41 @@ struct inflight_task {
 	struct inflight in;
 	__u32 tracked_cache;   /* ipcs_task_selected_cached() */
 	__u32 _pad;
+};
+
+/*
+ * A creation's stack as userspace resolved it (never produced by BPF):
+ * `record` writes one for every object that outlives its first second, so
+ * that `report` elsewhere, without the binaries, names the same functions.
+ * h is the creation's header (pid, ts_ns, ipcns).  nframes frames follow
+ * the struct, then strings_len bytes of NUL-terminated strings that the
+ * frames point into (offsets; EV_STACK_NOSTR for none).
+ */
+#define EV_STACK_NOSTR 0xffff
+
+struct ev_stack_frame {
+	__u64 addr;          /* as captured */
+	__u64 offset;        /* addr - symbol start */
+	__u64 file_offset;   /* addr's offset in the module's file */
+	__u8 build_id[20];
+	__u8 build_id_len;
+	__u8 _pad;
+	__u16 symbol;        /* ELF symbol */
+	__u16 func;          /* function (clone suffixes removed) */
+	__u16 module;        /* mapped file */
+	__u16 _pad2[3];
+};
+
+struct ev_stack {
+	struct ev_hdr h;
+	__u8 kind;
+	__u8 nframes;
+	__u8 how;            /* 1 CFI (dwarf), 2 frame pointers */
+	__u8 _pad;
+	__s32 id;
+	__u32 strings_len;
+	__u32 _pad2;
+	/* struct ev_stack_frame frames[nframes]; char strings[strings_len]; */
 };
 
 #endif /* IPCSCOPE_EVENTS_H */

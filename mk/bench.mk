@@ -43,7 +43,16 @@ tests-build: $(BENCH_BINS)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory bench-build
 	$(Q)BENCH_BUILD=$(abspath $(BUILD)) $(BENCH_PY) bench/bench.py
+	$(Q)BENCH_BUILD=$(abspath $(BUILD)) $(BENCH_PY) bench/soak.py
 
 bench-smoke: deps
 	$(Q)$(MAKE) --no-print-directory bench-build
 	$(Q)BENCH_BUILD=$(abspath $(BUILD)) BENCH_QUICK=1 $(BENCH_PY) bench/bench.py
+
+# The soak (issue 19): RSS of the long-running commands under churn and a
+# fork storm, 5 minutes (SOAK_SECONDS), all six side by side; its own table
+# in docs/performance.md.  `make bench` runs it after the main benchmark.
+.PHONY: bench-soak
+bench-soak: deps
+	$(Q)$(MAKE) --no-print-directory bench-build
+	$(Q)BENCH_BUILD=$(abspath $(BUILD)) $(BENCH_PY) bench/soak.py

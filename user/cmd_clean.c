@@ -23,10 +23,11 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "tables/ipcns.h"
-#include "tables/ipcremove.h"
-#include "tables/ipcsave.h"
+#include "action/ipcremove.h"
+#include "action/ipcsave.h"
 #include "tables/sysvipc.h"
 #include "view/leaks_view.h"
+#include "tables/proc.h"
 
 #define MAX_IDS 64
 
@@ -47,9 +48,10 @@ struct clean_args {
 	unsigned int kinds;
 };
 
+/* A zombie has exited: proc_alive() is the one liveness rule. */
 static bool pid_alive(void *ctx, int32_t pid)
 {
-	return kill(pid, 0) == 0 || errno == EPERM;
+	return proc_alive(pid);
 }
 
 static const char *ipcrm_flag(unsigned int kind)

@@ -59,51 +59,7 @@ static int fork_sink(void *ctx, const struct ev_hdr *ev)
 static struct stack_frame *creator_stack(void *ctx, const struct ev_hdr *ev, size_t *n,
 					 const char **how)
 {
-	struct session *s = ctx;
-	const struct proc_meta *m = procmeta_get(s->procs, (int32_t)ev->pid);
-	struct proc_meta none = { .pid = (int32_t)ev->pid, .exited = true };
-	uint64_t ips[UNWIND_MAX_FRAMES];
-	struct stack_frame *fr = NULL;
-	struct symbolizer *sy = symbolizer_new(m ? m : &none);
-	int32_t id = -1;
-	int got = 0;
-
-	*how = NULL;
-	if (!sy)
-		return NULL;
-	if (ev->type == EV_CREATE) {
-		const struct ev_create *c = (const void *)ev;
-		struct unwind_ctx uc;
-
-		id = c->stack_id;
-		unwind_ctx_from_create(&uc, c);
-		got = unwind_user(sy, &uc, ips, UNWIND_MAX_FRAMES);
-		*how = got >= 1 ? "dwarf" : NULL;
-	} else if (ev->type == EV_CALL) {
-		id = ((const struct ev_call *)ev)->stack_id;
-	}
-	if (got < 2 && id >= 0 && s->stack_ips) {
-		uint64_t fp[IPCS_STACK_DEPTH];
-		int nfp = s->stack_ips(s, id, fp, IPCS_STACK_DEPTH);
-
-		for (int i = 1; i < nfp; i++)
-			if (!m || !procmeta_find_map(m, fp[i] - 1)) {
-				nfp = i;
-				break;
-			}
-		if (nfp > got) {
-			memcpy(ips, fp, (size_t)nfp * sizeof(*ips));
-			got = nfp;
-			*how = "fp";
-		}
-	}
-	if (got > 0 && (fr = calloc((size_t)got, sizeof(*fr)))) {
-		for (int i = 0; i < got; i++)
-			symbolize(sy, ips[i], i > 0, &fr[i]);
-		*n = (size_t)got;
-	}
-	symbolizer_free(sy);
-	return fr;
+	return stack_resolve(ctx, ev, n, how);
 }
 
 static const char *get_call(unsigned int kind)
@@ -114,7 +70,8 @@ static const char *get_call(unsigned int kind)
 /* Leaked bytes by creator stack. */
 static int export_leaks(struct session *s, struct common_opts *o, struct folded *f)
 {
-	struct leaks_opts lo = { .stack = creator_stack, .stack_ctx = s, .kinds = o->kinds,
+	struct stack_resolver res;
+	struct leaks_opts lo = { .stack = creator_stack, .stack_ctx = &res, .kinds = o->kinds,
 				 .only_traced = o->cmd_argc > 0,
 				 /* ids repeat across IPC namespaces: only the tables' one */
 				 .ipcns = s->start ? s->start->ipcns : s->ipcns };
@@ -124,6 +81,7 @@ static int export_leaks(struct session *s, struct common_opts *o, struct folded 
 
 	if (s->start)
 		lo.start_real = s->start->taken_real;
+	session_stack_resolver(s, &res);
 	l = leaks_new(&lo, s->start);
 	if (!l || ev_bus_add(&s->bus, fork_sink, s) || ev_bus_add(&s->bus, leaks_event, l)) {
 		leaks_free(l);

@@ -24,144 +24,42 @@
 #include "stack/symbolize.h"
 #include "stack/unwind.h"
 #include "tables/ipcns.h"
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 #include "view/leaks_view.h"
+#include "tables/proc.h"
 
 struct leaks_glue {
 	struct session *s;
 	struct common_opts *o;
 	struct leaks *l;
-	int stack_fd;              /* frame-pointer stacks (live), or -1 */
-	struct mmaptrack *mt;      /* mappings of short-lived processes (live) */
+	struct stack_resolver res;
 	bool fail;                 /* --fail: exit 1 when leaks are found */
 	double interval;           /* report every interval seconds (0: at the end) */
 	bool create_ctx;           /* EV_CREATE follows every creating *get */
 	uint64_t next_report;      /* CLOCK_MONOTONIC ns */
 	size_t last_found;
-	uint64_t dwarf, fp, bare;  /* stacks by method, for -v */
 };
 
+/* A zombie has exited: proc_alive() is the one liveness rule. */
 static bool pid_alive_now(void *ctx, int32_t pid)
 {
-	return kill(pid, 0) == 0 || errno == EPERM;
-}
-
-static struct stack_frame *symbolize_all(struct symbolizer *sy, const uint64_t *ips,
-					 size_t n)
-{
-	struct stack_frame *f = calloc(n ? n : 1, sizeof(*f));
-
-	for (size_t i = 0; f && i < n; i++)
-		symbolize(sy, ips[i], i > 0, &f[i]);
-	return f;
+	return proc_alive(pid);
 }
 
 /*
- * The frame-pointer stack BPF recorded under `id`; count of frames.  In code
- * built without frame pointers the walk follows whatever %rbp holds, so it
- * stops at the first address outside the process's executable mappings
- * (with no mappings known, only the first frame can be trusted).
+ * The creator's stack.  Live, every creation also sends EV_CREATE
+ * (registers, stack copy and the same stack id), and so do recordings:
+ * resolve the stack once, there.
  */
-static size_t fp_stack(struct leaks_glue *g, const struct proc_meta *m, int32_t id,
-		       uint64_t *ips)
-{
-	size_t n = 0;
-
-	if (g->stack_fd < 0 || id < 0)
-		return 0;
-	memset(ips, 0, IPCS_STACK_DEPTH * sizeof(*ips));
-	if (bpf_map_lookup_elem(g->stack_fd, &id, ips))
-		return 0;
-	while (n < IPCS_STACK_DEPTH && ips[n]) {
-		if (n && !(m && procmeta_find_map(m, ips[n] - 1)))
-			break;
-		n++;
-	}
-	return n;
-}
-
 static struct stack_frame *creator_stack(void *ctx, const struct ev_hdr *ev, size_t *n,
 					 const char **how)
 {
 	struct leaks_glue *g = ctx;
-	const struct proc_meta *m = NULL;
-	struct proc_meta none = { .pid = ev->pid, .exited = true };
-	uint64_t ips[UNWIND_MAX_FRAMES > IPCS_STACK_DEPTH ? UNWIND_MAX_FRAMES : IPCS_STACK_DEPTH];
-	struct stack_frame *frames = NULL;
-	struct symbolizer *sy;
-	int32_t stack_id = -1;
-	int got = 0;
 
 	*how = NULL;
-	/*
-	 * Live, every creation also sends EV_CREATE (registers, stack copy and
-	 * the same stack id), and so do recordings: resolve the stack once,
-	 * there.
-	 */
 	if (ev->type == EV_CALL && g->create_ctx)
 		return NULL;
-	mmaptrack_drain(g->mt, g->s->procs);
-	if (g->s->procs) {
-		m = procmeta_get(g->s->procs, ev->pid);
-		if (!m && g->s->live)
-			m = procmeta_capture(g->s->procs, ev->pid);
-	}
-	if (m && !g->s->live) {
-		/* a recording: its pids may name other processes now */
-		none = *m;
-		none.exited = true;
-		m = &none;
-	}
-	sy = symbolizer_new(m ? m : &none);
-	if (!sy)
-		return NULL;
-	if (ev->type == EV_CREATE) {
-		const struct ev_create *c = (const void *)ev;
-		struct unwind_ctx uc;
-
-		stack_id = c->stack_id;
-		unwind_ctx_from_create(&uc, c);
-		got = unwind_user(sy, &uc, ips, UNWIND_MAX_FRAMES);
-		if (got >= 2) {
-			*how = "dwarf";
-			g->dwarf++;
-			goto out;
-		}
-	} else if (ev->type == EV_CALL) {
-		stack_id = ((const struct ev_call *)ev)->stack_id;
-	}
-	/* CFI failed (or no context was captured): the frame-pointer walk */
-	{
-		uint64_t fp[IPCS_STACK_DEPTH];
-		size_t nfp = fp_stack(g, m, stack_id, fp);
-
-		if ((int)nfp > got) {
-			memcpy(ips, fp, nfp * sizeof(*fp));
-			got = nfp;
-			*how = "fp";
-			g->fp++;
-			goto out;
-		}
-	}
-	if (got > 0) {
-		*how = "dwarf";
-		g->bare++;
-	}
-out:
-	/* past a frame in no known mapping, CFI had nothing to go on */
-	for (int i = 1; m && i < got - 1; i++)
-		if (!procmeta_find_map(m, ips[i] - 1)) {
-			got = i + 1;
-			break;
-		}
-	debugmsg("creator %u: %zu mappings known, %d frame(s) (%s)", ev->pid,
-		 m ? m->nmaps : 0, got, *how ? *how : "none");
-	if (got > 0) {
-		frames = symbolize_all(sy, ips, got);
-		*n = frames ? got : 0;
-	}
-	symbolizer_free(sy);
-	return frames;
+	return stack_resolve(&g->res, ev, n, how);
 }
 
 /* Executable, cgroup and container of a creator, from what /proc or perf told. */
@@ -172,7 +70,7 @@ static void creator_describe(void *ctx, const struct ev_hdr *ev, struct leak_cre
 
 	if (!g->s->procs)
 		return;
-	mmaptrack_drain(g->mt, g->s->procs);
+	session_procs_refresh(g->s);
 	m = procmeta_get(g->s->procs, ev->pid);
 	if (m) {
 		snprintf(cr->exe, sizeof(cr->exe), "%s", m->exe);
@@ -187,7 +85,13 @@ static void creator_describe(void *ctx, const struct ev_hdr *ev, struct leak_cre
 	}
 }
 
-/* A forked child shares its parent's mappings until it execs. */
+/*
+ * A forked child shares its parent's mappings until it execs.  perf's FORK
+ * record (mmaptrack) already copied them in order, before the child's own
+ * exec and mmap records: copying again here, later, would put the shell's
+ * mappings back over the program it exec'd.  Only without mmaptrack (or
+ * for a parent it never saw) is the copy made here.
+ */
 static int fork_sink(void *ctx, const struct ev_hdr *ev)
 {
 	struct leaks_glue *g = ctx;
@@ -195,17 +99,16 @@ static int fork_sink(void *ctx, const struct ev_hdr *ev)
 
 	if (ev->type != EV_FORK || !g->s->procs || !p->child_pid)
 		return 0;
-	mmaptrack_drain(g->mt, g->s->procs);
-	/*
-	 * Re-read the parent: what was captured at its exec predates the
-	 * shared libraries.  If the child is still alive, its own maps win.
-	 */
+	session_procs_refresh(g->s);
+	if (procmeta_get(g->s->procs, p->child_pid))
+		return 0;
 	if (g->s->live) {
 		const struct proc_meta *c = procmeta_capture(g->s->procs, p->child_pid);
 
 		if (c && c->nmaps)     /* a zombie has no mappings left */
 			return 0;
-		procmeta_capture(g->s->procs, ev->pid);
+		if (!procmeta_get(g->s->procs, ev->pid))
+			procmeta_capture(g->s->procs, ev->pid);
 	}
 	procmeta_inherit(g->s->procs, p->child_pid, ev->pid);
 	return 0;
@@ -259,9 +162,9 @@ static int current_report(struct leaks_glue *g)
  */
 static void housekeeping(struct leaks_glue *g)
 {
-	if (!g->mt || !g->s->procs)
+	if (!g->s->mt || !g->s->procs)
 		return;
-	mmaptrack_drain(g->mt, g->s->procs);
+	session_procs_refresh(g->s);
 	procmeta_prune(g->s->procs, mono_now_ns() - 30 * 1000000000ull);
 }
 
@@ -293,14 +196,12 @@ static int leaks_tick(void *ctx)
 
 /* --fail, set by the command (report FILE leaks has no such option). */
 static bool leaks_opt_fail;
-/* Opened by the command before CMD execs, so its first mappings are seen. */
-static struct mmaptrack *leaks_mt;
 
 int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 {
-	struct leaks_glue g = { .s = s, .o = o, .stack_fd = -1 };
+	struct leaks_glue g = { .s = s, .o = o };
 	struct leaks_opts lo = { 0 };
-	int status, err = 0;
+	int status;
 
 	g.fail = leaks_opt_fail;
 	lo.kinds = o->kinds;
@@ -310,15 +211,9 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 	lo.start_real = s->live ? time(NULL) : 0;
 	if (!s->live && s->start)
 		lo.start_real = s->start->taken_real;
-	if (s->live) {
+	if (s->live)
 		lo.alive = pid_alive_now;
-		g.stack_fd = live_stack_fd(s->src);
-		g.mt = leaks_mt ? leaks_mt : mmaptrack_open(&err);
-		leaks_mt = NULL;
-		if (!g.mt)
-			warnmsg("cannot follow mappings with perf (%s): stacks of processes "
-				"that exit at once may show one frame", strerror(-err));
-	}
+	session_stack_resolver(s, &g.res);
 	lo.stack = creator_stack;
 	lo.describe = creator_describe;
 	lo.stack_ctx = &g;
@@ -348,14 +243,13 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 		status = current_report(&g);
 	debugmsg("creator stacks: %" PRIu64 " unwound with CFI, %" PRIu64
 		 " from frame pointers, %" PRIu64 " with one frame only",
-		 g.dwarf, g.fp, g.bare);
+		 g.res.dwarf, g.res.fp, g.res.bare);
 	if (s->lost_events)
 		warnmsg("%" PRIu64 " events were lost: creators of some objects may be "
 			"unknown; use filters to trace less", s->lost_events);
-	if (mmaptrack_lost(g.mt))
+	if (mmaptrack_lost(s->mt))
 		warnmsg("%" PRIu64 " mapping records were lost: some stacks may be "
-			"incomplete", mmaptrack_lost(g.mt));
-	mmaptrack_close(g.mt);
+			"incomplete", mmaptrack_lost(s->mt));
 	leaks_free(g.l);
 	if (!status && g.fail && g.last_found)
 		status = EXIT_FINDINGS;
@@ -475,10 +369,8 @@ static int cmd_leaks(int argc, char **argv)
 	}
 	rl.duration = a.o.duration;
 	rl.interval = a.o.interval;
-	leaks_mt = mmaptrack_open(&err);
 	status = live_command_start(&rl);
 	if (status) {
-		mmaptrack_close(leaks_mt);
 		session_fini(&s);
 		opts_finish(&a.o);
 		return status;

@@ -24,11 +24,12 @@
 #include "source/live.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
-#include "tables/nsread.h"
+#include "source/nsread.h"
 #include "tables/sysvipc.h"
 #include "tables/waitscan.h"
 #include "view/metrics.h"
 #include "view/metrics_serve.h"
+#include "tables/proc.h"
 
 struct metrics_opts {
 	struct common_opts c;
@@ -156,10 +157,10 @@ static const struct argp metrics_argp = {
 	children, NULL, NULL,
 };
 
+/* A zombie has exited: proc_alive() is the one liveness rule. */
 static bool pid_alive(void *ctx, int32_t pid)
 {
-	(void)ctx;
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	return proc_alive(pid);
 }
 
 static void count_leaks(struct metrics_agent *a, const struct ipc_snapshot *snap,

@@ -22,12 +22,14 @@
 #include <bpf/bpf.h>
 
 #include "analyses.h"
+#include "analysis/leaks.h"
 #include "analysis/summary.h"
 #include "ipcscope.h"
 #include "record/format.h"
 #include "record/writer.h"
 #include "source/live.h"
-#include "tables/mmaptrack.h"
+#include "tables/ipcns.h"
+#include "source/mmaptrack.h"
 
 #pragma weak snapshot_free
 
@@ -35,8 +37,15 @@ struct recorder {
 	struct session *s;
 	struct common_opts *o;
 	struct rec_writer *w;
-	struct mmaptrack *mt;
 	int stack_fd;
+	/*
+	 * Creations whose object outlives a second get their stack resolved
+	 * here, while the binaries are at hand, and stored as EV_STACK: the
+	 * leak tracker keeps each EV_CREATE until its object is removed, so
+	 * churned objects cost nothing.
+	 */
+	struct leaks *pending;
+	struct stack_resolver res;
 	struct written {            /* pids whose metadata is written */
 		int32_t pid;
 		uint64_t gen;       /* proc_meta.gen when it was */
@@ -125,7 +134,7 @@ static int write_proc(struct recorder *r, int32_t pid, bool recapture)
 
 	if (!r->s->procs || pid <= 0)
 		return 0;
-	mmaptrack_drain(r->mt, r->s->procs);
+	session_procs_refresh(r->s);
 	m = procmeta_get(r->s->procs, pid);
 	if (!m || (recapture && !m->nmaps)) {
 		const struct proc_meta *c = procmeta_capture(r->s->procs, pid);
@@ -199,7 +208,11 @@ static int record_sink(void *ctx, const struct ev_hdr *ev)
 	if (err)
 		return err;
 	err = rec_writer_event(r->w, ev);
-	return err ? fail(r, err) : 0;
+	if (err)
+		return fail(r, err);
+	if (r->pending)
+		leaks_event(r->pending, ev);
+	return 0;
 }
 
 static void human_bytes(char *buf, size_t len, uint64_t b)
@@ -227,15 +240,60 @@ static void status_line(struct recorder *r, bool final)
 		final ? "\n" : "");
 }
 
+static struct stack_frame *resolve_cb(void *ctx, const struct ev_hdr *ev, size_t *n,
+				      const char **how)
+{
+	struct recorder *r = ctx;
+
+	*how = NULL;
+	if (ev->type != EV_CREATE)
+		return NULL;       /* the EV_CREATE that follows every creation has it */
+	return stack_resolve(&r->res, ev, n, how);
+}
+
+static void stack_done(void *ctx, const struct ev_hdr *create, unsigned int kind, int32_t id,
+		       const struct leak_creator *cr)
+{
+	struct recorder *r = ctx;
+	struct ev_hdr *ev;
+	int err;
+
+	if (r->err)
+		return;
+	ev = stack_event_new(create, kind, id, cr->stack, cr->nstack, cr->stack_how);
+	if (!ev)
+		return;
+	err = rec_writer_event(r->w, ev);
+	if (err)
+		fail(r, err);
+	free(ev);
+}
+
+/* Stacks of creations older than `age_ns` whose object is still there. */
+static void resolve_stacks(struct recorder *r, uint64_t age_ns)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	size_t n;
+
+	if (!r->pending)
+		return;
+	n = leaks_resolve_pending(r->pending, age_ns < now ? now - age_ns : 0, stack_done, r);
+	if (n)
+		debugmsg("resolved %zu creation stack(s) for the recording", n);
+}
+
 static int record_tick(void *ctx)
 {
 	struct recorder *r = ctx;
 	int err;
 
+	resolve_stacks(r, 1000000000ull);
+
 	if (r->s->src->lost)
 		r->s->lost_events = r->s->src->lost(r->s->src);
 	rec_writer_lost(r->w, r->s->lost_events, r->s->bus.malformed);
-	mmaptrack_drain(r->mt, r->s->procs);
+	session_procs_refresh(r->s);
 	err = rec_writer_flush(r->w);
 	if (err)
 		return fail(r, err);
@@ -271,7 +329,7 @@ static int write_all_procs(struct recorder *r)
 	const struct proc_meta *m;
 	int err;
 
-	mmaptrack_drain(r->mt, r->s->procs);
+	session_procs_refresh(r->s);
 	for (size_t i = 0; (m = procmeta_at(r->s->procs, i)); i++) {
 		err = rec_writer_procmeta(r->w, m);
 		if (err)
@@ -386,6 +444,15 @@ static int cmd_record(int argc, char **argv)
 			return errmsg(EX_OSERR, "cannot set up the output: %s", strerror(errno));
 		}
 	}
+	/*
+	 * The tables recorded (start, end) are those of the namespace traced:
+	 * enter the one asked for (ids mean nothing in another).
+	 */
+	if (a.o.ipcns_arg && (err = ipcns_enter(a.o.ipcns_arg))) {
+		opts_finish(&a.o);
+		return errmsg(exit_for_errno(-err), "cannot enter IPC namespace %s: %s",
+			      a.o.ipcns_arg, hint_for_errno(-err));
+	}
 	/* An existing file keeps its mode through O_TRUNC: tighten it. */
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 077))
 		fchmod(fd, 0600);
@@ -404,10 +471,13 @@ static int cmd_record(int argc, char **argv)
 	r.o = &a.o;
 	r.tty = isatty(2);
 	r.stack_fd = live_stack_fd(s.src);
-	r.mt = mmaptrack_open(&err);
-	if (!r.mt)
-		debugmsg("no perf mmap tracking (%s): short-lived processes may lack mappings",
-			 strerror(-err));
+	session_stack_resolver(&s, &r.res);
+	{
+		struct leaks_opts lo = { .stack = resolve_cb, .stack_ctx = &r,
+					 .ipcns = a.o.ipcns };
+
+		r.pending = leaks_new(&lo, s.start);
+	}
 	rec_host_fill(&host);
 	host.mono_to_real_ns = s.mono_to_real_ns ? s.mono_to_real_ns : host.mono_to_real_ns;
 	r.w = rec_writer_new(fd, &host, &err);
@@ -447,6 +517,7 @@ static int cmd_record(int argc, char **argv)
 		fprintf(stderr, "Recording System V IPC to %s... Hit Ctrl-C to end.\n", a.o.out_path);
 
 	status = session_drive(&s, &rl);
+	resolve_stacks(&r, 0);         /* every object still there */
 	if (!r.err) {
 		rec_writer_lost(r.w, s.lost_events, s.bus.malformed);
 		if (!write_all_procs(&r) && !write_snapshot(&r, REC_SNAP_END)) {
@@ -481,7 +552,7 @@ static int cmd_record(int argc, char **argv)
 out_writer:
 	rec_writer_free(r.w);
 out_live:
-	mmaptrack_close(r.mt);
+	leaks_free(r.pending);
 	free(r.pids);
 	session_fini(&s);
 	if (a.o.out == stdout && fd >= 0)

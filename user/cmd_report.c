@@ -134,11 +134,6 @@ static int cmd_report(int argc, char **argv)
 	status = opts_parse(&report_argp, argc, argv, &a, &a.o);
 	if (status)
 		return status;
-	if (a.o.cmd_argv) {
-		opts_finish(&a.o);
-		return errmsg(EX_USAGE, "report reads a recording and runs no command: drop `-- %s`",
-			      a.o.cmd_argv[0]);
-	}
 	if (!a.analysis)
 		a.analysis = "summary";
 	fn = analysis_by_name(a.analysis, &known);

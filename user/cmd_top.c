@@ -237,6 +237,7 @@ static int build(struct top_ctx *t)
 		double now = mono_now_s();
 
 		objstats_tick(&t->st, now - t->last_tick);
+		objstats_retain(&t->st, &snap);
 		t->last_tick = now;
 		m->tracing = true;
 		m->calls_per_s = t->st.rate;

@@ -32,6 +32,8 @@ struct ev_bus {
 
 void ev_bus_init(struct ev_bus *bus);
 int ev_bus_add(struct ev_bus *bus, ev_sink_fn fn, void *ctx);
+/* Remove a sink added with the same fn and ctx (no-op if absent). */
+void ev_bus_del(struct ev_bus *bus, ev_sink_fn fn, void *ctx);
 /*
  * Validate the record (type known, size fits its type) and hand it to every
  * sink in order.  A sink returning non-zero stops the run (returned).
@@ -63,6 +65,8 @@ unsigned int call_kind(unsigned int call);       /* KIND_* */
 const char *kind_name(unsigned int kind);        /* "shm", "sem", "msg", "none" */
 const char *errno_name(int err);                 /* "EIDRM", or "E<number>" (static buffer) */
 const char *ctl_cmd_name(unsigned int kind, int cmd); /* "IPC_RMID", "GETVAL", ... */
+/* A *ctl command that only reads (IPC_STAT, GETVAL, ...): a monitor's look, not use. */
+bool ctl_cmd_reads_only(unsigned int kind, int cmd);
 const char *ev_type_name(unsigned int type);     /* "call", "fork", ... */
 
 /* Wall-clock time of an event for display, e.g. "12:03:04.123456". */

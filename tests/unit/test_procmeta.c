@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 #include "tables/procmeta.h"
 
 static void test_parse_map_line(void **state)

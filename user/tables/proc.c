@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Process facts from /proc/PID. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tables/pidstate.h"
 #include "tables/proc.h"
 
 static ssize_t read_file(const char *path, char *buf, size_t len)
@@ -26,39 +28,48 @@ static ssize_t read_file(const char *path, char *buf, size_t len)
 	return n;
 }
 
+/*
+ * The one liveness rule (tables/pidstate.c): a process is alive while it
+ * exists and has not exited.  A zombie still has /proc/PID and answers
+ * kill(pid, 0), but it has exited: its segments are orphans.  PID 1 in some
+ * containers never reaps, so zombies can last forever.
+ */
 bool proc_alive(int32_t pid)
 {
-	char path[32];
-
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	return access(path, F_OK) == 0;
+	return pid > 0 && pid_state_read(pid, 0) == PID_RUNNING;
 }
 
 /*
- * Container runtimes put a 64-hex-digit id in the cgroup path:
+ * Container runtimes put a long hex id in the cgroup path:
  * docker-<id>.scope, cri-containerd-<id>.scope, crio-<id>.scope,
- * libpod-<id>.scope, or /docker/<id>.  Take the last such run.
+ * libpod-<id>.scope, or /docker/<id>.  The id is the last run of 32 or
+ * more hex digits that stands alone (not inside a longer word), kept
+ * whole: `docker ps --no-trunc`, crictl and Kubernetes' containerID name
+ * it so (views may shorten it).  The one rule for every view.
  */
 bool cgroup_container_id(const char *cg, char *out, size_t len)
 {
 	const char *best = NULL;
+	size_t bestlen = 0;
 
-	for (const char *p = cg; *p; p++) {
+	if (len)
+		out[0] = '\0';
+	for (const char *p = cg; *p;) {
 		size_t n = 0;
 
-		if (p != cg && strchr("0123456789abcdef", p[-1]))
-			continue;
-		while (p[n] && strchr("0123456789abcdef", p[n]))
+		while (isxdigit((unsigned char)p[n]))
 			n++;
-		if (n == 64 && (p[n] == 0 || p[n] == '.' || p[n] == '/'))
+		if (n >= 32 && (p == cg || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[n])) {
 			best = p;
+			bestlen = n;
+		}
+		p += n ? n : 1;
 	}
-	if (!best || len < 13)
+	if (!best || bestlen >= len)
 		return false;
-	/* the short form, as `docker ps` shows it */
-	snprintf(out, len, "%.12s", best);
+	memcpy(out, best, bestlen);
+	out[bestlen] = '\0';
 	return true;
 }
 
@@ -96,9 +107,14 @@ int proc_info_read(int32_t pid, struct proc_info *pi)
 	n = read_file(path, buf, sizeof(buf));
 	if (n <= 0)
 		return -ESRCH;
-	pi->alive = true;
 	/* comm is between the first '(' and the last ')' */
 	p = strrchr(buf, ')');
+	{
+		enum pid_state ps = pid_state_read(pid, 0);
+
+		pi->alive = ps == PID_RUNNING;
+		pi->zombie = ps == PID_ZOMBIE;
+	}
 	if (p) {
 		char *l = strchr(buf, '(');
 		size_t cl = l ? (size_t)(p - l - 1) : 0;

@@ -23,6 +23,7 @@
 #include <libelf.h>
 
 #include "event.h"
+#include "tables/proc.h"
 #include "tables/procmeta.h"
 #include "util/vec.h"
 
@@ -358,35 +359,6 @@ static void read_cmdline(int32_t pid, char *out, size_t len)
 	}
 }
 
-/*
- * Container id: the last run of 32+ hex digits in the cgroup path, as
- * docker (docker-<id>.scope, /docker/<id>), containerd (cri-containerd-),
- * cri-o (crio-) and podman (libpod-) name their scopes.
- */
-static void container_of(const char *cg, char *out, size_t len)
-{
-	const char *best = NULL;
-	size_t bestlen = 0;
-
-	out[0] = '\0';
-	for (const char *p = cg; *p;) {
-		size_t n = 0;
-
-		while (isxdigit((unsigned char)p[n]))
-			n++;
-		if (n >= 32 && (p == cg || !isalnum((unsigned char)p[-1])) &&
-		    !isalnum((unsigned char)p[n])) {
-			best = p;
-			bestlen = n;
-		}
-		p += n ? n : 1;
-	}
-	if (best && bestlen < len) {
-		memcpy(out, best, bestlen);
-		out[bestlen] = '\0';
-	}
-}
-
 static void read_cgroup(struct proc_meta *m)
 {
 	char path[64], buf[4096];
@@ -404,7 +376,7 @@ static void read_cgroup(struct proc_meta *m)
 	}
 	if (!m->cgroup[0])
 		return;
-	container_of(m->cgroup, m->container, sizeof(m->container));
+	cgroup_container_id(m->cgroup, m->container, sizeof(m->container));
 	/* The cgroup id BPF reports is the cgroup directory's inode. */
 	char dir[sizeof(m->cgroup) + 32];
 

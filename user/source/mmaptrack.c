@@ -17,7 +17,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 
 #define DATA_PAGES 64                /* per CPU: 256 KiB of records */
 
