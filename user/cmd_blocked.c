@@ -137,6 +137,7 @@ static int cmd_blocked(int argc, char **argv)
 	struct ev_source *src;
 	struct session s;
 	uint32_t ipcns;
+	uint64_t t0;
 	int status, err;
 
 	opts_init(&a.o);
@@ -172,8 +173,7 @@ static int cmd_blocked(int argc, char **argv)
 		opts_finish(&a.o);
 		return status;
 	}
-	/* the hooks are attached: a wait without an in-flight entry began before */
-	blocked_set_trace_start(c.an, mono_now_ns());
+	t0 = mono_now_ns();   /* the hooks are attached */
 	wc.ipcns = ipcns;
 	wc.inflight_fd = live_inflight_fd(src);
 	wc.root = rl.cmd ? cmd.pid : a.o.pid;   /* -p, -- CMD: that process tree */
@@ -182,6 +182,10 @@ static int cmd_blocked(int argc, char **argv)
 		status = errmsg(EX_OSERR, "out of memory: free some memory and retry");
 		goto out;
 	}
+	/* a wait without an in-flight entry began before the hooks; without
+	 * the shared map, only before the first reading (the default) */
+	if (waitscan_has_starts(c.scan))
+		blocked_set_trace_start(c.an, t0);
 	if (!waitscan_has_undo(c.scan))
 		warnmsg("SEM_UNDO holders unavailable (task iterator): holders come from "
 			"observed calls and GETPID only");

@@ -483,8 +483,6 @@ static void start_tracing(struct metrics_agent *a)
 		a->leaks = leaks_new(&lo, &snap);
 	}
 	snapshot_free(&snap);
-	if (a->blocked)
-		blocked_set_trace_start(a->blocked, mono_now_ns());
 }
 
 static void stop_tracing(struct metrics_agent *a)
@@ -647,6 +645,9 @@ static int cmd_metrics(int argc, char **argv)
 		};
 
 		a.scan = waitscan_open(&wc);
+		/* waits without a start began before this (else: the first look) */
+		if (waitscan_has_starts(a.scan))
+			blocked_set_trace_start(a.blocked, mono_now_ns());
 	}
 	pthread_mutex_unlock(&a.render_lock);
 	if (o.once && a.src) {

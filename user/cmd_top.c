@@ -465,7 +465,6 @@ static int start_tracing(struct top_ctx *t)
 		objstats_mark_preexisting(&t->st, &snap);
 	snapshot_free(&snap);
 	t->last_tick = mono_now_s();
-	blocked_set_trace_start(t->an, mono_now_ns());
 	return 0;
 }
 
@@ -510,6 +509,9 @@ static int cmd_top(int argc, char **argv)
 		};
 
 		t.scan = waitscan_open(&wc);
+		/* waits without a start began before this (else: the first look) */
+		if (waitscan_has_starts(t.scan))
+			blocked_set_trace_start(t.an, mono_now_ns());
 		if (t.src && !waitscan_has_undo(t.scan))
 			debugmsg("no SEM_UNDO evidence");
 	}

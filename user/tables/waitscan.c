@@ -25,6 +25,7 @@ struct waitscan {
 	struct waitscan_config cfg;
 	struct waiters_iter_bpf *skel;   /* NULL: /proc */
 	struct undo_reader *undo;        /* NULL: no SEM_UNDO evidence */
+	bool starts;                     /* the in-flight map is shared */
 	uint32_t self_ns;                /* values are read in our namespace */
 	struct undo_set *sets;
 	size_t nsets, capsets;
@@ -39,7 +40,7 @@ static uint32_t own_ipcns(void)
 	return stat("/proc/self/ns/ipc", &st) ? 0 : (uint32_t)st.st_ino;
 }
 
-static struct waiters_iter_bpf *iter_open(const struct waitscan_config *cfg)
+static struct waiters_iter_bpf *iter_open(const struct waitscan_config *cfg, bool *starts)
 {
 	struct waiters_iter_bpf *skel = waiters_iter_bpf__open();
 	int err;
@@ -55,8 +56,8 @@ static struct waiters_iter_bpf *iter_open(const struct waitscan_config *cfg)
 	skel->rodata->nr_msgrcv = SYS_msgrcv;
 	/* share the tracer's in-flight calls (exact starts, sembufs); a
 	 * failure leaves this object its own, empty map: starts unknown */
-	if (cfg->inflight_fd >= 0)
-		bpf_map__reuse_fd(skel->maps.inflight, cfg->inflight_fd);
+	*starts = cfg->inflight_fd >= 0 &&
+		  !bpf_map__reuse_fd(skel->maps.inflight, cfg->inflight_fd);
 	err = waiters_iter_bpf__load(skel);
 	if (!err)
 		err = waiters_iter_bpf__attach(skel);
@@ -77,7 +78,8 @@ struct waitscan *waitscan_open(const struct waitscan_config *cfg)
 	ws->cfg = *cfg;
 	ws->self_ns = own_ipcns();
 	if (cfg->bpf) {
-		ws->skel = iter_open(cfg);
+		ws->skel = iter_open(cfg, &ws->starts);
+		ws->starts &= ws->skel != NULL;
 		ws->undo = undo_open(cfg->ipcns, &err);
 	}
 	return ws;
@@ -97,6 +99,11 @@ void waitscan_close(struct waitscan *ws)
 bool waitscan_has_undo(const struct waitscan *ws)
 {
 	return ws && ws->undo;
+}
+
+bool waitscan_has_starts(const struct waitscan *ws)
+{
+	return ws && ws->starts;
 }
 
 const char *waitscan_method(const struct waitscan *ws)

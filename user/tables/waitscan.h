@@ -35,6 +35,12 @@ struct waitscan *waitscan_open(const struct waitscan_config *cfg);
 /* Fill f (emptied first).  0 or -errno. */
 int waitscan_read(struct waitscan *ws, struct wait_facts *f);
 bool waitscan_has_undo(const struct waitscan *ws);
+/*
+ * Do readings give the start of waits that began while tracing (the
+ * iterator shares the streaming object's in-flight map)?  When not, a
+ * waiter without a start may have begun after tracing did.
+ */
+bool waitscan_has_starts(const struct waitscan *ws);
 /* "iterator" or "/proc": how waiters are found (for --verbose and doctor). */
 const char *waitscan_method(const struct waitscan *ws);
 void waitscan_close(struct waitscan *ws);
