@@ -62,6 +62,16 @@ static analysis_fn analysis_by_name(const char *name, bool *known)
 	return NULL;
 }
 
+enum { OPT_SYMFS = 0x2400 };
+
+static const struct argp_option report_options[] = {
+	{ "symfs", OPT_SYMFS, "DIR", 0,
+	  "Name creators' frames with the symbols of DIR: files found by build-id "
+	  "(DIR/.build-id/xx/rest.debug, as /usr/lib/debug holds them) or by module "
+	  "path or name, used only when their build-id matches (leaks)", 0 },
+	{ 0 },
+};
+
 struct report_args {
 	struct common_opts o;
 	const char *file;
@@ -75,6 +85,9 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		opts_child_inputs(state, &a->o);
+		break;
+	case OPT_SYMFS:
+		a->o.symfs = arg;
 		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0)
@@ -99,7 +112,7 @@ static const struct argp_child report_children[] = {
 };
 
 static const struct argp report_argp = {
-	NULL, report_parse, "FILE [summary|trace|leaks|blocked|latency]",
+	report_options, report_parse, "FILE [summary|trace|leaks|blocked|latency]",
 	"Analyse a recording made with `ipcscope record`, on any machine, without BPF "
 	"and without root.  The analyses are the code of the live commands; only the "
 	"event source differs, so the output has the same form as `ipcscope trace`, "
@@ -113,7 +126,8 @@ static const struct argp report_argp = {
 	"Examples:\n"
 	"  ipcscope report night.ipcs\n"
 	"  ipcscope report night.ipcs leaks --json\n"
-	"  ipcscope report night.ipcs trace -o trace.txt\n\n"
+	"  ipcscope report night.ipcs trace -o trace.txt\n"
+	"  ipcscope report night.ipcs leaks --symfs /usr/lib/debug\n\n"
 	"Exit status: that of the analysis (0, or 1 for findings); 64 usage, "
 	"65 not a recording / newer format / nothing readable, 66 no such file, "
 	"69 analysis not built in.",

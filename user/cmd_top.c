@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
 #include "tables/waitscan.h"
+#include "util/names_db.h"
 #include "view/jsonw.h"
 #include "view/top.h"
 
@@ -119,7 +119,7 @@ static const struct argp top_argp = {
 	children, NULL, NULL,
 };
 
-/* ---- owner names (cached: getpwuid is slow with NSS) ------------------ */
+/* ---- owner names (cached: each lookup reads /etc/passwd) --------------- */
 
 struct owner_cache {
 	uint32_t uid[64];
@@ -129,8 +129,6 @@ struct owner_cache {
 
 static const char *owner_name(struct owner_cache *oc, uint32_t uid)
 {
-	struct passwd pw, *res = NULL;
-	char buf[1024];
 	size_t i;
 
 	for (i = 0; i < oc->n; i++)
@@ -138,9 +136,8 @@ static const char *owner_name(struct owner_cache *oc, uint32_t uid)
 			return oc->name[i];
 	i = oc->n < 64 ? oc->n++ : uid % 64;
 	oc->uid[i] = uid;
-	if (!getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res)
-		snprintf(oc->name[i], sizeof(oc->name[i]), "%s", pw.pw_name);
-	else
+	/* util/names_db.h: the passwd file itself, never NSS; a name too long for the column shows the uid. */
+	if (names_db_lookup(NAMES_DB_PASSWD, uid, oc->name[i], sizeof(oc->name[i])))
 		snprintf(oc->name[i], sizeof(oc->name[i]), "%u", uid);
 	return oc->name[i];
 }

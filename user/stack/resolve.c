@@ -9,8 +9,11 @@
 
 #define MAX_IPS (UNWIND_MAX_FRAMES > IPCS_STACK_DEPTH ? UNWIND_MAX_FRAMES : IPCS_STACK_DEPTH)
 
-/* The process's mappings as known now (live: read /proc once if unknown). */
-static const struct proc_meta *meta_of(struct stack_resolver *r, int32_t pid,
+/*
+ * The process's mappings as they were at ts (live: read /proc once if
+ * unknown): a process that exec'd since has its earlier image kept.
+ */
+static const struct proc_meta *meta_of(struct stack_resolver *r, int32_t pid, uint64_t ts,
 				       struct proc_meta *copy)
 {
 	const struct proc_meta *m;
@@ -22,9 +25,12 @@ static const struct proc_meta *meta_of(struct stack_resolver *r, int32_t pid,
 	m = procmeta_get(r->procs, pid);
 	if (!m && r->live)
 		m = procmeta_capture(r->procs, pid);
+	if (m)
+		m = procmeta_at_time(m, ts, copy);
 	if (m && !r->live) {
 		/* a recording: its pids may name other processes here and now */
-		*copy = *m;
+		if (m != copy)
+			*copy = *m;
 		copy->exited = true;
 		m = copy;
 	}
@@ -57,7 +63,7 @@ struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr 
 				  size_t *n, const char **how)
 {
 	struct proc_meta none = { .pid = (int32_t)ev->pid, .exited = true }, copy;
-	const struct proc_meta *m = meta_of(r, (int32_t)ev->pid, &copy);
+	const struct proc_meta *m = meta_of(r, (int32_t)ev->pid, ev->ts_ns, &copy);
 	uint64_t ips[MAX_IPS], fp[IPCS_STACK_DEPTH];
 	struct stack_frame *frames = NULL;
 	struct symbolizer *sy;
@@ -120,7 +126,7 @@ size_t stack_resolve_id(struct stack_resolver *r, int32_t pid, int32_t stack_id,
 
 	if (stack_id < 0 || !max)
 		return 0;
-	m = meta_of(r, pid, &copy);
+	m = meta_of(r, pid, 0, &copy);
 	n = fp_stack(r, m, stack_id, ips);
 	if (n <= 0)
 		return 0;

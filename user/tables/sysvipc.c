@@ -648,8 +648,15 @@ int snapshot_read(struct ipc_snapshot *s, unsigned int what)
 	int err = 0;
 
 	memset(s, 0, sizeof(*s));
+	/*
+	 * Without /proc (a container or chroot that did not mount it) the tables
+	 * below would read as empty, and be reported as namespace 0: fail
+	 * instead.  A /proc without ns/ipc (an old kernel) still reads as 0.
+	 */
 	if (!stat("/proc/self/ns/ipc", &st))
 		s->ipcns = (uint32_t)st.st_ino;
+	else if (stat("/proc/self", &st))
+		return errno == ENOENT ? -ENOENT : -errno;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->taken_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	s->taken_real = time(NULL);
