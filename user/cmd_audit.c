@@ -184,7 +184,7 @@ static void print_json(FILE *out, const struct audit_result *r)
 struct facts_store {
 	struct audit_facts f;
 	struct ns_facts ns, host;
-	struct waitgraph g;
+	struct wait_facts g;
 	struct posix_table posix;
 	struct mq_attrs *mq_attrs;
 	struct devshm_facts devshm;
@@ -212,7 +212,7 @@ static void read_facts(const struct audit_args *a, const struct ipc_snapshot *s,
 	    ns_facts_read(hostpid, NULL, &st->host) == 0)
 		st->f.host = &st->host;
 	/* threads blocked on queues (a /proc walk of every thread): only with queues */
-	wg_init(&st->g);
+	memset(&st->g, 0, sizeof(st->g));
 	if (s->nmsg && waiters_scan(s->ipcns, &st->g) >= 0) {
 		st->f.waiters = st->g.waiters;
 		st->f.nwaiters = st->g.nwaiters;
@@ -233,7 +233,7 @@ static void read_facts(const struct audit_args *a, const struct ipc_snapshot *s,
 
 static void free_facts(struct facts_store *st)
 {
-	wg_free(&st->g);
+	wait_facts_free(&st->g);
 	if (st->f.posix)
 		posix_free(&st->posix);
 	free(st->mq_attrs);

@@ -7,16 +7,41 @@
 #include <string.h>
 
 #include "analyses.h"
+#include "analysis/blocked.h"
 #include "ipcscope.h"
 #include "source/file.h"
+#include "view/blocked_view.h"
 
 /* Bodies written in other parts of ipcscope; a build may lack some. */
 #pragma weak trace_session
 #pragma weak leaks_session
-#pragma weak blocked_session
 #pragma weak latency_session
 
 typedef int (*analysis_fn)(struct session *, struct common_opts *, struct run_loop *);
+
+/* The blocked analysis over the recording, printed as `blocked` prints it. */
+static int report_blocked(struct session *s, struct common_opts *o, struct run_loop *rl)
+{
+	struct blocked_opts bo = { .replay = true, .keep_history = true };
+	struct blocked *b = blocked_new(&bo);
+	struct blocked_view v = { .out = o->out, .json = o->json,
+				  .mono_to_real_ns = s->mono_to_real_ns };
+	int status;
+
+	if (!b || ev_bus_add(&s->bus, blocked_event, b)) {
+		blocked_free(b);
+		return errmsg(EX_SOFTWARE, "cannot set up the blocked analysis: out of memory");
+	}
+	status = session_drive(s, rl);
+	if (!status && blocked_replay(b, s->last_ts_ns))
+		status = errmsg(EX_OSERR, "out of memory analysing the recording");
+	if (!status) {
+		v.lost_events = s->lost_events;
+		blocked_view_summary(&v, b, s->last_ts_ns);
+	}
+	blocked_free(b);
+	return status;
+}
 
 static analysis_fn analysis_by_name(const char *name, bool *known)
 {
@@ -24,7 +49,7 @@ static analysis_fn analysis_by_name(const char *name, bool *known)
 		{ "summary", summary_session },
 		{ "trace", trace_session },
 		{ "leaks", leaks_session },
-		{ "blocked", blocked_session },
+		{ "blocked", report_blocked },
 		{ "latency", latency_session },
 	};
 
