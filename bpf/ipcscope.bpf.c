@@ -225,6 +225,20 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 /* ------------------------------------------------------------------- exit */
 
 /*
+ * A *ctl command without IPC_64, when it is a command that carries it (the
+ * commands are small numbers); anything else, an invalid -1 for instance,
+ * as passed.
+ */
+static __always_inline __s32 ctl_cmd(__u64 arg)
+{
+	__u32 cmd = arg;
+
+	if ((cmd & IPC_64) && cmd < 2 * IPC_64)
+		return cmd & ~IPC_64;
+	return cmd;
+}
+
+/*
  * Does the caller's %rbp look like a frame pointer (on its stack, above
  * sp)?  In code built without frame pointers it holds anything, and the
  * kernel's frame-pointer walk faults on it (several µs in a VM) to get one
@@ -450,6 +464,7 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 		break;
 	case CALL_SHMAT:
 		e->addr = ret < 0 && ret >= -4095 ? in->arg[1] : (__u64)ret;
+		e->shmaddr = in->arg[1];
 		e->iflags = in->arg[2];
 		break;
 	case CALL_SHMDT:
@@ -460,27 +475,35 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 	case CALL_SEMOP:
 	case CALL_SEMTIMEDOP:
 		e->nsops = in->arg[2];
+		if (call == CALL_SEMTIMEDOP)
+			e->uptr = in->arg[3];
 		if (in->flags & EVF_HAS_TIMEOUT) {
 			struct __kernel_timespec ts;
 
 			if (!bpf_probe_read_user(&ts, sizeof(ts), (void *)in->arg[3]))
 				e->timeout_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+			else
+				e->flags |= EVF_PTR_FAULT;
 		}
 		break;
 	case CALL_SHMCTL:
 	case CALL_MSGCTL:
-		e->cmd = (__s32)in->arg[1] & ~IPC_64;
+		e->cmd = ctl_cmd(in->arg[1]);
+		e->uptr = in->arg[2];
 		break;
 	case CALL_SEMCTL:
 		e->semnum = in->arg[1];
-		e->cmd = (__s32)in->arg[2] & ~IPC_64;
+		e->cmd = ctl_cmd(in->arg[2]);
+		e->uptr = in->arg[3];
 		break;
 	case CALL_MSGSND: {
 		long mtype = 0;
 
 		/* msgsnd does not modify the buffer: its mtype is still there */
-		bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1]);
+		if (bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1]))
+			e->flags |= EVF_PTR_FAULT;
 		e->mtype = mtype;
+		e->uptr = in->arg[1];
 		e->size = in->arg[2];
 		e->iflags = in->arg[3];
 		break;
@@ -489,6 +512,15 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 		e->size = in->arg[2];
 		e->mtype = in->arg[3];
 		e->iflags = in->arg[4];
+		e->uptr = in->arg[1];
+		if (ret >= 0) {
+			long mtype = 0;
+
+			/* the kernel just wrote the message there */
+			if (bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1]))
+				e->flags |= EVF_PTR_FAULT;
+			e->rcv_mtype = mtype;
+		}
 		break;
 	}
 	bpf_ringbuf_submit(e, submit_flags(sizeof(*e)));

@@ -7,10 +7,15 @@
  * JSON keys of an EV_CALL object (scripts rely on them):
  *   event ("call"), ts_ns, call, kind, id, key (null unless *get), pid, tid,
  *   ppid, comm, uid, gid, ipcns, cgroup_id, ret (-1 on error, as libc
- *   returns it), errno (0 or "EIDRM"...),
- *   lat_ns, and per call: sops [{num, op, flg}], nsops, sops_truncated,
- *   timeout_ns, size, mtype, flags, cmd, semnum, addr, id_from_addr,
- *   offcpu_ns, stack_id.
+ *   returns it), errno (0 or "EIDRM"...; a call a signal interrupted has
+ *   "EINTR", interrupted: true and restart: "no_handler" | "always" |
+ *   "no_handler_or_sa_restart", when it was restarted instead),
+ *   lat_ns, and per call: sops [{num, op, flg (unsigned)}], nsops,
+ *   sops_truncated, sops_unreadable, timeout_ns, timeout_unreadable, size,
+ *   mtype (null with mtype_unreadable when msgsnd's buffer could not be
+ *   read), received_mtype (msgrcv), flags, cmd, semnum, addr, shmaddr
+ *   (shmat: the address asked for), id_from_addr, offcpu_ns, stack_id.
+ *   Keys are unsigned numbers.
  * Process events: event ("fork"|"exec"|"exit"), ts_ns, pid, tid, ppid, comm,
  * uid, ipcns, and child_pid | filename | exit_code.
  * Kernel-internal events (extras): event ("kobj"), op ("create"|"destroy"|
@@ -34,7 +39,22 @@
  */
 int trace_fmt_args(char *buf, size_t len, const struct ev_call *e);
 
-/* The result: "3", "0x7f1234560000", "-1 EIDRM (Identifier removed)". */
+/*
+ * A kernel restart code (ERESTARTSYS 512 .. ERESTART_RESTARTBLOCK 516) as
+ * what the interrupted program saw: `seen` is "EINTR" (or NULL: always
+ * restarted), `restart` says when the call was restarted instead (JSON),
+ * `text` the same in words.  NULL for any other errno.
+ */
+struct trace_restart {
+	int err;
+	const char *seen;
+	const char *restart;
+	const char *text;
+};
+const struct trace_restart *trace_fmt_restart(int err);
+
+/* The result: "3", "0x7f1234560000", "-1 EIDRM (Identifier removed)",
+ * "-1 EINTR (Interrupted system call) <interrupted by a signal: ...>". */
 int trace_fmt_result(char *buf, size_t len, const struct ev_call *e);
 
 /* Flag words, e.g. "IPC_CREAT|IPC_EXCL|0600", "SEM_UNDO|IPC_NOWAIT". */
