@@ -364,7 +364,7 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 
 /* ------------------------------------------------------------- command */
 
-enum { OPT_FAIL = 0x2100 };
+enum { OPT_FAIL = 0x2100, OPT_FAIL_ON };
 
 struct leaks_args {
 	struct common_opts o;
@@ -372,7 +372,10 @@ struct leaks_args {
 };
 
 static const struct argp_option leaks_options[] = {
-	{ "fail", OPT_FAIL, NULL, 0, "Exit with status 1 when leak candidates are found", 0 },
+	{ "fail-on", OPT_FAIL_ON, "leak", 0,
+	  "Exit with status 1 when leak candidates are found (with -- CMD: CMD's status "
+	  "if it failed, else 1 on leaks), for CI", 0 },
+	{ "fail", OPT_FAIL, NULL, 0, "The same as --fail-on leak", 0 },
 	{ 0 },
 };
 
@@ -384,6 +387,10 @@ static error_t leaks_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		opts_child_inputs(state, &a->o);
 		break;
+	case OPT_FAIL_ON:
+		if (strcmp(arg, "leak"))
+			argp_error(state, "invalid --fail-on '%s': leaks fails on 'leak'", arg);
+		/* fallthrough */
 	case OPT_FAIL:
 		a->fail = true;
 		break;
@@ -428,7 +435,8 @@ static const struct argp leaks_argp = {
 	"JSON: {\"leaks\": [{\"kind\", \"id\", \"key\", \"bytes\", \"reason\", \"age_s\", "
 	"\"creator\": {\"pid\", \"comm\", \"cmdline\", \"exited\", \"stack\": [...]}}], "
 	"\"by_creator\": [...], \"lost_events\": N}\n\n"
-	"Exit status: 0; 1 with --fail when leaks are found; 64 usage, 69 kernel "
+	"Exit status: 0, or with -- CMD CMD's status; with --fail-on leak, 1 when "
+	"leaks are found unless CMD failed (then CMD's status); 64 usage, 69 kernel "
 	"feature missing, 77 not privileged.",
 	leaks_children, NULL, NULL,
 };
@@ -489,7 +497,11 @@ static int cmd_leaks(int argc, char **argv)
 	status = leaks_session(&s, &a.o, &rl);
 	session_fini(&s);
 	err = opts_finish(&a.o);
-	return status ? status : err;
+	if (status != EXIT_FINDINGS && (status || err))
+		return status ? status : err;
+	/* CMD's own failure comes first: CI sees why it failed */
+	err = live_command_status(&rl, status);
+	return err ? err : status;
 }
 
 IPCSCOPE_COMMAND(leaks, cmd_leaks, "who created the IPC objects left behind", 40);
