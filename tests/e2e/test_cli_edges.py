@@ -20,3 +20,30 @@ def test_folded_export_without_blocked_time_says_why(ipcns, tmp_path):
     assert r.stdout == ""
     err = r.stderr.strip().splitlines()
     assert len(err) == 1 and "no blocked time" in err[0], r.stderr
+
+
+@needs_root
+def test_report_on_a_recording_still_growing(ipcns, tmp_path):
+    """A file the recorder is still writing is read up to where it is now:
+    report returns at once with what is there and says it is cut short."""
+    import time
+    path = tmp_path / "live.ipcs"
+    rec = ipcns.popen([IPCSCOPE, "record", "-o", str(path), "--", "sh", "-c",
+                       "ipcmk -Q >/dev/null; echo ready; read x; ipcrm --all=msg"],
+                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert rec.stdout.readline().strip() == "ready"
+        # the recorder flushes its chunks at least once a second: wait for them
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            r = run_ipcscope(["report", str(path), "trace"], timeout=20)
+            if "msgget(" in r.stdout:
+                break
+            time.sleep(0.2)
+        assert r.returncode == 0, r.stderr
+        assert "msgget(" in r.stdout
+        assert "truncated" in r.stderr and "still running" in r.stderr
+    finally:
+        rec.stdin.close()
+        rec.wait(timeout=30)
+    assert rec.returncode == 0

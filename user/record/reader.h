@@ -37,7 +37,8 @@ struct rec_reader {
 	const char *name;            /* for messages */
 	int fd;                      /* -1 when reading memory */
 	const uint8_t *mem;
-	uint8_t *owned;              /* slurped non-seekable input */
+	uint8_t *owned;              /* unused: streams are spooled (see spooled) */
+	bool spooled;                /* fd is our unlinked copy of a pipe/FIFO, closed with us */
 	uint64_t size;
 	struct rec_host host;
 	uint64_t off;                /* where the next chunk header is expected */
