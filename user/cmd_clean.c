@@ -80,8 +80,9 @@ static bool selected(const struct clean_args *a, const struct leak *k)
 
 /* ---- re-check and remove ------------------------------------------ */
 
-/* Why an object the user named with --id is not a candidate. */
-static void why_not(const struct ipc_snapshot *snap, int32_t id, unsigned int kinds,
+/* Why an object the user named with --id is not a candidate; false if
+ * there is no such object (of the selected kinds). */
+static bool why_not(const struct ipc_snapshot *snap, int32_t id, unsigned int kinds,
 		    char *buf, size_t len)
 {
 	const struct shm_obj *shm = NULL;
@@ -113,7 +114,9 @@ static void why_not(const struct ipc_snapshot *snap, int32_t id, unsigned int ki
 	} else {
 		snprintf(buf, len, "no object with id %d%s", id, kinds != (unsigned)~0u ?
 			 " of the selected kinds" : "");
+		return false;
 	}
+	return true;
 }
 
 /* ---- output -------------------------------------------------------- */
@@ -247,7 +250,8 @@ static const struct argp clean_argp = {
 	"  ipcscope clean                          what would go (dry run)\n"
 	"  ipcscope clean --older-than 1d --yes    remove day-old leaks\n"
 	"  ipcscope clean -t shm --save /var/tmp/ipc-save --yes\n\n"
-	"Exit status: 0; 1 if an object was skipped or refused; 64 usage, "
+	"Exit status: 0; 1 if an object was skipped or refused; 66 if an --id names "
+	"no object; 64 usage, "
 	"77 not privileged.",
 	clean_children, NULL, NULL,
 };
@@ -260,7 +264,7 @@ static int cmd_clean(int argc, char **argv)
 	struct leaks_opts lo = { 0 };
 	struct ipcsave *save = NULL;
 	struct jsonw w;
-	size_t removed = 0, skipped = 0, listed = 0;
+	size_t removed = 0, skipped = 0, listed = 0, missing = 0;
 	bool dry;
 	int status, err;
 
@@ -275,8 +279,12 @@ static int cmd_clean(int argc, char **argv)
 			return errmsg(EX_USAGE,
 				      "--ipcns '%s' names no IPC namespace: give a live PID or a namespace inode (see `lsns -t ipc`)",
 				      a.ipcns);
-		return errmsg(exit_for_errno(-err), "cannot enter IPC namespace %s: %s",
-			      a.ipcns, hint_for_errno(-err));
+		if (err == -EACCES)   /* /proc/PID/ns/ipc of another user's process */
+			return errmsg(EX_NOPERM, "cannot enter IPC namespace %s: cannot read "
+				      "/proc/%s/ns/ipc: %s: run as root or as that process's user",
+				      a.ipcns, a.ipcns, strerror(EACCES));
+		return errmsg(exit_for_errno(-err), "cannot enter IPC namespace %s: %s: %s",
+			      a.ipcns, strerror(-err), hint_for_errno(-err));
 	}
 	memset(&snap, 0, sizeof(snap));
 	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
@@ -348,7 +356,20 @@ static int cmd_clean(int argc, char **argv)
 			found = r.v[j].id == a.ids[i];
 		if (found)
 			continue;
-		why_not(&snap, a.ids[i], a.kinds, why, sizeof(why));
+		if (!why_not(&snap, a.ids[i], a.kinds, why, sizeof(why))) {
+			/* nothing to refuse: the id is wrong (exit 66, as for any
+			 * missing input), said on stderr as every error is */
+			missing++;
+			errmsg(EX_NOINPUT, "%s: list the ids with `ipcscope snapshot`", why);
+			if (a.o.json) {
+				jsonw_start_object(&w);
+				jsonw_int_field(&w, "id", a.ids[i]);
+				jsonw_string_field(&w, "action", "missing");
+				jsonw_string_field(&w, "why", why);
+				jsonw_end_object(&w);
+			}
+			continue;
+		}
 		skipped++;
 		if (a.o.json) {
 			jsonw_start_object(&w);
@@ -357,7 +378,7 @@ static int cmd_clean(int argc, char **argv)
 			jsonw_string_field(&w, "why", why);
 			jsonw_end_object(&w);
 		} else {
-			fprintf(a.o.out, "refusing %s\n", why);
+			fprintf(a.o.out, "refusing to remove %s\n", why);
 		}
 	}
 	if (a.o.json) {
@@ -376,6 +397,8 @@ static int cmd_clean(int argc, char **argv)
 	status = 0;
 	if (save && (err = ipcsave_close(save)))
 		status = errmsg(EX_IOERR, "writing the manifest in %s: %s", a.save, strerror(-err));
+	if (!status && missing)
+		status = EX_NOINPUT;
 	if (!status && skipped)
 		status = EXIT_FINDINGS;
 	leak_report_free(&r);

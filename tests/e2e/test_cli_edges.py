@@ -47,3 +47,37 @@ def test_report_on_a_recording_still_growing(ipcns, tmp_path):
         rec.stdin.close()
         rec.wait(timeout=30)
     assert rec.returncode == 0
+
+
+@needs_root
+def test_clean_unknown_id_is_missing_input(ipcns):
+    r = ipcns.run([IPCSCOPE, "clean", "--id", "99999"])
+    assert r.returncode == 66, r.stderr
+    assert r.stderr.strip() == ("ipcscope: no object with id 99999: list the ids with "
+                                "`ipcscope snapshot`")
+    assert "refusing" not in r.stdout
+    r = ipcns.run([IPCSCOPE, "clean", "--json", "--yes", "--id", "99999"])
+    assert r.returncode == 66, r.stderr
+    assert json.loads(r.stdout)["objects"] == [
+        {"id": 99999, "action": "missing", "why": "no object with id 99999"}]
+
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@needs_root
+def test_ipcns_unreadable_says_permission(tmp_path):
+    """/proc/1/ns/ipc is root's: an unprivileged user is told the real
+    cause (EACCES), not that pid 1 has no namespace."""
+    for args in (["clean", "--ipcns", "1"], ["trace", "--ipcns", "1", "-d", "0.1"],
+                 ["leaks", "--ipcns", "1", "-d", "0.1"]):
+        r = subprocess.run(NOBODY + [IPCSCOPE] + args, capture_output=True, text=True,
+                           timeout=30, cwd=tmp_path)
+        assert r.returncode == 77, (args, r.stderr)
+        line = r.stderr.strip()
+        assert "\n" not in line and "Permission denied" in line, (args, line)
+        assert "names no IPC namespace" not in line
+    # a pid that does not exist still says so
+    r = subprocess.run([IPCSCOPE, "trace", "--ipcns", "4000000", "-d", "0.1"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 64 and "names no IPC namespace" in r.stderr
