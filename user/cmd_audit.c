@@ -124,7 +124,7 @@ static void print_json(FILE *out, const struct audit_result *r)
 				   "sem" : x->kind == KIND_MSG ? "msg" : "limit");
 		if (x->kind != KIND_NONE) {
 			jsonw_int_field(&w, "id", x->id);
-			jsonw_int_field(&w, "key", x->key);
+			jsonw_uint_field(&w, "key", (uint32_t)x->key);
 			jsonw_uint_field(&w, "ipcns", x->ipcns);
 		}
 		jsonw_string_field(&w, "object", x->object);

@@ -73,7 +73,8 @@ static bool selected(const struct clean_args *a, const struct leak *k)
 		return false;
 	if (a->have_key && k->key != a->key)
 		return false;
-	if (a->older_than >= 0 && k->age_s < a->older_than)
+	/* clean never sees a creation: the kernel's ctime is all there is */
+	if (a->older_than >= 0 && k->changed_s < a->older_than)
 		return false;
 	return true;
 }
@@ -126,15 +127,16 @@ static void describe(char *buf, size_t len, const struct leak *k)
 	char key[16], age[16];
 
 	leaks_format_key(key, sizeof(key), k->key);
-	leaks_format_age(age, sizeof(age), k->age_s);
+	/* ctime: created, or changed by IPC_SET/SETVAL/SETALL since */
+	leaks_format_age(age, sizeof(age), k->changed_s);
 	if (k->kind == KIND_SEM)
-		snprintf(buf, len, "sem %d (key %s, %u sems, %s, age %s)", k->id, key, k->nsems,
+		snprintf(buf, len, "sem %d (key %s, %u sems, %s, changed %s ago)", k->id, key, k->nsems,
 			 k->reason, age);
 	else if (k->kind == KIND_MSG)
 		snprintf(buf, len, "msg %d (key %s, %" PRIu64 " messages, %" PRIu64 " bytes, "
-			 "%s, age %s)", k->id, key, k->messages, k->bytes, k->reason, age);
+			 "%s, changed %s ago)", k->id, key, k->messages, k->bytes, k->reason, age);
 	else
-		snprintf(buf, len, "shm %d (key %s, %" PRIu64 " bytes, %s, age %s)", k->id, key,
+		snprintf(buf, len, "shm %d (key %s, %" PRIu64 " bytes, %s, changed %s ago)", k->id, key,
 			 k->bytes, k->reason, age);
 }
 
@@ -147,10 +149,10 @@ static void json_item(struct jsonw *w, const struct leak *k, const char *action,
 	jsonw_start_object(w);
 	jsonw_string_field(w, "kind", kind_name(k->kind));
 	jsonw_int_field(w, "id", k->id);
-	jsonw_int_field(w, "key", k->key);
+	jsonw_uint_field(w, "key", (uint32_t)k->key);
 	jsonw_uint_field(w, "bytes", k->bytes);
 	jsonw_string_field(w, "reason", k->reason);
-	jsonw_int_field(w, "age_s", k->age_s);
+	jsonw_int_field(w, "changed_s", k->changed_s);
 	jsonw_string_field(w, "action", action);
 	jsonw_string_field(w, "why", why);
 	jsonw_string_field(w, "ipcrm", cmd);
@@ -163,8 +165,9 @@ static const struct argp_option clean_options[] = {
 	{ "dry-run", OPT_DRY, NULL, 0, "Only show what would be removed (the default "
 	  "without --yes)", 0 },
 	{ "yes", 'y', NULL, 0, "Remove the leak candidates", 0 },
-	{ "older-than", OPT_OLDER, "DURATION", 0, "Only objects at least this old "
-	  "(30s, 10m, 2h, 7d)", 0 },
+	{ "older-than", OPT_OLDER, "DURATION", 0, "Only objects unchanged for this long "
+	  "(30s, 10m, 2h, 7d): by the kernel's ctime, which is the creation or the last "
+	  "IPC_SET/SETVAL/SETALL", 0 },
 	{ "save", OPT_SAVE, "DIR", 0, "Before removing, save shm contents, semaphore "
 	  "values and queued messages to DIR (see `ipcscope restore`)", 0 },
 	{ "id", OPT_ID, "ID", 0, "Only this object id (repeatable)", 1 },
