@@ -502,7 +502,5 @@ void rec_reader_close(struct rec_reader *r)
 	if (r->spooled && r->fd >= 0)
 		close(r->fd);
 	r->spooled = false;
-	free(r->owned);
-	r->owned = NULL;
 	r->mem = NULL;
 }
