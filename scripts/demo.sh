@@ -21,7 +21,9 @@ step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
 
 step "1. A leaky service: who created what and left it behind" \
      "ipcscope leaks -- sh -c 'leaker fork; leaker threads'"
-"$I" leaks -- sh -c "$W/leaker fork >/dev/null; $W/leaker threads >/dev/null" | sed -n '1,40p'
+# the first 40 lines, and the count at the end (symbolized stacks make it longer)
+"$I" leaks -- sh -c "$W/leaker fork >/dev/null; $W/leaker threads >/dev/null" |
+	awk 'NR <= 40 || /^[0-9]+ leak candidates?;/'
 
 step "2. A queue whose consumer cannot keep up, and a world-readable segment" \
      "mkobjs -q 1 -f 90; mkobjs -m 1 -M 644"

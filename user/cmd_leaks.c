@@ -432,7 +432,13 @@ static const struct argp leaks_argp = {
 	"  ipcscope leaks -- ./test-suite        what the tests left behind\n"
 	"  ipcscope leaks -d 60 --json           one minute, machine-wide\n"
 	"  ipcscope leaks -t shm 10              refresh every 10 s, shm only\n\n"
+	"AGE is the time since the creation leaks saw; objects it did not see created "
+	"show CHANGED, the time since the kernel's ctime (reset by IPC_SET, SETVAL).  "
+	"\"last traced call\" is the last call seen on the object; \"kernel's last pid\" "
+	"is the kernel's lpid/sempid/lspid/lrpid, which audit uses.\n\n"
 	"JSON: {\"leaks\": [{\"kind\", \"id\", \"key\", \"bytes\", \"reason\", \"age_s\", "
+	"\"age_from\" (creation|ctime), \"changed_s\", \"last_user\" {pid, comm, call, "
+	"source (traced|kernel)}, \"kernel_last_pid\", "
 	"\"creator\": {\"pid\", \"comm\", \"cmdline\", \"exited\", \"stack\": [...]}}], "
 	"\"by_creator\": [...], \"lost_events\": N}\n\n"
 	"Exit status: 0, or with -- CMD CMD's status; with --fail-on leak, 1 when "
@@ -497,8 +503,10 @@ static int cmd_leaks(int argc, char **argv)
 	status = leaks_session(&s, &a.o, &rl);
 	session_fini(&s);
 	err = opts_finish(&a.o);
-	if (status != EXIT_FINDINGS && (status || err))
-		return status ? status : err;
+	if (status && status != EXIT_FINDINGS)
+		return status;
+	if (err)
+		return err;
 	/* CMD's own failure comes first: CI sees why it failed */
 	err = live_command_status(&rl, status);
 	return err ? err : status;
