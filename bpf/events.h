@@ -124,8 +124,20 @@ struct ev_call {
 	__u32 iflags;        /* the call's flag argument (shmflg/semflg/msgflg) */
 	__u32 nsops;         /* semop/semtimedop nsops argument; semget nsems */
 	__s32 stack_id;      /* frame-pointer user stack id, or -1 */
-	__u32 _pad;
+	__u32 intr;          /* err is a restart code (512..516): what the call became,
+	                        EVI_* | signal << 8; 0: not known (older recordings) */
 	struct ipcs_sembuf sops[IPCS_MAX_SOPS];
+};
+
+/*
+ * ev_call.intr, for a call a signal interrupted: the exit tracepoint sees the
+ * kernel's restart code before the signal is handled; the signal pending
+ * then, its disposition and SA_RESTART say what the program will see.
+ */
+enum ipcs_intr {
+	EVI_EINTR = 1,       /* a handler runs: the call returns -1 EINTR */
+	EVI_RESTARTED,       /* no handler (ignored, stop, none pending) or SA_RESTART */
+	EVI_KILLED,          /* the signal's default action ends the process */
 };
 
 struct ev_proc {

@@ -63,11 +63,8 @@ def norm_strace(call, args, res):
         sops = split_args(a[1][1:-1])
         if len(sops) > 16:
             a[1] = "[" + ", ".join(sops[:16] + ["..."]) + "]"
-    m = re.match(r"\? ERESTART(NOHAND|_RESTARTBLOCK|SYS) ", res)
-    if m:
-        res = "-1 EINTR (Interrupted system call) <interrupted by a signal: restarted " \
-              "instead if no handler ran" + \
-              (" or it had SA_RESTART>" if m.group(1) == "SYS" else ">")
+    if re.match(r"\? ERESTART", res):
+        res = "INTERRUPTED"     # what became of it: checked in test_edges_json
     return call, a, res
 
 
@@ -75,6 +72,8 @@ def norm_ours(call, args, res):
     a = [x.replace(" <unreadable>", "") for x in split_args(args)]
     if call.endswith("ctl") and a[-1] != "NULL":
         a[-1] = "PTR"
+    if "<interrupted by " in res:
+        res = "INTERRUPTED"
     return call, a, res
 
 
@@ -128,23 +127,44 @@ def test_edges_as_strace_shows_them(ipcns, tmp_path):
     compare(ours, theirs)
     flat = [x for v in ours.values() for x in v]
     # the interrupted msgrcv, an unreadable timeout, the requested shmat address
-    assert any(c == "msgrcv" and "interrupted by a signal" in res for c, _, res in flat)
+    assert sum(1 for c, _, res in flat if c == "msgrcv" and res == "INTERRUPTED") == 3
+    assert "msgrcv(0, {mtype=1, ...}, 8, 0, 0) = 4 <" in text
+    assert "= -1 EINTR (Interrupted system call) <interrupted by SIGALRM: its handler ran> <" \
+        in text
+    assert "= ? <interrupted by SIGSTOP: restarted> <" in text
+    assert "= ? <interrupted by SIGTERM: it killed the process> <" in text
     assert ", 1, 0x1 <unreadable>) = -1 EFAULT (Bad address) <" in text
     assert "E51" not in text
     assert any(c == "shmat" and a[1] != "NULL" for c, a, _ in flat)
 
 
 def test_edges_json(ipcns, tmp_path):
-    """The same edges in JSON: what the program saw, unreadable marked, -1
-    commands kept, unsigned sem_flg and keys."""
+    """The same edges in JSON: what the program saw (EINTR, restarted,
+    killed, with the signal), unreadable marked, -1 commands kept, unsigned
+    sem_flg and keys."""
     out = tmp_path / "t.jsonl"
     r = ipcns.run([IPCSCOPE, "trace", "--json", "-o", str(out), "--", workload("edges")])
     assert r.returncode == 0, r.stderr
     exp = [json.loads(l) for l in r.stdout.splitlines()]
     got = [json.loads(l) for l in out.read_text().splitlines()]
     got = [g for g in got if g.get("event") == "call"]
-    assert [g["call"] for g in got] == [x["call"] for x in exp]
     assert "E51" not in out.read_text()
+    main = exp[0]["pid"]
+    stopped = next(x["pid"] for x in exp if x["pid"] != main)
+    killed = {g["pid"] for g in got} - {main, stopped}
+    assert len(killed) == 1, got
+    killed = killed.pop()
+    # the children: interrupted calls are the kernel's, not logged by them
+    st = [g for g in got if g["pid"] == stopped]
+    assert [(g["call"], g.get("outcome"), g.get("signal"), g["ret"], g["errno"]) for g in st] == [
+        ("msgrcv", "restarted", "SIGSTOP", None, None), ("msgrcv", None, None, 4, 0)]
+    assert st[1]["received_mtype"] == 1
+    kl = [g for g in got if g["pid"] == killed]
+    assert [(g["call"], g["interrupted"], g["outcome"], g["signal"], g["ret"], g["errno"])
+            for g in kl] == [("msgrcv", True, "killed", "SIGTERM", None, None)]
+    got = [g for g in got if g["pid"] != killed and not (g["pid"] == stopped and
+                                                        g.get("interrupted"))]
+    assert [g["call"] for g in got] == [x["call"] for x in exp]
     for x, g in zip(exp, got):
         assert g["errno"] == (0 if x["errno"] == "0" else x["errno"]), (x, g)
         if "cmd" in x:
@@ -156,8 +176,9 @@ def test_edges_json(ipcns, tmp_path):
         if "shmaddr" in x:
             assert g["shmaddr"] == x["shmaddr"], (x, g)
     rcv = next(g for g in got if g["call"] == "msgrcv")
-    assert rcv["interrupted"] is True and rcv["restart"] == "no_handler"
-    snd = next(g for g in got if g["call"] == "msgsnd")
+    assert (rcv["interrupted"], rcv["outcome"], rcv["signal"], rcv["ret"], rcv["errno"]) == \
+        (True, "eintr", "SIGALRM", -1, "EINTR")
+    snd = next(g for g in got if g["call"] == "msgsnd" and g["errno"] == "EFAULT")
     assert snd["mtype"] is None and snd["mtype_unreadable"] is True
     bad = next(g for g in got if g["call"] == "semtimedop" and g["errno"] == "EFAULT")
     assert bad["timeout_unreadable"] is True and "timeout_ns" not in bad

@@ -349,6 +349,31 @@ static void test_interrupted(void **state)
 	assert_non_null(strstr(s, "\"errno\":null,\"interrupted\":true,\"restart\":\"always\""));
 	free(s);
 	assert_string_equal(errno_name(514), "EINTR");
+
+	/* what the exit program recorded: the outcome and the signal */
+	e.err = 514;
+	e.ret = -514;
+	e.intr = EVI_EINTR | 14 << 8;
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "-1 EINTR (Interrupted system call) <interrupted by SIGALRM: "
+			    "its handler ran>");
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"ret\":-1,\"errno\":\"EINTR\",\"interrupted\":true,"
+			       "\"signal\":\"SIGALRM\",\"outcome\":\"eintr\","));
+	free(s);
+	e.intr = EVI_RESTARTED | 19 << 8;
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "? <interrupted by SIGSTOP: restarted>");
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"ret\":null,\"errno\":null,\"interrupted\":true,"
+			       "\"signal\":\"SIGSTOP\",\"outcome\":\"restarted\","));
+	free(s);
+	e.intr = EVI_KILLED | 15 << 8;
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "? <interrupted by SIGTERM: it killed the process>");
+	e.intr = EVI_RESTARTED;          /* no signal pending (freezer) */
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "? <interrupted by a signal: restarted>");
 	assert_string_equal(errno_name(EIDRM), "EIDRM");
 }
 
@@ -568,6 +593,8 @@ static void test_fast_json_matches_jsonw(void **state)
 			e.err = variant == 0 ? EIDRM : variant == 2 && call % 2 ? 514 + call % 3 - 1 : 0;
 			e.ret = variant == 0 ? -EIDRM : e.err ? -e.err : INT64_MAX;
 			e.sops[1].flg = (int16_t)0x8000;
+			e.intr = call % 4 == 0 ? EVI_EINTR | 10 << 8 : call % 4 == 1 ?
+				 EVI_RESTARTED | 19 << 8 : call % 4 == 2 ? EVI_KILLED : 0;
 			e.nsops_copied = variant == 1 ? IPCS_MAX_SOPS : 2;
 			{
 				static const char odd[IPCS_COMM_LEN] = "a\"b\\c\n\x01\x7f" "defghij";

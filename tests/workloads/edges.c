@@ -2,7 +2,9 @@
 /*
  * The decoding edges of trace, one call each, logged like allcalls
  * (calllog.h): a msgrcv interrupted by a signal with a handler (the kernel
- * returns ERESTARTNOHAND, the program sees EINTR), a semtimedop with an
+ * returns ERESTARTNOHAND, the program sees EINTR), in children one stopped
+ * by SIGSTOP (restarted at SIGCONT) and one that SIGTERM kills (those two
+ * are not logged by the call: the test knows them), a semtimedop with an
  * unreadable timeout and a msgsnd with a NULL buffer (EFAULT), invalid ctl
  * command -1, a sem_flg with bit 15 set, a shmat at a requested address,
  * and a key with the high bit set.  Everything it creates it removes.  Run
@@ -16,12 +18,70 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "calllog.h"
 
 #define LOG(call, r, fmt, ...) calllog(call, (long)(r), errno, fmt, ##__VA_ARGS__)
 
 static void on_alarm(int sig) { (void)sig; }
+
+#define MSGRCV_NR 70
+
+/* Wait until `pid` sleeps in msgrcv (what /proc/PID/syscall shows). */
+static void wait_in_msgrcv(pid_t pid)
+{
+	char path[64], buf[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	for (int i = 0; i < 10000; i++) {
+		FILE *f = fopen(path, "r");
+
+		if (f) {
+			size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+			fclose(f);
+			buf[n] = 0;
+			if (atoi(buf) == MSGRCV_NR && buf[0] != 'r')
+				return;
+		}
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "edges: child never blocked\n");
+	exit(2);
+}
+
+/*
+ * A child blocked in msgrcv on q gets `sig`: SIGSTOP (then SIGCONT and a
+ * message: the call is restarted and returns it) or SIGTERM (no handler:
+ * it kills the child).  The child logs the msgrcv that returned.
+ */
+static void child_interrupted(int q, int sig)
+{
+	struct { long mtype; char text[8]; } m = { 1, "wake" };
+	pid_t pid = fork();
+	int st, r;
+
+	if (pid == 0) {
+		r = msgrcv(q, &m, sizeof(m.text), 0, 0);
+		LOG("msgrcv", r, "\"id\": %d, \"size\": %zu, \"mtype\": 0, \"flags\": 0",
+		    q, sizeof(m.text));
+		_exit(0);
+	}
+	wait_in_msgrcv(pid);
+	kill(pid, sig);
+	if (sig == SIGSTOP) {
+		waitpid(pid, &st, WUNTRACED);
+		kill(pid, SIGCONT);
+		wait_in_msgrcv(pid);     /* restarted: asleep in msgrcv again */
+		r = msgsnd(q, &m, 4, 0);
+		LOG("msgsnd", r, "\"id\": %d, \"size\": 4, \"flags\": 0", q);
+	}
+	waitpid(pid, &st, 0);
+}
 
 int main(void)
 {
@@ -40,6 +100,9 @@ int main(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 	r = msgrcv(q, &m, sizeof(m.text), 0, 0);
 	LOG("msgrcv", r, "\"id\": %d, \"size\": %zu, \"mtype\": 0, \"flags\": 0", q, sizeof(m.text));
+
+	child_interrupted(q, SIGSTOP);
+	child_interrupted(q, SIGTERM);
 
 	errno = 0;
 	r = msgsnd(q, NULL, 8, 0);

@@ -234,34 +234,65 @@ int trace_fmt_args(char *buf, size_t len, const struct ev_call *e)
 
 /*
  * The kernel's restart codes (include/linux/errno.h), which a program never
- * sees: it gets EINTR or its call is restarted, depending on the signal's
- * disposition, which the exit tracepoint does not know yet.
+ * sees: it gets EINTR, or its call is restarted, or the signal kills it.
+ * The BPF exit program records which (ev_call.intr, from the pending
+ * signal's disposition); without that (older recordings) only the rule is
+ * known: when the kernel restarts the call instead of failing it.
  */
-const struct trace_restart *trace_fmt_restart(int err)
+bool trace_fmt_intr(const struct ev_call *e, struct trace_intr *out)
 {
-	static const struct trace_restart r[] = {
+	static const struct { int err; const char *seen, *restart, *text; } r[] = {
 		{ 512, "EINTR", "no_handler_or_sa_restart",
 		  "restarted instead if no handler ran or it had SA_RESTART" },
 		{ 513, NULL, "always", "restarted" },
 		{ 514, "EINTR", "no_handler", "restarted instead if no handler ran" },
 		{ 516, "EINTR", "no_handler", "restarted instead if no handler ran" },
 	};
+	unsigned int outcome = e->intr & 0xff, sig = (e->intr >> 8) & 0xff;
+	size_t i;
 
-	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
-		if (r[i].err == err)
-			return &r[i];
-	return NULL;
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		if (r[i].err == e->err)
+			break;
+	if (i == sizeof(r) / sizeof(r[0]))
+		return false;
+	memset(out, 0, sizeof(*out));
+	if (sig && sigabbrev_np(sig)) {
+		snprintf(out->sigbuf, sizeof(out->sigbuf), "SIG%s", sigabbrev_np(sig));
+		out->signal = out->sigbuf;
+	}
+	switch (outcome) {
+	case EVI_EINTR:
+		out->seen = "EINTR";
+		out->outcome = "eintr";
+		out->text = "its handler ran";
+		break;
+	case EVI_RESTARTED:
+		out->outcome = "restarted";
+		out->text = "restarted";
+		break;
+	case EVI_KILLED:
+		out->outcome = "killed";
+		out->text = "it killed the process";
+		break;
+	default:
+		out->seen = r[i].seen;
+		out->restart = r[i].restart;
+		out->text = r[i].text;
+	}
+	return true;
 }
 
 int trace_fmt_result(char *buf, size_t len, const struct ev_call *e)
 {
-	const struct trace_restart *r = trace_fmt_restart(e->err);
+	struct trace_intr in;
 
-	if (r && r->seen)
-		return snprintf(buf, len, "-1 %s (%s) <interrupted by a signal: %s>",
-				r->seen, strerror(EINTR), r->text);
-	if (r)
-		return snprintf(buf, len, "? <interrupted by a signal: %s>", r->text);
+	if (trace_fmt_intr(e, &in) && in.seen)
+		return snprintf(buf, len, "-1 %s (%s) <interrupted by %s: %s>", in.seen,
+				strerror(EINTR), in.signal ? in.signal : "a signal", in.text);
+	if (trace_fmt_intr(e, &in))      /* the program saw no return */
+		return snprintf(buf, len, "? <interrupted by %s: %s>",
+				in.signal ? in.signal : "a signal", in.text);
 	if (e->err)
 		return snprintf(buf, len, "-1 %s (%s)", errno_name(e->err), strerror(e->err));
 	if (e->call == CALL_SHMAT)
@@ -380,7 +411,8 @@ static void json_who(struct jsonw *w, const struct ev_hdr *h)
 static void json_call(struct jsonw *w, const struct ev_call *e)
 {
 	bool get = e->call == CALL_SHMGET || e->call == CALL_SEMGET || e->call == CALL_MSGGET;
-	const struct trace_restart *restart = trace_fmt_restart(e->err);
+	struct trace_intr in;
+	bool intr = trace_fmt_intr(e, &in);
 
 	jsonw_string_field(w, "call", call_name(e->call));
 	jsonw_string_field(w, "kind", kind_name(e->kind));
@@ -392,17 +424,26 @@ static void json_call(struct jsonw *w, const struct ev_call *e)
 		jsonw_null(w);
 	json_who(w, &e->h);
 	/* as the libc call returns it: -1 and the errno, like strace */
-	jsonw_int_field(w, "ret", e->err ? -1 : e->ret);
+	jsonw_name(w, "ret");
+	if (intr && !in.seen)
+		jsonw_null(w);       /* no return: restarted or killed */
+	else
+		jsonw_int(w, e->err ? -1 : e->ret);
 	jsonw_name(w, "errno");
-	if (restart && !restart->seen)
+	if (intr && !in.seen)
 		jsonw_null(w);
 	else if (e->err)
 		jsonw_string(w, errno_name(e->err));
 	else
 		jsonw_int(w, 0);
-	if (restart) {
+	if (intr) {
 		jsonw_bool_field(w, "interrupted", true);
-		jsonw_string_field(w, "restart", restart->restart);
+		if (in.signal)
+			jsonw_string_field(w, "signal", in.signal);
+		if (in.outcome)
+			jsonw_string_field(w, "outcome", in.outcome);
+		else
+			jsonw_string_field(w, "restart", in.restart);
 	}
 	jsonw_uint_field(w, "lat_ns", e->lat_ns);
 	if (e->offcpu_ns)
@@ -624,7 +665,8 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 {
 	struct sbuf b;
 	const char *name = call_name(e->call), *kind = kind_name(e->kind);
-	const struct trace_restart *restart = trace_fmt_restart(e->err);
+	struct trace_intr in;
+	bool intr = trace_fmt_intr(e, &in);
 
 	b.p = b.buf;
 	SB_LIT(&b, "\"event\":");
@@ -642,17 +684,28 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 	else
 		SB_LIT(&b, "null");
 	sb_who(&b, &e->h);
-	SB_LIT(&b, ",\"ret\":"); sb_i64(&b, e->err ? -1 : e->ret);
+	SB_LIT(&b, ",\"ret\":");
+	if (intr && !in.seen)
+		SB_LIT(&b, "null");
+	else
+		sb_i64(&b, e->err ? -1 : e->ret);
 	SB_LIT(&b, ",\"errno\":");
-	if (restart && !restart->seen)
+	if (intr && !in.seen)
 		SB_LIT(&b, "null");
 	else if (e->err)
 		sb_str(&b, errno_name(e->err), 16);
 	else
 		*b.p++ = '0';
-	if (restart) {
-		SB_LIT(&b, ",\"interrupted\":true,\"restart\":");
-		sb_str(&b, restart->restart, 32);
+	if (intr) {
+		SB_LIT(&b, ",\"interrupted\":true");
+		if (in.signal) {
+			SB_LIT(&b, ",\"signal\":"); sb_str(&b, in.signal, 16);
+		}
+		if (in.outcome) {
+			SB_LIT(&b, ",\"outcome\":"); sb_str(&b, in.outcome, 16);
+		} else {
+			SB_LIT(&b, ",\"restart\":"); sb_str(&b, in.restart, 32);
+		}
 	}
 	SB_LIT(&b, ",\"lat_ns\":"); sb_u64(&b, e->lat_ns);
 	if (e->offcpu_ns) {

@@ -8,8 +8,9 @@
  *   event ("call"), ts_ns, call, kind, id, key (null unless *get), pid, tid,
  *   ppid, comm, uid, gid, ipcns, cgroup_id, ret (-1 on error, as libc
  *   returns it), errno (0 or "EIDRM"...; a call a signal interrupted has
- *   "EINTR", interrupted: true and restart: "no_handler" | "always" |
- *   "no_handler_or_sa_restart", when it was restarted instead),
+ *   interrupted: true, signal ("SIGALRM"), outcome "eintr" (errno "EINTR")
+ *   | "restarted" | "killed" (ret and errno null), or, in recordings that
+ *   lack it, restart: "no_handler" | "always" | "no_handler_or_sa_restart"),
  *   lat_ns, and per call: sops [{num, op, flg (unsigned)}], nsops,
  *   sops_truncated, sops_unreadable, timeout_ns, timeout_unreadable, size,
  *   mtype (null with mtype_unreadable when msgsnd's buffer could not be
@@ -25,6 +26,7 @@
 #ifndef IPCS_TRACE_FMT_H
 #define IPCS_TRACE_FMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,18 +42,19 @@
 int trace_fmt_args(char *buf, size_t len, const struct ev_call *e);
 
 /*
- * A kernel restart code (ERESTARTSYS 512 .. ERESTART_RESTARTBLOCK 516) as
- * what the interrupted program saw: `seen` is "EINTR" (or NULL: always
- * restarted), `restart` says when the call was restarted instead (JSON),
- * `text` the same in words.  NULL for any other errno.
+ * A call a signal interrupted (the kernel's restart codes ERESTARTSYS 512 ..
+ * ERESTART_RESTARTBLOCK 516, which no program sees) as what the program
+ * saw: `seen` is "EINTR" or NULL (no return: restarted or killed),
+ * `outcome` "eintr" | "restarted" | "killed" from ev_call.intr, or NULL
+ * when not recorded, and then `restart` says when the kernel restarts the
+ * call instead ("no_handler", ...); `signal` is "SIGALRM" or NULL; `text`
+ * says it in words.  False for any other call.
  */
-struct trace_restart {
-	int err;
-	const char *seen;
-	const char *restart;
-	const char *text;
+struct trace_intr {
+	const char *seen, *outcome, *restart, *signal, *text;
+	char sigbuf[16];
 };
-const struct trace_restart *trace_fmt_restart(int err);
+bool trace_fmt_intr(const struct ev_call *e, struct trace_intr *out);
 
 /* The result: "3", "0x7f1234560000", "-1 EIDRM (Identifier removed)",
  * "-1 EINTR (Interrupted system call) <interrupted by a signal: ...>". */
