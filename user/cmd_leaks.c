@@ -262,7 +262,7 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 
 /* ------------------------------------------------------------- command */
 
-enum { OPT_FAIL = 0x2100 };
+enum { OPT_FAIL = 0x2100, OPT_FAIL_ON };
 
 struct leaks_args {
 	struct common_opts o;
@@ -270,7 +270,10 @@ struct leaks_args {
 };
 
 static const struct argp_option leaks_options[] = {
-	{ "fail", OPT_FAIL, NULL, 0, "Exit with status 1 when leak candidates are found", 0 },
+	{ "fail-on", OPT_FAIL_ON, "leak", 0,
+	  "Exit with status 1 when leak candidates are found (with -- CMD: CMD's status "
+	  "if it failed, else 1 on leaks), for CI", 0 },
+	{ "fail", OPT_FAIL, NULL, 0, "The same as --fail-on leak", 0 },
 	{ 0 },
 };
 
@@ -282,6 +285,10 @@ static error_t leaks_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		opts_child_inputs(state, &a->o);
 		break;
+	case OPT_FAIL_ON:
+		if (strcmp(arg, "leak"))
+			argp_error(state, "invalid --fail-on '%s': leaks fails on 'leak'", arg);
+		/* fallthrough */
 	case OPT_FAIL:
 		a->fail = true;
 		break;
@@ -323,10 +330,17 @@ static const struct argp leaks_argp = {
 	"  ipcscope leaks -- ./test-suite        what the tests left behind\n"
 	"  ipcscope leaks -d 60 --json           one minute, machine-wide\n"
 	"  ipcscope leaks -t shm 10              refresh every 10 s, shm only\n\n"
+	"AGE is the time since the creation leaks saw; objects it did not see created "
+	"show CHANGED, the time since the kernel's ctime (reset by IPC_SET, SETVAL).  "
+	"\"last traced call\" is the last call seen on the object; \"kernel's last pid\" "
+	"is the kernel's lpid/sempid/lspid/lrpid, which audit uses.\n\n"
 	"JSON: {\"leaks\": [{\"kind\", \"id\", \"key\", \"bytes\", \"reason\", \"age_s\", "
+	"\"age_from\" (creation|ctime), \"changed_s\", \"last_user\" {pid, comm, call, "
+	"source (traced|kernel)}, \"kernel_last_pid\", "
 	"\"creator\": {\"pid\", \"comm\", \"cmdline\", \"exited\", \"stack\": [...]}}], "
 	"\"by_creator\": [...], \"lost_events\": N}\n\n"
-	"Exit status: 0; 1 with --fail when leaks are found; 64 usage, 69 kernel "
+	"Exit status: 0, or with -- CMD CMD's status; with --fail-on leak, 1 when "
+	"leaks are found unless CMD failed (then CMD's status); 64 usage, 69 kernel "
 	"feature missing, 77 not privileged.",
 	leaks_children, NULL, NULL,
 };
@@ -385,7 +399,13 @@ static int cmd_leaks(int argc, char **argv)
 	status = leaks_session(&s, &a.o, &rl);
 	session_fini(&s);
 	err = opts_finish(&a.o);
-	return status ? status : err;
+	if (status && status != EXIT_FINDINGS)
+		return status;
+	if (err)
+		return err;
+	/* CMD's own failure comes first: CI sees why it failed */
+	err = live_command_status(&rl, status);
+	return err ? err : status;
 }
 
 IPCSCOPE_COMMAND(leaks, cmd_leaks, "who created the IPC objects left behind", 40);

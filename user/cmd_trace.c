@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* ipcscope trace: one line (or JSON object) per System V IPC call. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyses.h"
 #include "ipcscope.h"
@@ -166,7 +168,9 @@ static const struct argp trace_argp = {
 	"with its arguments, result and latency (in seconds, at the end).\n\n"
 	"Without -- CMD it traces the whole machine (or what the filters select) until "
 	"Ctrl-C or -d; with -- CMD it runs CMD, follows its children, and exits with "
-	"CMD's status.  --json prints one object per line and a final "
+	"CMD's status; its output then goes to stderr unless -o is given (`-o -`: "
+	"stdout), so that it never mixes with CMD's stdout.  --json prints one "
+	"object per line and a final "
 	"{\"summary\": {..., \"lost_events\": N}} line.\v"
 	"Examples:\n"
 	"  ipcscope trace -t sem --errors        failed semaphore calls, machine-wide\n"
@@ -176,6 +180,31 @@ static const struct argp trace_argp = {
 	"else 0, 64 usage, 69 kernel feature missing, 77 not privileged.",
 	trace_children, NULL, NULL,
 };
+
+/*
+ * With -- CMD and no -o, CMD owns stdout: the trace goes to stderr, as
+ * strace's does, a whole line per write (line-buffered) so that it never
+ * splits a line of CMD's and CMD's output never splits one of ours.
+ * opts_finish() closes the stream (a dup of fd 2).
+ */
+static int trace_to_stderr(struct common_opts *o)
+{
+	static char lbuf[1 << 16];
+	int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return errmsg(EX_OSERR, "cannot write the trace to stderr: %s: give -o FILE",
+			      strerror(e));
+	}
+	setvbuf(f, lbuf, _IOLBF, sizeof(lbuf));
+	o->out = f;
+	return 0;
+}
 
 static int cmd_trace(int argc, char **argv)
 {
@@ -192,6 +221,11 @@ static int cmd_trace(int argc, char **argv)
 	status = opts_parse(&trace_argp, argc, argv, &a, &a.o);
 	if (status)
 		return status;
+	if (a.o.cmd_argc && !a.o.out_path) {
+		status = trace_to_stderr(&a.o);
+		if (status)
+			return status;
+	}
 
 	cfg.opts = &a.o;
 	cfg.calls = true;

@@ -63,7 +63,11 @@ const char *call_name(unsigned int call);        /* "semtimedop", "?" */
 int call_from_name(const char *name);            /* CALL_*, or -1 */
 unsigned int call_kind(unsigned int call);       /* KIND_* */
 const char *kind_name(unsigned int kind);        /* "shm", "sem", "msg", "none" */
-const char *errno_name(int err);                 /* "EIDRM", or "E<number>" (static buffer) */
+const char *errno_name(int err);                 /* "EIDRM", or "E<number>" (static buffer);
+                                                    the kernel's restart codes (512-516) as
+                                                    what the program saw: "EINTR"/"ERESTART" */
+/* An IPC key in text, everywhere (lsipc's format); JSON: the unsigned number. */
+#define IPCS_KEY_FMT "0x%08x"
 const char *ctl_cmd_name(unsigned int kind, int cmd); /* "IPC_RMID", "GETVAL", ... */
 /* A *ctl command that only reads (IPC_STAT, GETVAL, ...): a monitor's look, not use. */
 bool ctl_cmd_reads_only(unsigned int kind, int cmd);

@@ -233,7 +233,7 @@ static void json_objs(struct jsonw *w, const struct session *s, const struct sum
 		jsonw_int_field(w, "id", v[i]->id);
 		jsonw_name(w, "key");
 		if (known)
-			jsonw_int(w, key);
+			jsonw_uint(w, (uint32_t)key);
 		else
 			jsonw_null(w);
 		jsonw_uint_field(w, "ipcns", v[i]->ipcns);

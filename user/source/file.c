@@ -415,6 +415,12 @@ int file_session_open(struct session *s, const char *path)
 	}
 	fs->fd = fd;
 	err = rec_reader_open_fd(&fs->rd, fd, path);
+	if (err == -EISDIR) {
+		/* missing input, as for a path that does not exist (not "internal") */
+		fs_destroy(&fs->src);
+		return errmsg(EX_NOINPUT, "'%s' is a directory: give the file written by "
+			      "`ipcscope record -o FILE`", path);
+	}
 	return open_common(s, fs, err, path);
 }
 
