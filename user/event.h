@@ -56,6 +56,12 @@ struct ev_source {
 	void (*destroy)(struct ev_source *src);
 	int64_t mono_to_real_ns;          /* add to ts_ns for wall-clock time */
 	uint64_t boot_mono_ns;            /* CLOCK_MONOTONIC when the source began */
+	/*
+	 * The first non-zero a sink returned (an exit status, or -errno): the
+	 * source stops delivering, live and file alike, and session_drive()
+	 * makes it the run's status (a failed replay never exits 0).
+	 */
+	int sink_status;
 };
 
 /* Names */

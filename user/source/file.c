@@ -74,7 +74,11 @@ static int fs_poll(struct ev_source *src, int timeout_ms)
 		r = ev_bus_emit(src->bus, h, sz);
 		delivered++;
 		if (r) {
-			fs->next_ev = fs->nev;      /* a sink asked to stop */
+			/* a sink failed or asked to stop: no more events, and the
+			 * session says why (not a normal end of file) */
+			if (!src->sink_status)
+				src->sink_status = r;
+			fs->next_ev = fs->nev;
 			break;
 		}
 		o += (sz + REC_EV_ALIGN - 1) & ~(size_t)(REC_EV_ALIGN - 1);
