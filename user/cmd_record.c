@@ -291,7 +291,8 @@ static void resolve_stacks(struct recorder *r, uint64_t age_ns)
 		return;
 	n = leaks_resolve_pending(r->pending, age_ns < now ? now - age_ns : 0, stack_done, r);
 	if (n)
-		debugmsg("resolved %zu creation stack(s) for the recording", n);
+		debugmsg("resolved %zu creation stack(s) for the recording in %.1f ms", n,
+			 (double)(now_ns(CLOCK_MONOTONIC) - now) / 1e6);
 }
 
 /*
