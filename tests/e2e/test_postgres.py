@@ -108,6 +108,16 @@ def kill_cluster(pm):
     return victims
 
 
+def reap(proc, deadline):
+    """Its exit status; SIGKILL if it does not end by the deadline."""
+    try:
+        return proc.wait(timeout=deadline)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return "hung after SIGINT"
+
+
 def sysv_table(ipcns, kind):
     """The namespace's own table, read inside it: {id: row dict}."""
     lines = ipcns.run(["cat", f"/proc/sysvipc/{kind}"], check=True).stdout.splitlines()
@@ -185,7 +195,7 @@ def test_postgres_killed_leaves_segments_that_every_command_names(ipcns, tmp_pat
                                  "-o", str(live_out)], stderr=err)
     recorder = subprocess.Popen([IPCSCOPE, "record", "--ipcns", str(ipcns.pid), "-o", str(rec)],
                                 stderr=subprocess.PIPE, text=True)
-    pm = None
+    pm, killed = None, False
     try:
         wait_for(lambda: "Hit Ctrl-C" in live_err.read_text(), "leaks attached",
                  60 * SLOW, live, live_err)
@@ -216,12 +226,14 @@ def test_postgres_killed_leaves_segments_that_every_command_names(ipcns, tmp_pat
         assert "number of failed transactions: 0" in r.stdout, r.stdout
 
         kill_cluster(pm)
+        killed = True
         assert state(pm) == "Z"      # unreaped, as under a parent that does not wait
     finally:
+        if pm is not None and not killed and state(pm) not in (None, "Z"):
+            kill_cluster(pm)         # a failure above: leave no cluster running
         live.send_signal(signal.SIGINT)
         recorder.send_signal(signal.SIGINT)
-        live_rc = live.wait(timeout=60 * SLOW)
-        rec_rc = recorder.wait(timeout=60 * SLOW)
+        live_rc, rec_rc = reap(live, 60 * SLOW), reap(recorder, 60 * SLOW)
     assert live_rc == 0, live_err.read_text()
     assert rec_rc == 0, recorder.stderr.read()
 
