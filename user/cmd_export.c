@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyses.h"
+#include "analysis/blocked.h"
 #include "analysis/leaks.h"
 #include "ipcscope.h"
 #include "source/file.h"
@@ -109,22 +110,22 @@ static int export_leaks(struct session *s, struct common_opts *o, struct folded 
 /* ------------------------------------------------------------- perfetto */
 
 /* Deadlocks found by the blocked analysis, as instants on the global track. */
-static int deadlock_instants(struct perfetto *p, struct blocked_replay *br, struct session *s)
+static int deadlock_instants(struct perfetto *p, struct blocked *b, struct session *s)
 {
-	uint64_t formed, dur;
-	int32_t pids[8];
-	size_t n;
-	long found = blocked_replay_count(br, s);
-
-	if (found < 0)
+	if (blocked_replay(b, s->last_ts_ns))
 		return errmsg(EX_OSERR, "out of memory analysing deadlocks");
-	for (size_t i = 0; blocked_replay_cycle(br, i, &formed, &dur, pids, 8, &n); i++) {
+	for (size_t i = 0; i < blocked_ncycles(b); i++) {
+		const struct blocked_cycle *c = blocked_cycle_at(b, i);
+		uint64_t dur = c->end_ns > c->formed_ns ? c->end_ns - c->formed_ns : 0;
 		char name[160];
-		int off = snprintf(name, sizeof(name), "deadlock (%.3f s):", dur / 1e9);
+		int off;
 
-		for (size_t k = 0; k < n && off > 0 && (size_t)off < sizeof(name); k++)
-			off += snprintf(name + off, sizeof(name) - (size_t)off, " %d", pids[k]);
-		if (perfetto_global_instant(p, formed, name, NULL))
+		if (!c->confirmed)
+			continue;
+		off = snprintf(name, sizeof(name), "deadlock (%.3f s):", dur / 1e9);
+		for (size_t k = 0; k < c->n && off > 0 && (size_t)off < sizeof(name); k++)
+			off += snprintf(name + off, sizeof(name) - (size_t)off, " %d", c->nodes[k].pid);
+		if (perfetto_global_instant(p, c->formed_ns, name, NULL))
 			return errmsg(EX_OSERR, "out of memory");
 	}
 	return 0;
@@ -240,16 +241,17 @@ static int cmd_export(int argc, char **argv)
 			status = session_drive(&s, NULL);
 	} else if (a.fmt == FMT_PERFETTO) {
 		struct perfetto *p = perfetto_new(fi->host.start_mono_ns);
-		struct blocked_replay *br = blocked_replay_new();
+		struct blocked_opts bo = { .replay = true };
+		struct blocked *br = blocked_new(&bo);
 
 		if (!p || !br || ev_bus_add(&s.bus, perfetto_event, p) ||
-		    ev_bus_add(&s.bus, blocked_replay_event, br))
+		    ev_bus_add(&s.bus, blocked_event, br))
 			status = errmsg(EX_OSERR, "out of memory");
 		else
 			status = session_drive(&s, NULL);
 		if (!status)
 			status = deadlock_instants(p, br, &s);
-		blocked_replay_free(br);
+		blocked_free(br);
 		if (!status && (err = perfetto_write(p, a.o.out, s.procs)))
 			status = errmsg(EX_IOERR, "writing the trace: %s", strerror(-err));
 		if (!status)

@@ -16,6 +16,7 @@
 
 #include "analyses.h"
 #include "analysis/latency.h"
+#include "view/latency_view.h"
 #include "ipcscope.h"
 #include "source/latency_src.h"
 #include "source/live.h"

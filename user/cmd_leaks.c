@@ -22,9 +22,10 @@
 #include "ipcscope.h"
 #include "source/live.h"
 #include "stack/symbolize.h"
+#include "stack/symfs.h"
 #include "stack/unwind.h"
 #include "tables/ipcns.h"
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 #include "view/leaks_view.h"
 #include "tables/proc.h"
 
@@ -121,6 +122,9 @@ static int report_now(struct leaks_glue *g, const struct ipc_snapshot *snap)
 
 	if (err)
 		return errmsg(EX_SOFTWARE, "finding leaks: %s", strerror(-err));
+	/* better symbols found after the fact (report --symfs) */
+	for (size_t i = 0; g->o->symfs && i < r.n; i++)
+		stack_symfs_apply(g->o->symfs, r.v[i].creator.stack, r.v[i].creator.nstack);
 	g->last_found = r.n;
 	if (g->o->json) {
 		struct jsonw w;

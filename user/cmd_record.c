@@ -29,7 +29,7 @@
 #include "record/writer.h"
 #include "source/live.h"
 #include "tables/ipcns.h"
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 
 #pragma weak snapshot_free
 
@@ -283,12 +283,53 @@ static void resolve_stacks(struct recorder *r, uint64_t age_ns)
 		debugmsg("resolved %zu creation stack(s) for the recording", n);
 }
 
+/*
+ * Processes that exited a while ago: their last state goes to the file,
+ * then out of memory (a fork storm must not grow the recorder; their
+ * creations' stacks were resolved by then).  The set of pids written is
+ * started afresh when it is large: a live pid is then written once more.
+ */
+#define RECORD_FORGET_NS (30 * 1000000000ull)
+#define RECORD_PIDS_MAX 65536
+
+static int forget_exited(struct recorder *r)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC), cutoff;
+	const struct proc_meta *m;
+
+	if (!r->s->procs || now < RECORD_FORGET_NS)
+		return 0;
+	cutoff = now - RECORD_FORGET_NS;
+	for (size_t i = 0; (m = procmeta_at(r->s->procs, i)); i++) {
+		struct written *seen;
+
+		if (!m->exited || !m->exit_ts_ns || m->exit_ts_ns >= cutoff)
+			continue;
+		seen = pid_slot(r, m->pid, false);
+		if (seen && seen->gen == m->gen)
+			continue;
+		if (seen)
+			seen->gen = m->gen;
+		if (rec_writer_procmeta(r->w, m))
+			return fail(r, -EIO);
+	}
+	procmeta_prune(r->s->procs, cutoff);
+	if (r->npids > RECORD_PIDS_MAX) {
+		free(r->pids);
+		r->pids = NULL;
+		r->npids = r->cap = 0;
+	}
+	return 0;
+}
+
 static int record_tick(void *ctx)
 {
 	struct recorder *r = ctx;
 	int err;
 
 	resolve_stacks(r, 1000000000ull);
+	if (forget_exited(r))
+		return EX_IOERR;
 
 	if (r->s->src->lost)
 		r->s->lost_events = r->s->src->lost(r->s->src);

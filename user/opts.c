@@ -405,6 +405,11 @@ int opts_parse(const struct argp *argp, int argc, char **argv, void *input,
 	}
 	if (c->cmd_argv && c->cmd_argc == 0)
 		return errmsg(EX_USAGE, "nothing after `--`: give the command to run, e.g. `-- ./app arg`");
+	/* The usage line is the declaration: only commands that say `-- CMD` run one. */
+	if (c->cmd_argv && !(argp->args_doc && strstr(argp->args_doc, "-- CMD")))
+		return errmsg(EX_USAGE, "`ipcscope %s` runs no command: drop `-- %s...` "
+			      "(trace, latency, leaks, blocked and record run one)",
+			      argv[0], c->cmd_argv[0]);
 
 	snprintf(name, sizeof(name), "ipcscope %s", argv[0]);
 	argp_cap.cmd = argv[0];

@@ -41,6 +41,9 @@ struct common_opts {
 	/* positional [interval [count]] for periodic commands */
 	double interval;
 	long count;
+	/* report: a directory of better symbols (unstripped binaries, .debug
+	 * files by build-id) to name recorded frames with */
+	const char *symfs;
 };
 
 extern const struct argp output_argp;

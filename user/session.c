@@ -7,7 +7,7 @@
 #include "analyses.h"
 #include "ipcscope.h"
 #include "analysis/tables_replay.h"
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 
 void session_procs_refresh(struct session *s)
 {

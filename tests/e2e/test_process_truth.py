@@ -166,3 +166,42 @@ def test_other_ipcscope_processes_are_not_traced(ipcns, tmp_path):
     assert "leaker" in comms, comms
     assert "ipcscope" not in comms, [e for e in events if e.get("comm") == "ipcscope"][:3]
     assert len(made) == 3
+
+
+def test_creator_that_execs_after_creating(ipcns, tmp_path):
+    """Created, then exec'd another program: unwound against the first image."""
+    leaker = workload("leaker")
+    out = tmp_path / "leaks.json"
+    r = ipcns.run([IPCSCOPE, "leaks", "--json", "-o", str(out), "--", leaker, "thenexec"],
+                  timeout=60)
+    assert r.returncode == 0, r.stderr
+    made = created(r.stdout)
+    check_named(json.loads(out.read_text()), made)
+    rec = str(tmp_path / "exec.ipcs")
+    r = ipcns.run([IPCSCOPE, "record", "-o", rec, "--", leaker, "thenexec"], timeout=60)
+    assert r.returncode == 0, r.stderr
+    report, _ = report_leaks(rec)
+    check_named(report, created(r.stdout))
+
+
+def test_report_symfs_names_a_stripped_creator(ipcns, tmp_path):
+    """Recorded stripped, re-symbolized later from the unstripped file by build-id."""
+    leaker = workload("leaker")
+    app = tmp_path / "app"
+    shutil.copy(leaker, app)
+    subprocess.run(["strip", "-s", str(app)], check=True)
+    rec = str(tmp_path / "stripped.ipcs")
+    r = ipcns.run([IPCSCOPE, "record", "-o", rec, "--", str(app), "direct"], timeout=60)
+    assert r.returncode == 0, r.stderr
+    made = created(r.stdout)
+    report, _ = report_leaks(rec)
+    assert not any("make_leaky_segment" in funcs(l) for l in report["leaks"]), report
+    note = subprocess.run(["readelf", "-n", leaker], capture_output=True, text=True).stdout
+    bid = note.split("Build ID:")[1].split()[0]
+    dbg = tmp_path / "sym" / ".build-id" / bid[:2]
+    dbg.mkdir(parents=True)
+    shutil.copy(leaker, dbg / (bid[2:] + ".debug"))
+    r = subprocess.run([IPCSCOPE, "report", rec, "leaks", "--json", "--symfs",
+                        str(tmp_path / "sym")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    check_named(json.loads(r.stdout), made)

@@ -224,7 +224,8 @@ def test_top_batch_marks_deadlock(ipcns):
     dl = ipcns.popen([workload("ops_deadlock")], stdin=subprocess.PIPE,
                      stdout=subprocess.PIPE, text=True)
     assert dl.stdout.readline().startswith("ready ")
-    # Two refreshes: a cycle counts once it held at two scans in a row.
+    # Two refreshes 0.3 s apart: the cycle, older than top, has then been
+    # present for at least 100 ms of its watch (the one confirmation rule).
     r = ipcns.run([IPCSCOPE, "top", "-b", "-n", "2", "-D", "0.3", "--json"], check=True)
     docs = [json.loads(line) for line in r.stdout.splitlines()]
     assert docs[-1]["deadlocks"] == 1

@@ -12,6 +12,8 @@
  *                    it attached until stdin closes ("ready" line first)
  *   leaker semwait   a child creates a semaphore and exits; this process
  *                    waits on it ("ready" line first; blocks until killed)
+ *   leaker thenexec  creates one of each kind, then execs `sleep 0.3`: the
+ *                    creator's pid runs another program when it is asked about
  *   leaker zombie    a child creates a segment and exits; this process does
  *                    not reap it until stdin closes ({"zombie": PID} line)
  *   leaker fill      leaks a segment and a queue with known contents
@@ -203,6 +205,10 @@ int main(int argc, char **argv)
 			die("pthread");
 	} else if (!strcmp(mode, "good")) {
 		behave_well();
+	} else if (!strcmp(mode, "thenexec")) {
+		leak_everything();
+		execlp("sleep", "sleep", "0.3", (char *)NULL);
+		die("exec sleep");
 	} else if (!strcmp(mode, "zombie")) {
 		int fds[2];
 		char c;

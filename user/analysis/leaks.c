@@ -22,7 +22,7 @@
 #include <sys/ipc.h>
 
 #include "analysis/leaks.h"
-#include "stack/resolve.h"
+#include "stack/frame.h"
 #include "util/u64map.h"
 #include "util/vec.h"
 

@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "event.h"
-#include "stack/symbolize.h"
+#include "stack/frame.h"
 #include "tables/sysvipc.h"
 
 struct leak_creator {

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "analyses.h"
+#include "analysis/blocked.h"
 #include "analysis/leaks.h"
 #include "analysis/summary.h"
 #include "ipcscope.h"
@@ -340,7 +341,8 @@ int summary_session(struct session *s, struct common_opts *o, struct run_loop *r
 	size_t ntop, ntopb;
 	uint64_t duration = 0, calls = 0, errors = 0;
 	long leaks = -1, deadlocks = -1;
-	struct blocked_replay *br = blocked_replay_new();
+	struct blocked_opts bo = { .replay = true };
+	struct blocked *br = blocked_new(&bo);
 	int status;
 
 	summary_init(&sm);
@@ -352,20 +354,20 @@ int summary_session(struct session *s, struct common_opts *o, struct run_loop *r
 		lo.start_real = s->start->taken_real;
 	l = leaks_new(&lo, s->start);
 	if (!l || !br || ev_bus_add(&s->bus, summary_event, &sm) ||
-	    ev_bus_add(&s->bus, leaks_event, l) || ev_bus_add(&s->bus, blocked_replay_event, br)) {
+	    ev_bus_add(&s->bus, leaks_event, l) || ev_bus_add(&s->bus, blocked_event, br)) {
 		leaks_free(l);
-		blocked_replay_free(br);
+		blocked_free(br);
 		return errmsg(EX_SOFTWARE, "cannot set up the summary: out of memory or too many consumers");
 	}
 	status = session_drive(s, rl);
 	if (status) {
 		leaks_free(l);
-		blocked_replay_free(br);
+		blocked_free(br);
 		summary_fini(&sm);
 		return status;
 	}
-	deadlocks = blocked_replay_count(br, s);
-	blocked_replay_free(br);
+	deadlocks = blocked_replay(br, s->last_ts_ns) ? -1 : (long)blocked_deadlocks(br);
+	blocked_free(br);
 	if (count_leaks(s, l, &leaks))
 		warnmsg("no IPC tables at the end: leak candidates not counted");
 	leaks_free(l);

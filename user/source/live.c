@@ -25,7 +25,7 @@
 #include "ipcscope.skel.h"
 #include "source/extras.h"
 #include "source/live.h"
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 
 #define DEFAULT_RINGBUF   (16u << 20)
 #define POLL_MS           100      /* bounds the delay of unwoken events */
@@ -738,6 +738,9 @@ static int procmeta_sink(void *ctx, const struct ev_hdr *ev)
 	if (!s->procs)
 		return 0;
 	session_procs_refresh(s);
+	/* Without perf's records, the exec event is what ends the old image. */
+	if (ev->type == EV_EXEC && !s->mt)
+		procmeta_end_image(s->procs, ev->pid, ev->ts_ns);
 	if (ev->type == EV_EXEC || (ev->type == EV_CREATE && stale_meta(s->procs, ev)))
 		procmeta_capture(s->procs, ev->pid);
 	else if (ev->type == EV_EXIT)

@@ -9,8 +9,11 @@
 
 #define MAX_IPS (UNWIND_MAX_FRAMES > IPCS_STACK_DEPTH ? UNWIND_MAX_FRAMES : IPCS_STACK_DEPTH)
 
-/* The process's mappings as known now (live: read /proc once if unknown). */
-static const struct proc_meta *meta_of(struct stack_resolver *r, int32_t pid,
+/*
+ * The process's mappings as they were at ts (live: read /proc once if
+ * unknown): a process that exec'd since has its earlier image kept.
+ */
+static const struct proc_meta *meta_of(struct stack_resolver *r, int32_t pid, uint64_t ts,
 				       struct proc_meta *copy)
 {
 	const struct proc_meta *m;
@@ -22,9 +25,12 @@ static const struct proc_meta *meta_of(struct stack_resolver *r, int32_t pid,
 	m = procmeta_get(r->procs, pid);
 	if (!m && r->live)
 		m = procmeta_capture(r->procs, pid);
+	if (m)
+		m = procmeta_at_time(m, ts, copy);
 	if (m && !r->live) {
 		/* a recording: its pids may name other processes here and now */
-		*copy = *m;
+		if (m != copy)
+			*copy = *m;
 		copy->exited = true;
 		m = copy;
 	}
@@ -57,7 +63,7 @@ struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr 
 				  size_t *n, const char **how)
 {
 	struct proc_meta none = { .pid = (int32_t)ev->pid, .exited = true }, copy;
-	const struct proc_meta *m = meta_of(r, (int32_t)ev->pid, &copy);
+	const struct proc_meta *m = meta_of(r, (int32_t)ev->pid, ev->ts_ns, &copy);
 	uint64_t ips[MAX_IPS], fp[IPCS_STACK_DEPTH];
 	struct stack_frame *frames = NULL;
 	struct symbolizer *sy;
@@ -110,121 +116,38 @@ struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr 
 	return frames;
 }
 
-/* ---- EV_STACK ------------------------------------------------------- */
-
-struct strtab {
-	char buf[60000];
-	size_t len;
-};
-
-/* Offset of s in the table (shared with an equal string already there). */
-static uint16_t str_add(struct strtab *t, const char *s)
+size_t stack_resolve_id(struct stack_resolver *r, int32_t pid, int32_t stack_id,
+			struct stack_frame *out, size_t max)
 {
-	size_t len = strlen(s) + 1;
+	struct proc_meta none = { .pid = pid, .exited = true }, copy;
+	const struct proc_meta *m;
+	uint64_t ips[IPCS_STACK_DEPTH];
+	int n;
 
-	if (!s[0])
-		return EV_STACK_NOSTR;
-	for (size_t off = 0; off < t->len; off += strlen(t->buf + off) + 1)
-		if (!strcmp(t->buf + off, s))
-			return (uint16_t)off;
-	if (t->len + len > sizeof(t->buf) || t->len >= EV_STACK_NOSTR)
-		return EV_STACK_NOSTR;   /* full: the frame keeps build-id + offset */
-	memcpy(t->buf + t->len, s, len);
-	t->len += len;
-	return (uint16_t)(t->len - len);
+	if (stack_id < 0 || !max)
+		return 0;
+	m = meta_of(r, pid, 0, &copy);
+	n = fp_stack(r, m, stack_id, ips);
+	if (n <= 0)
+		return 0;
+	if ((size_t)n > max)
+		n = (int)max;
+	if (!r->sy || r->sy_pid != pid) {
+		symbolizer_free(r->sy);
+		r->sy = symbolizer_new(m ? m : &none);
+		r->sy_pid = pid;
+	}
+	for (int i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].addr = ips[i];
+		if (r->sy)
+			symbolize(r->sy, ips[i], i > 0, &out[i]);
+	}
+	return (size_t)n;
 }
 
-struct ev_hdr *stack_event_new(const struct ev_hdr *create, unsigned int kind, int32_t id,
-			       const struct stack_frame *f, size_t n, const char *how)
+void stack_resolver_fini(struct stack_resolver *r)
 {
-	struct strtab *t = calloc(1, sizeof(*t));
-	struct ev_stack_frame *fr;
-	struct ev_stack *ev;
-	size_t size;
-
-	if (!t)
-		return NULL;
-	if (n > 255)
-		n = 255;
-	fr = calloc(n ? n : 1, sizeof(*fr));
-	if (!fr) {
-		free(t);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		fr[i].addr = f[i].addr;
-		fr[i].offset = f[i].offset;
-		fr[i].file_offset = f[i].file_offset;
-		fr[i].build_id_len = f[i].build_id_len > sizeof(fr[i].build_id)
-					     ? sizeof(fr[i].build_id) : f[i].build_id_len;
-		memcpy(fr[i].build_id, f[i].build_id, fr[i].build_id_len);
-		fr[i].symbol = str_add(t, f[i].symbol);
-		fr[i].func = str_add(t, f[i].func);
-		fr[i].module = str_add(t, f[i].module);
-	}
-	size = sizeof(*ev) + n * sizeof(*fr) + t->len;
-	while (size > UINT16_MAX && n) {         /* never: 255 frames of 56 bytes fit */
-		n--;
-		size -= sizeof(*fr);
-	}
-	ev = calloc(1, size);
-	if (ev) {
-		ev->h = *create;
-		ev->h.type = EV_STACK;
-		ev->h.size = (uint16_t)size;
-		ev->kind = (uint8_t)kind;
-		ev->id = id;
-		ev->nframes = (uint8_t)n;
-		ev->how = how && !strcmp(how, "fp") ? 2 : how ? 1 : 0;
-		ev->strings_len = (uint32_t)t->len;
-		memcpy(ev + 1, fr, n * sizeof(*fr));
-		memcpy((char *)(ev + 1) + n * sizeof(*fr), t->buf, t->len);
-	}
-	free(fr);
-	free(t);
-	return ev ? &ev->h : NULL;
-}
-
-static void str_get(char *out, size_t outlen, const char *strs, size_t len, uint16_t off)
-{
-	out[0] = '\0';
-	if (off == EV_STACK_NOSTR || off >= len)
-		return;
-	/* the table is NUL-terminated at its end (checked by the caller) */
-	strncpy(out, strs + off, outlen - 1);
-	out[outlen - 1] = '\0';
-}
-
-struct stack_frame *stack_event_frames(const struct ev_hdr *h, size_t *n, const char **how)
-{
-	const struct ev_stack *ev = (const void *)h;
-	const struct ev_stack_frame *fr = (const void *)(ev + 1);
-	const char *strs;
-	struct stack_frame *out;
-
-	*n = 0;
-	*how = NULL;
-	if (h->type != EV_STACK || h->size < sizeof(*ev) ||
-	    h->size != sizeof(*ev) + (size_t)ev->nframes * sizeof(*fr) + ev->strings_len)
-		return NULL;
-	strs = (const char *)(fr + ev->nframes);
-	if (ev->strings_len && strs[ev->strings_len - 1] != '\0')
-		return NULL;
-	out = calloc(ev->nframes ? ev->nframes : 1, sizeof(*out));
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < ev->nframes; i++) {
-		out[i].addr = fr[i].addr;
-		out[i].offset = fr[i].offset;
-		out[i].file_offset = fr[i].file_offset;
-		out[i].build_id_len = fr[i].build_id_len > sizeof(fr[i].build_id)
-					      ? sizeof(fr[i].build_id) : fr[i].build_id_len;
-		memcpy(out[i].build_id, fr[i].build_id, out[i].build_id_len);
-		str_get(out[i].symbol, sizeof(out[i].symbol), strs, ev->strings_len, fr[i].symbol);
-		str_get(out[i].func, sizeof(out[i].func), strs, ev->strings_len, fr[i].func);
-		str_get(out[i].module, sizeof(out[i].module), strs, ev->strings_len, fr[i].module);
-	}
-	*n = ev->nframes;
-	*how = ev->how == 2 ? "fp" : ev->how == 1 ? "dwarf" : NULL;
-	return out;
+	symbolizer_free(r->sy);
+	r->sy = NULL;
 }

@@ -7,10 +7,7 @@
  * frames, against the process's mappings as the process model
  * (struct procmeta_cache) knows them.  Live and recorded sessions differ
  * only in the callbacks they pass.
- *
- * Frames also travel as an event: EV_STACK (struct ev_stack, made here from
- * frames and back) carries a creation's resolved frames in a recording, so
- * `report` elsewhere names the same functions without the binaries.
+ * Frames travel as an event too: stack/frame.h.
  */
 #ifndef IPCS_STACK_RESOLVE_H
 #define IPCS_STACK_RESOLVE_H
@@ -32,7 +29,13 @@ struct stack_resolver {
 	void (*refresh)(void *ctx);
 	void *ctx;
 	uint64_t dwarf, fp, bare;      /* stacks resolved, by method (for -v) */
+	/* stack_resolve_id()'s symbolizer, kept while the pid stays the same */
+	struct symbolizer *sy;
+	int32_t sy_pid;
 };
+
+/* Free what the resolver keeps between calls. */
+void stack_resolver_fini(struct stack_resolver *r);
 
 /*
  * The stack of a creation (EV_CREATE) or of a call (EV_CALL's stack id):
@@ -44,11 +47,13 @@ struct stack_resolver {
 struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr *ev,
 				  size_t *n, const char **how);
 
-/* Encode frames as an EV_STACK for (kind, id) created by `create` (its
- * header: pid, ts, ipcns).  malloc'd record, or NULL. */
-struct ev_hdr *stack_event_new(const struct ev_hdr *create, unsigned int kind, int32_t id,
-			       const struct stack_frame *f, size_t n, const char *how);
-/* Decode an EV_STACK (validated: NULL if malformed).  malloc'd frames. */
-struct stack_frame *stack_event_frames(const struct ev_hdr *ev, size_t *n, const char **how);
+/*
+ * The frame-pointer stack `stack_id` of process `pid` into out[0..max):
+ * trusted while it stays in known mappings (a frame-pointer walk through
+ * code built without them wanders off after the first frame), symbolized.
+ * Calls in pid order reuse one symbolizer.  Returns the frame count.
+ */
+size_t stack_resolve_id(struct stack_resolver *r, int32_t pid, int32_t stack_id,
+			struct stack_frame *out, size_t max);
 
 #endif

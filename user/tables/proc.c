@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tables/pidstate.h"
 #include "tables/proc.h"
 
 static ssize_t read_file(const char *path, char *buf, size_t len)
@@ -28,30 +29,14 @@ static ssize_t read_file(const char *path, char *buf, size_t len)
 }
 
 /*
- * The one liveness rule: a process is alive while it exists and has not
- * exited.  A zombie (state Z, or X while it is reaped) still has /proc/PID
- * and answers kill(pid, 0), but it has exited: its segments are orphans.
- * PID 1 in some containers never reaps, so zombies can last forever.
+ * The one liveness rule (tables/pidstate.c): a process is alive while it
+ * exists and has not exited.  A zombie still has /proc/PID and answers
+ * kill(pid, 0), but it has exited: its segments are orphans.  PID 1 in some
+ * containers never reaps, so zombies can last forever.
  */
-static char proc_state(int32_t pid)
-{
-	char path[32], buf[512], *p;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	p = strrchr(buf, ')');          /* comm may hold spaces and parentheses */
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
-static bool state_alive(char st)
-{
-	return st && st != 'Z' && st != 'X' && st != 'x';
-}
-
 bool proc_alive(int32_t pid)
 {
-	return pid > 0 && state_alive(proc_state(pid));
+	return pid > 0 && pid_state_read(pid, 0) == PID_RUNNING;
 }
 
 /*
@@ -124,8 +109,12 @@ int proc_info_read(int32_t pid, struct proc_info *pi)
 		return -ESRCH;
 	/* comm is between the first '(' and the last ')' */
 	p = strrchr(buf, ')');
-	pi->alive = p && p[1] == ' ' && state_alive(p[2]);
-	pi->zombie = p && p[1] == ' ' && !pi->alive;
+	{
+		enum pid_state ps = pid_state_read(pid, 0);
+
+		pi->alive = ps == PID_RUNNING;
+		pi->zombie = ps == PID_ZOMBIE;
+	}
 	if (p) {
 		char *l = strchr(buf, '(');
 		size_t cl = l ? (size_t)(p - l - 1) : 0;

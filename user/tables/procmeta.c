@@ -67,6 +67,7 @@ void procmeta_free(struct procmeta_cache *c)
 		return;
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i]->maps);
+		free(c->v[i]->old);
 		free(c->v[i]);
 	}
 	free(c->v);
@@ -183,9 +184,12 @@ static int assign(struct proc_meta *dst, const struct proc_meta *src, int32_t pi
 		memcpy(maps, src->maps, src->nmaps * sizeof(*maps));
 	}
 	free(dst->maps);
+	free(dst->old);
 	*dst = *src;
 	dst->pid = pid;
 	dst->maps = maps;
+	dst->old = NULL;        /* a copy (child, recording) has no earlier image */
+	dst->nold = 0;
 	return 0;
 }
 
@@ -233,6 +237,7 @@ size_t procmeta_prune(struct procmeta_cache *c, uint64_t before_ns)
 
 		if (m->exited && m->exit_ts_ns && m->exit_ts_ns < before_ns) {
 			free(m->maps);
+			free(m->old);
 			free(m);
 		} else {
 			c->v[j++] = m;       /* keeps insertion order */
@@ -276,17 +281,74 @@ int procmeta_add_map(struct procmeta_cache *c, int32_t pid, const struct proc_ma
 	return 0;
 }
 
-int procmeta_clear_maps(struct procmeta_cache *c, int32_t pid)
+/* At most this many mappings of earlier images are kept per process. */
+#define OLD_MAPS_MAX 256
+
+int procmeta_end_image(struct procmeta_cache *c, int32_t pid, uint64_t ts_ns)
 {
 	struct proc_meta *e = c ? slot_for(c, pid) : NULL;
+	struct proc_map *v;
+	size_t drop = 0;
 
 	if (!e)
 		return -ENOMEM;
+	if (e->nmaps > OLD_MAPS_MAX) {
+		e->nmaps = 0;             /* never: an image has a few dozen */
+	}
+	/* the oldest images go first when the history is full */
+	while (e->nold - drop + e->nmaps > OLD_MAPS_MAX) {
+		uint64_t until = e->old[drop].until_ns;
+
+		while (drop < e->nold && e->old[drop].until_ns == until)
+			drop++;
+	}
+	if (drop) {
+		memmove(e->old, e->old + drop, (e->nold - drop) * sizeof(*e->old));
+		e->nold -= drop;
+	}
+	if (e->nmaps) {
+		v = realloc(e->old, (e->nold + e->nmaps) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		e->old = v;
+		for (size_t i = 0; i < e->nmaps; i++) {
+			e->old[e->nold + i] = e->maps[i];
+			e->old[e->nold + i].since_ns = e->image_ns;
+			e->old[e->nold + i].until_ns = ts_ns ? ts_ns : 1;
+		}
+		e->nold += e->nmaps;
+	}
 	free(e->maps);
 	e->maps = NULL;
 	e->nmaps = 0;
+	e->image_ns = ts_ns;
 	touch(c, e);
 	return 0;
+}
+
+const struct proc_meta *procmeta_at_time(const struct proc_meta *m, uint64_t ts_ns,
+					 struct proc_meta *tmp)
+{
+	size_t i, n;
+
+	if (!m || !ts_ns || !m->nold || ts_ns >= m->image_ns)
+		return m;
+	/* images are appended in order, each a run with one (since, until) */
+	for (i = 0; i < m->nold; i++)
+		if (m->old[i].since_ns <= ts_ns && ts_ns < m->old[i].until_ns)
+			break;
+	*tmp = *m;
+	tmp->maps = NULL;
+	tmp->nmaps = 0;
+	tmp->old = NULL;
+	tmp->nold = 0;
+	if (i == m->nold)
+		return tmp;             /* an image we never saw: no mappings */
+	for (n = i; n < m->nold && m->old[n].until_ns == m->old[i].until_ns; n++)
+		;
+	tmp->maps = &m->old[i];
+	tmp->nmaps = n - i;
+	return tmp;
 }
 
 int procmeta_set_image(struct procmeta_cache *c, int32_t pid, const char *comm,
@@ -611,6 +673,9 @@ const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
 		return NULL;
 	}
 	free(e->maps);
+	tmp.image_ns = e->image_ns;       /* /proc shows the current image only */
+	tmp.old = e->old;
+	tmp.nold = e->nold;
 	*e = tmp;
 	e->captured_ns = mono_now_ns();
 	touch(c, e);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stack/symbolize.h"
+#include "tables/procmeta.h"
 #include "view/leaks_view.h"
 
 #define PREDATES "creator unknown (predates tracing)"

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tables/ipcsave.h"
+#include "action/ipcsave.h"
 #include "util/vec.h"
 #include "view/leaks_view.h"
 
