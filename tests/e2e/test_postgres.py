@@ -315,3 +315,26 @@ def test_creator_exiting_while_its_maps_are_read(ipcns, tmp_path):
         funcs = [f["func"] for f in cr["stack"]]
         assert funcs[:3] == ["shmget", "make_segment_then_exit", "main"], \
             f"shm {c['id']} by {c['pid']}: {frames(cr['stack'])}"
+
+
+def test_creator_gone_for_over_30s_keeps_its_stack(ipcns, tmp_path):
+    """PostgreSQL's startup process exits right after recovery, long before
+    the cluster is killed; under QEMU the report came more than 30 s later.
+    `leaks` forgets processes 30 s after they exit, and resolves stacks only
+    when it reports: the stack must be resolved before the creator is
+    forgotten (it was a single raw address).  Waits 32 s by necessity."""
+    leaker = workload("leaker")
+    out = tmp_path / "leaks.json"
+    r = ipcns.run([IPCSCOPE, "leaks", "--json", "-o", str(out), "--",
+                   "sh", "-c", f"{leaker} fork; sleep 32"], timeout=120 * SLOW)
+    assert r.returncode == 0, r.stderr
+    made = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    assert len(made) == 3, r.stdout
+    makers = {"shm": "make_leaky_segment", "sem": "make_leaky_semaphore",
+              "msg": "make_leaky_queue"}
+    by_id = {(l["kind"], l["id"]): l for l in json.loads(out.read_text())["leaks"]}
+    for c in made:
+        cr = by_id[(c["kind"], c["id"])]["creator"]
+        assert cr["pid"] == c["pid"] and cr["exited"], cr
+        funcs = [f["func"] for f in cr["stack"]]
+        assert funcs[1:3] == [makers[c["kind"]], "leak_everything"], frames(cr["stack"])
