@@ -66,6 +66,9 @@ enum ipcs_ev_type {
 #define EVF_WAITED       (1u << 6)  /* went to sleep inside the call (off-CPU tracked):
                                        it waited (msgsnd: for room, msgrcv: for a message,
                                        semop: for a value), not merely preempted */
+#define EVF_PTR_FAULT    (1u << 7)  /* the call's pointer argument could not be read:
+                                       semtimedop: the timeout; msgsnd: the buffer (mtype
+                                       unknown); msgrcv: the received message's mtype */
 
 /* Common header, 64 bytes. ts_ns is CLOCK_MONOTONIC (bpf_ktime_get_ns). */
 struct ev_hdr {
@@ -97,21 +100,45 @@ struct ev_call {
 	__u8 flags;          /* EVF_* */
 	__s32 id;            /* object id: argument, or return value of *get; -1 if none */
 	__s32 key;           /* *get key */
-	__s32 cmd;           /* *ctl command (IPC_RMID, GETVAL, ...) with IPC_64 stripped */
+	__s32 cmd;           /* *ctl command (IPC_RMID, GETVAL, ...); IPC_64 stripped from
+	                        a command that has it (an invalid -1 stays -1) */
 	__s32 semnum;        /* semctl semnum */
 	__s32 err;           /* errno (positive) or 0 */
 	__s64 ret;           /* raw return value */
 	__u64 lat_ns;        /* exit ts - enter ts */
 	__u64 offcpu_ns;     /* time switched out inside the call (0 unless tracked) */
-	__u64 size;          /* shmget size, msgsnd msgsz, msgrcv msgsz */
+	union {
+		__u64 size;      /* shmget size, msgsnd msgsz, msgrcv msgsz */
+		__u64 shmaddr;   /* shmat: the address asked for (shmaddr argument) */
+	};
 	__s64 mtype;         /* msgsnd mtype, msgrcv msgtyp */
-	__u64 addr;          /* shmat/shmdt address (shmat: returned address) */
-	__u64 timeout_ns;    /* semtimedop timeout if EVF_HAS_TIMEOUT */
+	union {
+		__u64 addr;      /* shmat/shmdt address (shmat: returned address) */
+		__u64 uptr;      /* the call's other pointer argument, as passed:
+		                    semtimedop timeout, msgsnd/msgrcv msgp, *ctl buf
+		                    (semctl: its fourth argument) */
+	};
+	union {
+		__u64 timeout_ns;   /* semtimedop timeout if EVF_HAS_TIMEOUT */
+		__s64 rcv_mtype;    /* msgrcv that returned >= 0: the mtype received */
+	};
 	__u32 iflags;        /* the call's flag argument (shmflg/semflg/msgflg) */
 	__u32 nsops;         /* semop/semtimedop nsops argument; semget nsems */
 	__s32 stack_id;      /* frame-pointer user stack id, or -1 */
-	__u32 _pad;
+	__u32 intr;          /* err is a restart code (512..516): what the call became,
+	                        EVI_* | signal << 8; 0: not known (older recordings) */
 	struct ipcs_sembuf sops[IPCS_MAX_SOPS];
+};
+
+/*
+ * ev_call.intr, for a call a signal interrupted: the exit tracepoint sees the
+ * kernel's restart code before the signal is handled; the signal pending
+ * then, its disposition and SA_RESTART say what the program will see.
+ */
+enum ipcs_intr {
+	EVI_EINTR = 1,       /* a handler runs: the call returns -1 EINTR */
+	EVI_RESTARTED,       /* no handler (ignored, stop, none pending) or SA_RESTART */
+	EVI_KILLED,          /* the signal's default action ends the process */
 };
 
 struct ev_proc {

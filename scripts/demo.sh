@@ -21,7 +21,9 @@ step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
 
 step "1. A leaky service: who created what and left it behind" \
      "ipcscope leaks -- sh -c 'leaker fork; leaker threads'"
-"$I" leaks -- sh -c "$W/leaker fork >/dev/null; $W/leaker threads >/dev/null" | sed -n '1,18p;/^By creator/,$p'
+# the first objects with their stacks, then the groups and the count
+"$I" leaks -- sh -c "$W/leaker fork >/dev/null; $W/leaker threads >/dev/null" |
+	sed -n '1,18p;/^By creator/,$p'
 
 step "2. A queue whose consumer cannot keep up, and a world-readable segment" \
      "mkobjs -q 1 -f 90; mkobjs -m 1 -M 644"

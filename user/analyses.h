@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
+ * Jobs (user/job/): an analysis and its view over a session, shared by a
+ * live command and by `ipcscope report FILE <name>` (blocked's is in
+ * analysis/blocked.h + view/blocked_view.h).  Commands are leaves: they
+ * parse options and wire a session to a job, and no command calls another.
  * The body of each analysis command, shared by its live command and by
  * `ipcscope report FILE <name>`.  Each one registers its sinks on s->bus,
  * drives the source to its end with session_drive() (the run loop for a

@@ -77,6 +77,16 @@ static int tick(void *ctx)
 struct blocked_args {
 	struct common_opts o;
 	double interval;
+	bool fail_on_deadlock;   /* --fail-on deadlock: exit 1 on one even with -- CMD */
+};
+
+enum { OPT_FAIL_ON = 0x3000 };
+
+static const struct argp_option blocked_options[] = {
+	{ "fail-on", OPT_FAIL_ON, "deadlock", 0,
+	  "With -- CMD: exit 1 if a deadlock was found and CMD itself succeeded (CMD's "
+	  "status when it failed), for CI", 0 },
+	{ 0 },
 };
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
@@ -86,6 +96,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		opts_child_inputs(state, &a->o);
+		break;
+	case OPT_FAIL_ON:
+		if (strcmp(arg, "deadlock"))
+			argp_error(state, "invalid --fail-on '%s': blocked fails on 'deadlock'", arg);
+		a->fail_on_deadlock = true;
 		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num > 0)
@@ -105,7 +120,7 @@ static const struct argp_child children[] = {
 };
 
 static const struct argp argp = {
-	NULL, parse_opt, "[interval] [-- CMD [ARGS...]]",
+	blocked_options, parse_opt, "[interval] [-- CMD [ARGS...]]",
 	"Show IPC calls blocked right now (semop/semtimedop waiting, msgsnd on a full "
 	"queue, msgrcv on an empty one), how long they have waited, who holds what they "
 	"wait for, and deadlock cycles.\n\n"
@@ -119,9 +134,11 @@ static const struct argp argp = {
 	"Examples:\n"
 	"  ipcscope blocked                 live, this IPC namespace\n"
 	"  ipcscope blocked --ipcns 1234    the namespace of pid 1234\n"
-	"  ipcscope blocked --json -- ./app\n\n"
-	"Exit status: 1 if a deadlock was found, else 0 (CMD's status with -- CMD); "
-	"64 usage, 77 not privileged.",
+	"  ipcscope blocked --json -- ./app\n"
+	"  ipcscope blocked --fail-on deadlock -- ./app    for CI\n\n"
+	"Exit status: 1 if a deadlock was found, else 0.  With -- CMD: CMD's status; "
+	"with --fail-on deadlock, CMD's status if it failed, else 1 if a deadlock was "
+	"found, else 0.  64 usage, 77 not privileged.",
 	children, NULL, NULL,
 };
 
@@ -231,7 +248,10 @@ out:
 		blocked_free(c.an);
 		session_fini(&s);
 		err = opts_finish(&a.o);
-		return status ? status : err ? err : live_command_status(&rl, dl ? EXIT_FINDINGS : 0);
+		if (status || err)
+			return status ? status : err;
+		status = live_command_status(&rl, dl ? EXIT_FINDINGS : 0);
+		return !status && dl && a.fail_on_deadlock ? EXIT_FINDINGS : status;
 	}
 }
 

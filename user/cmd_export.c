@@ -275,6 +275,14 @@ static int cmd_export(int argc, char **argv)
 				status = errmsg(EX_IOERR, "writing the stacks: %s", strerror((int)-total));
 			else
 				debugmsg("total weight %" PRId64, total);
+			/* an empty file is a valid answer: say which one */
+			if (total == 0 && a.leaks)
+				warnmsg("no leaked bytes in this recording (no leak candidate with a "
+					"known creator): the folded output is empty");
+			else if (total == 0)
+				warnmsg("no blocked time in this recording (no call slept, among %"
+					PRIu64 " events): the folded output is empty; "
+					"`--leaks` weighs by leaked bytes instead", s.bus.delivered);
 		}
 		folded_free(f);
 	}

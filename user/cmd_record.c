@@ -28,6 +28,8 @@
 #include "record/format.h"
 #include "record/writer.h"
 #include "source/live.h"
+#include "tables/waitscan.h"
+#include "util/vec.h"
 #include "tables/ipcns.h"
 #include "source/mmaptrack.h"
 
@@ -46,6 +48,15 @@ struct recorder {
 	 */
 	struct leaks *pending;
 	struct stack_resolver res;
+	/*
+	 * Calls still blocked: written as EV_BLOCK once they have waited
+	 * BLOCK_AFTER_NS (once per wait), so that a recorder killed during a
+	 * deadlock leaves its cycle in the file.
+	 */
+	struct waitscan *scan;
+	struct wait_facts facts;
+	struct blocked_mark { int32_t tid; uint64_t since; } *marks;
+	size_t nmarks, capmarks;
 	struct written {            /* pids whose metadata is written */
 		int32_t pid;
 		uint64_t gen;       /* proc_meta.gen when it was */
@@ -322,12 +333,77 @@ static int forget_exited(struct recorder *r)
 	return 0;
 }
 
+#define BLOCK_AFTER_NS 100000000ull
+
+static bool marked(const struct recorder *r, int32_t tid, uint64_t since)
+{
+	for (size_t i = 0; i < r->nmarks; i++)
+		if (r->marks[i].tid == tid && r->marks[i].since == since)
+			return true;
+	return false;
+}
+
+/* Calls blocked for a while, as EV_BLOCK records (the call, unfinished). */
+static int write_blocked(struct recorder *r)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	size_t keep = 0;
+
+	if (!r->scan || waitscan_read(r->scan, &r->facts))
+		return 0;
+	/* forget marks of waits that are over (not in this reading) */
+	for (size_t i = 0; i < r->nmarks; i++) {
+		bool still = false;
+
+		for (size_t k = 0; !still && k < r->facts.nwaiters; k++)
+			still = r->facts.waiters[k].tid == r->marks[i].tid &&
+				r->facts.waiters[k].since_ns == r->marks[i].since;
+		if (still)
+			r->marks[keep++] = r->marks[i];
+	}
+	r->nmarks = keep;
+	for (size_t k = 0; k < r->facts.nwaiters; k++) {
+		const struct wg_waiter *w = &r->facts.waiters[k];
+		struct ev_call c = { 0 };
+		int err;
+
+		if (!w->since_ns || now - w->since_ns < BLOCK_AFTER_NS ||
+		    marked(r, w->tid, w->since_ns))
+			continue;
+		c.h.type = EV_BLOCK;
+		c.h.size = sizeof(c);
+		c.h.ts_ns = now;
+		c.h.pid = (uint32_t)w->pid;
+		c.h.tid = (uint32_t)w->tid;
+		c.h.ipcns = w->ipcns;
+		memcpy(c.h.comm, w->comm, sizeof(c.h.comm));
+		c.call = w->call;
+		c.kind = (uint8_t)call_kind(w->call);
+		c.id = w->id;
+		c.stack_id = -1;
+		c.lat_ns = now - w->since_ns;
+		c.size = w->msg_size;
+		c.mtype = w->mtype;
+		c.nsops = w->nops;
+		c.nsops_copied = (uint8_t)(w->nops < IPCS_MAX_SOPS ? w->nops : IPCS_MAX_SOPS);
+		memcpy(c.sops, w->ops, sizeof(c.sops));
+		err = rec_writer_event(r->w, &c.h);
+		if (err)
+			return fail(r, err);
+		if (!vec_grow(r->marks, r->nmarks, r->capmarks))
+			r->marks[r->nmarks++] = (struct blocked_mark){ w->tid, w->since_ns };
+	}
+	return 0;
+}
+
 static int record_tick(void *ctx)
 {
 	struct recorder *r = ctx;
 	int err;
 
 	resolve_stacks(r, 1000000000ull);
+	if (write_blocked(r))
+		return EX_IOERR;
 	if (forget_exited(r))
 		return EX_IOERR;
 
@@ -514,6 +590,19 @@ static int cmd_record(int argc, char **argv)
 	r.stack_fd = live_stack_fd(s.src);
 	session_stack_resolver(&s, &r.res);
 	{
+		struct waitscan_config wc = {
+			.ipcns = a.o.ipcns, .inflight_fd = live_inflight_fd(s.src), .bpf = true,
+			.root = rl.cmd ? cmd.pid : a.o.pid,
+		};
+
+		/* only with exact starts: a wait is written once, by its start */
+		r.scan = waitscan_open(&wc);
+		if (r.scan && !waitscan_has_starts(r.scan)) {
+			waitscan_close(r.scan);
+			r.scan = NULL;
+		}
+	}
+	{
 		struct leaks_opts lo = { .stack = resolve_cb, .stack_ctx = &r,
 					 .ipcns = a.o.ipcns };
 
@@ -594,6 +683,10 @@ out_writer:
 	rec_writer_free(r.w);
 out_live:
 	leaks_free(r.pending);
+	if (r.scan)
+		waitscan_close(r.scan);
+	wait_facts_free(&r.facts);
+	free(r.marks);
 	free(r.pids);
 	session_fini(&s);
 	if (a.o.out == stdout && fd >= 0)

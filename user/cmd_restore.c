@@ -352,7 +352,7 @@ static int cmd_restore(int argc, char **argv)
 			else
 				jsonw_string_field(&w, "error", id == -EEXIST ? "key in use" :
 						   strerror(-id));
-			jsonw_int_field(&w, "key", key);
+			jsonw_uint_field(&w, "key", (uint32_t)key);
 			jsonw_end_object(&w);
 		} else if (id >= 0) {
 			fprintf(a.o.out, "restored %s %d as %d (key 0x%08x%s)\n", kind, old, id,

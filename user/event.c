@@ -145,6 +145,13 @@ const char *errno_name(int err)
 
 	if (err == 0)
 		return "0";
+	/* ERESTARTSYS, ERESTARTNOHAND, ERESTART_RESTARTBLOCK: EINTR when a handler
+	 * ran (trace says the call may have restarted instead); ERESTARTNOINTR
+	 * always restarts */
+	if (err == 512 || err == 514 || err == 516)
+		return "EINTR";
+	if (err == 513)
+		return "ERESTART";
 	n = strerrorname_np(err);
 	if (n)
 		return n;

@@ -56,6 +56,12 @@ struct ev_source {
 	void (*destroy)(struct ev_source *src);
 	int64_t mono_to_real_ns;          /* add to ts_ns for wall-clock time */
 	uint64_t boot_mono_ns;            /* CLOCK_MONOTONIC when the source began */
+	/*
+	 * The first non-zero a sink returned (an exit status, or -errno): the
+	 * source stops delivering, live and file alike, and session_drive()
+	 * makes it the run's status (a failed replay never exits 0).
+	 */
+	int sink_status;
 };
 
 /* Names */
@@ -63,7 +69,11 @@ const char *call_name(unsigned int call);        /* "semtimedop", "?" */
 int call_from_name(const char *name);            /* CALL_*, or -1 */
 unsigned int call_kind(unsigned int call);       /* KIND_* */
 const char *kind_name(unsigned int kind);        /* "shm", "sem", "msg", "none" */
-const char *errno_name(int err);                 /* "EIDRM", or "E<number>" (static buffer) */
+const char *errno_name(int err);                 /* "EIDRM", or "E<number>" (static buffer);
+                                                    the kernel's restart codes (512-516) as
+                                                    what the program saw: "EINTR"/"ERESTART" */
+/* An IPC key in text, everywhere (lsipc's format); JSON: the unsigned number. */
+#define IPCS_KEY_FMT "0x%08x"
 const char *ctl_cmd_name(unsigned int kind, int cmd); /* "IPC_RMID", "GETVAL", ... */
 /* A *ctl command that only reads (IPC_STAT, GETVAL, ...): a monitor's look, not use. */
 bool ctl_cmd_reads_only(unsigned int kind, int cmd);

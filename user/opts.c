@@ -106,9 +106,15 @@ int resolve_ipcns(const char *arg, uint32_t *inode)
 		return -EINVAL;
 	/* Namespace inodes are large (0xEFFFFFFF-based); pids are small. */
 	if (v < 0x10000000L) {
+		struct stat st;
+
 		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", v);
-		*inode = ns_inode_of(path);
-		return *inode ? 0 : -ESRCH;
+		/* the real cause: EACCES for another user's process, ENOENT/ESRCH
+		 * for none */
+		if (stat(path, &st))
+			return errno == ENOENT ? -ESRCH : -errno;
+		*inode = (uint32_t)st.st_ino;
+		return 0;
 	}
 	*inode = (uint32_t)v;
 	return 0;
@@ -298,6 +304,11 @@ static int resolve_filters(struct common_opts *c)
 	if (c->ipcns_arg) {
 		int err = resolve_ipcns(c->ipcns_arg, &c->ipcns);
 
+		if (err == -EACCES || err == -EPERM)
+			return errmsg(EX_NOPERM,
+				      "--ipcns '%s': cannot read /proc/%s/ns/ipc: %s: run as root or "
+				      "as that process's user", c->ipcns_arg, c->ipcns_arg,
+				      strerror(-err));
 		if (err)
 			return errmsg(EX_USAGE,
 				      "--ipcns '%s' names no IPC namespace: give a live PID or a namespace inode (see `lsns -t ipc`)",

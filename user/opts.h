@@ -44,6 +44,8 @@ struct common_opts {
 	/* report: a directory of better symbols (unstripped binaries, .debug
 	 * files by build-id) to name recorded frames with */
 	const char *symfs;
+	/* exit 1 when the analysis finds something (--fail, --fail-on) */
+	bool fail_findings;
 };
 
 extern const struct argp output_argp;

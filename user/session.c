@@ -135,5 +135,12 @@ int session_drive(struct session *s, struct run_loop *rl)
 	}
 	if (s->src->lost)
 		s->lost_events = s->src->lost(s->src);
+	/* One place for sink failures, whatever the source. */
+	if (s->src->sink_status && (!r || r == s->src->sink_status)) {
+		int st = s->src->sink_status;
+
+		r = st > 0 ? st : errmsg(EX_SOFTWARE, "analysing the events failed: %s: %s",
+					 strerror(-st), hint_for_errno(-st));
+	}
 	return r;
 }

@@ -116,7 +116,7 @@ def test_binary_walk_matches_proc_text(ipcns):
         for kind in ("sem", "msg", "shm"):
             assert len(walk[kind]) == (20 if kind == "shm" else 200)
             # ages move on between the two runs; everything else is the same
-            strip = lambda objs_: [{k: v for k, v in o.items() if k != "age_s"}
+            strip = lambda objs_: [{k: v for k, v in o.items() if k != "changed_s"}
                                    for o in objs_]
             assert strip(walk[kind]) == strip(text[kind]), kind
         assert any(o["qnum"] for o in walk["msg"]), "workload queued no messages"

@@ -205,3 +205,26 @@ def test_report_symfs_names_a_stripped_creator(ipcns, tmp_path):
                         str(tmp_path / "sym")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     check_named(json.loads(r.stdout), made)
+
+
+def test_killed_recorder_still_shows_a_deadlock(ipcns, tmp_path):
+    """The recorder writes calls blocked for a while as they stand: killed
+    during a deadlock, its file still holds the cycle."""
+    rec = str(tmp_path / "deadlock.ipcs")
+    recorder = ipcns.popen([IPCSCOPE, "record", "-o", rec], stderr=subprocess.PIPE, text=True)
+    wait_recording(rec, recorder)
+    time.sleep(0.5)
+    abba = ipcns.popen([workload("abba"), "-t", "6"], stdout=subprocess.PIPE, text=True)
+    info = json.loads(abba.stdout.readline())
+    time.sleep(2.5)           # blocked well past the recorder's 100 ms, and flushed
+    recorder.send_signal(signal.SIGKILL)
+    recorder.wait(timeout=30)
+    abba.kill()
+    abba.wait(timeout=10)
+    r = subprocess.run([IPCSCOPE, "report", rec, "blocked", "--json"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode in (0, 1), r.stderr
+    assert "ended early" in r.stderr, r.stderr
+    dls = json.loads(r.stdout)["deadlocks"]
+    pids = [{n["pid"] for n in d["cycle"]} for d in dls]
+    assert {info["a"], info["b"]} in pids, dls

@@ -170,6 +170,29 @@ static bool end_tracked_wait(struct blocked *b, const struct ev_call *c)
 	return false;
 }
 
+/*
+ * Replay: the recorder writes EV_BLOCK for a call that has waited a while
+ * (so a recorder killed during a deadlock leaves it in the file); when the
+ * call's EV_CALL follows, the open wait it started is that call's: close
+ * it rather than count the wait twice.  Same thread, same start.
+ */
+static bool close_blocked(struct blocked *b, const struct ev_call *c)
+{
+	uint64_t start = c->h.ts_ns - c->lat_ns;
+
+	for (size_t i = b->nwaits; i-- > 0;) {
+		struct blocked_wait *t = &b->waits[i];
+
+		if (!t->open || t->w.tid != (int32_t)c->h.tid || t->start_ns != start)
+			continue;
+		t->open = false;
+		t->end_ns = c->h.ts_ns;
+		t->end_known = true;
+		return true;
+	}
+	return false;
+}
+
 int blocked_event(void *ctx, const struct ev_hdr *ev)
 {
 	struct blocked *b = ctx;
@@ -187,6 +210,9 @@ int blocked_event(void *ctx, const struct ev_hdr *ev)
 			return vec_push(b->calls, b->ncalls, b->capcalls, x);
 		}
 		if (ev->type != EV_CALL)
+			return 0;
+		/* the call an EV_BLOCK said was still blocked has returned */
+		if (is_wait_call(c->call) && close_blocked(b, c))
 			return 0;
 		if (is_wait_call(c->call) && long_wait(b, c) && add_call_wait(b, c, false))
 			return -ENOMEM;

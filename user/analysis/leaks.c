@@ -511,9 +511,15 @@ static void common(struct leak *k, unsigned int kind, const struct ipc_common *c
 	k->uid = c->uid;
 	k->cuid = c->cuid;
 	k->ctime = c->ctime;
-	k->age_s = now->taken_real && c->ctime ? now->taken_real - c->ctime : 0;
-	if (k->age_s < 0)
-		k->age_s = 0;
+	k->changed_s = now->taken_real && c->ctime ? now->taken_real - c->ctime : 0;
+	if (k->changed_s < 0)
+		k->changed_s = 0;
+	k->age_s = k->changed_s;
+	/* the creator is filled before: a traced creation dates the object */
+	k->age_from_creation = k->creator.known && k->creator.create_ts_ns &&
+			       now->taken_ns >= k->creator.create_ts_ns;
+	if (k->age_from_creation)
+		k->age_s = (int64_t)((now->taken_ns - k->creator.create_ts_ns) / 1000000000ull);
 }
 
 /*
@@ -533,8 +539,11 @@ static const struct obj *traced(const struct leaks *l, unsigned int kind,
 	return o;
 }
 
+/* k->last_pid holds the kernel's (lpid, sempid, lspid/lrpid): keep it as
+ * such, and let the last traced call, when there is one, be the last user. */
 static void last_user(struct leak *k, const struct obj *o)
 {
+	k->kernel_last_pid = k->last_pid;
 	if (o && o->last_pid) {
 		k->last_pid = o->last_pid;
 		memcpy(k->last_comm, o->last_comm, sizeof(k->last_comm));

@@ -52,11 +52,19 @@ struct leak {
 	uint32_t nsems;            /* sem */
 	uint64_t messages;         /* msg qnum */
 	const char *reason;        /* one word: creator-exited, never-attached, ... */
-	int64_t age_s;             /* now - ctime */
+	int64_t age_s;             /* since the traced creation if age_from_creation,
+	                              else since ctime (= changed_s) */
+	bool age_from_creation;    /* ipcscope saw the creation */
+	int64_t changed_s;         /* now - ctime: the kernel's ctime is creation or
+	                              the last IPC_SET/SETVAL/SETALL, not an age */
 	int64_t ctime;
-	int32_t last_pid;          /* last process to use it, 0 if unknown */
+	int32_t last_pid;          /* last process to use it, 0 if unknown: the last
+	                              traced call's, else the kernel's (last_call
+	                              CALL_NONE) */
 	char last_comm[16];        /* "" unless seen while tracing */
 	uint8_t last_call;         /* CALL_*, CALL_NONE if from the tables */
+	int32_t kernel_last_pid;   /* the kernel's: shm lpid, sem sempid (first
+	                              set), msg lspid/lrpid (the later); 0 if none */
 	struct leak_creator creator;
 };
 

@@ -211,6 +211,8 @@ static int on_sample(void *ctx, void *data, size_t len)
 
 	if (r) {
 		ls->sink_status = r;
+		if (!ls->base.sink_status)
+			ls->base.sink_status = r;
 		return -ECANCELED;     /* stops libbpf's consume loop */
 	}
 	return 0;

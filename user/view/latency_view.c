@@ -2,6 +2,7 @@
 /* Latency tables as text and JSON (see latency_view.h). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "event.h"
@@ -143,5 +144,118 @@ void lat_print_json(struct jsonw *w, const struct lat_table *t, bool per_object)
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
+}
+
+
+/* A queue's fill peak, or -1 when unknown (a recording: not sampled). */
+static double peak_of(const struct lat_report_opts *r, int32_t id)
+{
+	return r && r->fill_peak ? r->fill_peak(r->ctx, id) : -1;
+}
+
+void lat_view_free(struct lat_view *v)
+{
+	lat_table_free(&v->calls);
+	lat_table_free(&v->objs);
+}
+
+static void print_queues_text(FILE *f, const struct lat_report_opts *r, const struct lat_table *t, double secs)
+{
+	struct lat_queue *q;
+	size_t n = lat_queues(t, &q);
+
+	if (!n)
+		return;
+	fprintf(f, "\nMessage queues:\n  %-10s %10s %10s %12s %14s %10s %9s\n", "MSQID", "SENDS/S",
+		"RECVS/S", "BYTES/S", "SEND-BLOCKED", "SEND-WAITS", "FILL-PEAK");
+	for (size_t i = 0; i < n; i++) {
+		double fp = peak_of(r, q[i].id);
+		char peak[16] = "?", waits[24] = "-";
+
+		if (fp >= 0)
+			snprintf(peak, sizeof(peak), "%.0f%%", fp);
+		if (t->offcpu)
+			snprintf(waits, sizeof(waits), "%" PRIu64, q[i].send_waits);
+		fprintf(f, "  %-10d %10.0f %10.0f %12.0f %13.3fs %10s %9s\n", q[i].id,
+			(double)q[i].sends / secs, (double)q[i].recvs / secs,
+			(double)(q[i].send_bytes + q[i].recv_bytes) / secs,
+			(double)q[i].send_blocked_ns / 1e9, waits, peak);
+	}
+	free(q);
+}
+
+static void print_queues_json(struct jsonw *w, const struct lat_report_opts *r, const struct lat_table *t,
+			      double secs)
+{
+	struct lat_queue *q;
+	size_t n = lat_queues(t, &q);
+
+	jsonw_name(w, "queues");
+	jsonw_start_array(w);
+	for (size_t i = 0; i < n; i++) {
+		double f;
+
+		jsonw_start_object(w);
+		jsonw_int_field(w, "id", q[i].id);
+		jsonw_uint_field(w, "ipcns", q[i].ipcns);
+		jsonw_uint_field(w, "sends", q[i].sends);
+		jsonw_uint_field(w, "recvs", q[i].recvs);
+		jsonw_float_field(w, "sends_per_s", (double)q[i].sends / secs);
+		jsonw_float_field(w, "recvs_per_s", (double)q[i].recvs / secs);
+		jsonw_uint_field(w, "send_bytes", q[i].send_bytes);
+		jsonw_uint_field(w, "recv_bytes", q[i].recv_bytes);
+		jsonw_uint_field(w, "send_blocked_ns", q[i].send_blocked_ns);
+		if (t->offcpu) {     /* unknown without the sched_switch hook */
+			jsonw_uint_field(w, "send_waits", q[i].send_waits);
+			jsonw_uint_field(w, "recv_waits", q[i].recv_waits);
+		}
+		jsonw_name(w, "fill_peak_pct");
+		f = peak_of(r, q[i].id);
+		if (f >= 0)
+			jsonw_float(w, f);
+		else
+			jsonw_null(w);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	free(q);
+}
+
+void lat_report_print(FILE *out, bool json, const struct lat_report_opts *r,
+		      const struct lat_view *v, bool per_object, double secs, uint64_t lost,
+		      const char *offcpu_note)
+{
+	const struct lat_table *show = per_object ? &v->objs : &v->calls;
+	uint64_t dropped = v->objs.dropped;
+
+	if (json) {
+		struct jsonw w;
+
+		jsonw_init(&w, out, false);
+		jsonw_start_object(&w);
+		jsonw_float_field(&w, "interval_s", secs);
+		jsonw_uint_field(&w, "total_calls", lat_total_count(&v->calls));
+		lat_print_json(&w, show, per_object);
+		print_queues_json(&w, r, &v->objs, secs > 0 ? secs : 1);
+		jsonw_bool_field(&w, "offcpu", v->calls.offcpu);
+		if (offcpu_note)
+			jsonw_string_field(&w, "offcpu_note", offcpu_note);
+		jsonw_uint_field(&w, "dropped_histograms", dropped);
+		jsonw_uint_field(&w, "lost_events", lost);
+		jsonw_end_object(&w);
+		jsonw_eol(&w);
+	} else {
+		fprintf(out, "Latency of System V IPC calls over %.1fs: %" PRIu64 " calls\n", secs,
+			lat_total_count(&v->calls));
+		lat_print_text(out, show, per_object);
+		print_queues_text(out, r, &v->objs, secs > 0 ? secs : 1);
+		if (offcpu_note)
+			fprintf(out, "(%s)\n", offcpu_note);
+		if (dropped)
+			fprintf(out, "(%" PRIu64 " calls not counted per object: too many objects; use filters)\n",
+				dropped);
+		fputc('\n', out);
+	}
+	fflush(out);
 }
 
