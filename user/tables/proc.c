@@ -11,6 +11,7 @@
 
 #include "tables/pidstate.h"
 #include "tables/proc.h"
+#include "tables/procmeta.h"
 
 static ssize_t read_file(const char *path, char *buf, size_t len)
 {
@@ -73,30 +74,9 @@ bool cgroup_container_id(const char *cg, char *out, size_t len)
 	return true;
 }
 
-static void join_cmdline(char *buf, ssize_t n, char *out, size_t len)
-{
-	ssize_t i;
-
-	if (n <= 0) {
-		out[0] = 0;
-		return;
-	}
-	if (buf[n - 1] == 0)
-		n--;   /* trailing NUL */
-	for (i = 0; i < n; i++)
-		if (buf[i] == 0)
-			buf[i] = ' ';
-	buf[n] = 0;
-	if ((size_t)n >= len) {
-		memcpy(out, buf, len - 4);
-		strcpy(out + len - 4, "...");
-	} else {
-		memcpy(out, buf, (size_t)n + 1);
-	}
-}
-
 int proc_info_read(int32_t pid, struct proc_info *pi)
 {
+	struct proc_meta m;
 	char path[64], buf[4096], *p;
 	struct stat st;
 	ssize_t n;
@@ -130,36 +110,18 @@ int proc_info_read(int32_t pid, struct proc_info *pi)
 			pi->starttime = start;
 	}
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	n = read_file(path, buf, sizeof(buf));
-	join_cmdline(buf, n, pi->cmdline, sizeof(pi->cmdline));
+	/* the one parser of a process's /proc files (tables/procmeta.c) */
+	if (procmeta_read(pid, &m) == 0) {
+		snprintf(pi->cmdline, sizeof(pi->cmdline), "%s", m.cmdline);
+		snprintf(pi->exe, sizeof(pi->exe), "%s", m.exe);
+		snprintf(pi->cgroup, sizeof(pi->cgroup), "%s", m.cgroup);
+		snprintf(pi->container, sizeof(pi->container), "%s", m.container);
+		pi->ipcns = m.ipcns;
+	}
 	if (!pi->cmdline[0])   /* kernel threads and zombies have none */
 		snprintf(pi->cmdline, sizeof(pi->cmdline), "[%s]", pi->comm);
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, pi->exe, sizeof(pi->exe) - 1);
-	pi->exe[n > 0 ? n : 0] = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_file(path, buf, sizeof(buf)) > 0) {
-		/* cgroup v2 line "0::/path"; else the first line's path */
-		char *line = strstr(buf, "0::");
-		char *cg = line ? line + 3 : strrchr(strtok(buf, "\n") ?: buf, ':');
-
-		if (cg) {
-			if (*cg == ':')
-				cg++;
-			cg[strcspn(cg, "\n")] = 0;
-			snprintf(pi->cgroup, sizeof(pi->cgroup), "%s", cg);
-			cgroup_container_id(pi->cgroup, pi->container, sizeof(pi->container));
-		}
-	}
-
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	if (!stat(path, &st))
 		pi->uid = st.st_uid;
-	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
-	if (!stat(path, &st))
-		pi->ipcns = (uint32_t)st.st_ino;
 	return 0;
 }

@@ -429,12 +429,20 @@ static void read_cgroup(struct proc_meta *m)
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", m->pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return;
-	/* cgroup v2: the "0::/path" line */
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		snprintf(m->cgroup, sizeof(m->cgroup), "%s", line + 3);
-		break;
+	/* cgroup v2: the "0::/path" line; v1 only: the first line's path */
+	{
+		char *save = NULL, *first = NULL;
+
+		for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			if (!first)
+				first = line;
+			if (strncmp(line, "0::", 3))
+				continue;
+			snprintf(m->cgroup, sizeof(m->cgroup), "%s", line + 3);
+			break;
+		}
+		if (!m->cgroup[0] && first && strrchr(first, ':'))
+			snprintf(m->cgroup, sizeof(m->cgroup), "%s", strrchr(first, ':') + 1);
 	}
 	if (!m->cgroup[0])
 		return;
@@ -627,20 +635,24 @@ static int read_maps(struct procmeta_cache *c, int32_t pid, struct proc_map **ou
 	return 0;
 }
 
-const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
+/*
+ * One process's facts from /proc (the one parser: `proc_info` is filled
+ * from it too): comm, cmdline, exe, status (uid, ppid), cgroup and
+ * container, IPC namespace.  0, or -ESRCH when the process is gone.
+ */
+int procmeta_read(int32_t pid, struct proc_meta *out)
 {
 	struct proc_meta tmp = { .pid = pid };
-	struct proc_meta *e;
 	char path[64], buf[64];
 	struct stat st;
 	ssize_t n;
 
-	if (!c || pid <= 0)
-		return NULL;
+	if (pid <= 0)
+		return -ESRCH;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	n = read_file(path, buf, sizeof(buf));
 	if (n < 0)
-		return NULL;          /* gone: keep whatever we had */
+		return -ESRCH;
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	buf[sizeof(tmp.comm) - 1] = '\0';
@@ -654,6 +666,17 @@ const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
 	if (!stat(path, &st))
 		tmp.ipcns = st.st_ino;
+	*out = tmp;
+	return 0;
+}
+
+const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
+{
+	struct proc_meta tmp;
+	struct proc_meta *e;
+
+	if (!c || procmeta_read(pid, &tmp))
+		return NULL;          /* gone: keep whatever we had */
 	read_maps(c, pid, &tmp.maps, &tmp.nmaps);
 	/*
 	 * A zombie still has /proc/PID but no mappings any more, and a process

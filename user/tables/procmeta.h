@@ -60,6 +60,9 @@ struct procmeta_cache *procmeta_new(void);
 void procmeta_free(struct procmeta_cache *c);
 /* Capture pid from /proc now (replaces an older entry for the same pid). */
 const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid);
+/* The same facts without the cache or the mappings (the one /proc parser,
+ * proc_info_read() uses it).  0, or -ESRCH when the process is gone. */
+int procmeta_read(int32_t pid, struct proc_meta *out);
 /* Insert a copy (used by the recording reader). */
 const struct proc_meta *procmeta_put(struct procmeta_cache *c, const struct proc_meta *m);
 const struct proc_meta *procmeta_get(const struct procmeta_cache *c, int32_t pid);
