@@ -161,15 +161,25 @@ static int current_report(struct leaks_glue *g)
 
 /*
  * Every second while live: apply the perf records before their buffers
- * fill up, and forget processes that exited a while ago (their creations,
- * if any, were attributed and unwound when they happened).
+ * fill up, and forget processes that exited a while ago.  Stacks are
+ * resolved lazily (at a report), so the creations made before the cutoff
+ * (every one by a process that exited before it) are unwound first, while
+ * their creators' mappings are still known.  Shortly after boot (under
+ * QEMU) CLOCK_MONOTONIC is below the age: nothing is old enough yet.
  */
+#define LEAKS_FORGET_NS (30 * 1000000000ull)
+
 static void housekeeping(struct leaks_glue *g)
 {
+	uint64_t now = mono_now_ns();
+
 	if (!g->s->mt || !g->s->procs)
 		return;
 	session_procs_refresh(g->s);
-	procmeta_prune(g->s->procs, mono_now_ns() - 30 * 1000000000ull);
+	if (now < LEAKS_FORGET_NS)
+		return;
+	leaks_resolve_pending(g->l, now - LEAKS_FORGET_NS, NULL, NULL);
+	procmeta_prune(g->s->procs, now - LEAKS_FORGET_NS);
 }
 
 static int leaks_tick(void *ctx)

@@ -470,6 +470,28 @@ static void read_status(struct proc_meta *m)
 	}
 }
 
+/*
+ * Whether the process still has its address space: /proc/PID/stat shows a
+ * vsize of 0 once exit_mm() has dropped it (and for a zombie).  True after
+ * a read of /proc/PID/maps means that read saw every mapping: the kernel
+ * lists them only while the mm has users, and an exiting task never gets
+ * its mm back.
+ */
+static bool has_mm(int32_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long vsize = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+		return false;
+	/* after "pid (comm)": fields 3 (state) to 22 (starttime), then vsize */
+	if (sscanf(p + 1, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		   "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu", &vsize) != 1)
+		return false;
+	return vsize > 0;
+}
+
 bool procmeta_parse_map_line(const char *line, struct proc_map *m)
 {
 	unsigned long long start, end, pgoff, ino;
@@ -657,12 +679,14 @@ const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
 		return NULL;          /* gone: keep whatever we had */
 	read_maps(c, pid, &tmp.maps, &tmp.nmaps);
 	/*
-	 * A zombie still has /proc/PID but no mappings any more: keep the
-	 * entry captured earlier (or inherited at fork) rather than one
-	 * without mappings.
+	 * A zombie still has /proc/PID but no mappings any more, and a process
+	 * that exits while its maps are read leaves the list cut short (the
+	 * executable's lines, not the libraries' above them: a creator's stack
+	 * then stopped at an unknown libc frame).  Either way keep the entry
+	 * captured earlier (or inherited at fork) rather than this one.
 	 */
 	e = lookup(c, pid);
-	if (!tmp.nmaps && e && e->nmaps) {
+	if ((!tmp.nmaps || !has_mm(pid)) && e && e->nmaps) {
 		free(tmp.maps);
 		return e;
 	}
