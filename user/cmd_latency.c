@@ -189,12 +189,6 @@ static const struct argp argp = {
 	children, NULL, NULL,
 };
 
-static volatile sig_atomic_t lat_stop;
-
-static void on_sig(int sig)
-{
-	lat_stop = sig;
-}
 
 static int cmd_latency(int argc, char **argv)
 {
@@ -209,7 +203,6 @@ static int cmd_latency(int argc, char **argv)
 	const char *note;
 	long printed = 0;
 	int status, err, pidfd = -1;
-	struct sigaction sa = { .sa_handler = on_sig };
 
 	opts_init(&a.o);
 	status = opts_parse(&argp, argc, argv, &a, &a.o);
@@ -234,9 +227,7 @@ static int cmd_latency(int argc, char **argv)
 	if (!r.src)
 		goto out;
 	note = latency_src_offcpu_note(r.src);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	live_catch_signals();
 	if (have_cmd) {
 		status = live_cmd_start(&cmd);
 		if (status)
@@ -249,7 +240,7 @@ static int cmd_latency(int argc, char **argv)
 	if (a.o.duration > 0)
 		end = r.start_ns + (uint64_t)(a.o.duration * 1e9);
 
-	while (!lat_stop) {
+	while (!ipcs_exiting) {
 		struct pollfd pfd = { pidfd, POLLIN, 0 };
 		uint64_t now;
 

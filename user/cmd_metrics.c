@@ -385,13 +385,6 @@ static int render_text(void *ctx, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 /* Sleep until `deadline` (mono_now_s() seconds) or a signal. */
 static void sleep_until(double deadline)
@@ -403,7 +396,7 @@ static void sleep_until(double deadline)
 		return;
 	ts.tv_sec = (time_t)left;
 	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-	nanosleep(&ts, NULL);   /* EINTR on SIGINT/SIGTERM: the loop checks `stop` */
+	nanosleep(&ts, NULL);   /* EINTR on SIGINT/SIGTERM: the loop checks ipcs_exiting */
 }
 
 /* A failed rewrite is a warning while serving, an error for --once. */
@@ -531,12 +524,11 @@ static int print_once(struct metrics_agent *a)
 static int serve(struct metrics_agent *a, struct metrics_http *http, const char *bound)
 {
 	struct metrics_opts *o = a->o;
-	struct sigaction sa = { .sa_handler = on_signal };
 	double start = mono_now_s(), next = start;
+	bool traced = false;
 	int status = 0;
 
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	live_catch_signals();
 	if (http)
 		/* The readiness line (tracing is attached): scripts and tests wait for it. */
 		fprintf(stderr, "ipcscope: serving metrics at http://%s/metrics\n", bound);
@@ -556,9 +548,9 @@ static int serve(struct metrics_agent *a, struct metrics_http *http, const char 
 		};
 
 		status = run_loop(&rl);
-		stop = 1;
+		traced = true;        /* the run loop served until the end */
 	}
-	while (!stop) {
+	while (!traced && !ipcs_exiting) {
 		double until = o->c.duration > 0 ? start + o->c.duration : INFINITY;
 
 		if (o->textfile && next < until)
@@ -568,7 +560,7 @@ static int serve(struct metrics_agent *a, struct metrics_http *http, const char 
 			continue;
 		}
 		sleep_until(until);
-		if (stop)
+		if (ipcs_exiting)
 			break;
 		if (o->c.duration > 0 && mono_now_s() >= start + o->c.duration)
 			break;

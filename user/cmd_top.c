@@ -313,13 +313,6 @@ static int build(struct top_ctx *t)
 
 /* ---- loops ------------------------------------------------------------- */
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 /* Deliver events (or just wait) until `deadline`, at most max_ms at a time. */
 static void pump(struct top_ctx *t, double deadline, int max_ms)
@@ -330,7 +323,7 @@ static void pump(struct top_ctx *t, double deadline, int max_ms)
 	if (ms > max_ms)
 		ms = max_ms;
 	if (t->src) {
-		t->src->poll(t->src, ms);   /* -EINTR on a signal: the caller checks `stop` */
+		t->src->poll(t->src, ms);   /* -EINTR on a signal: the caller checks ipcs_exiting */
 	} else if (ms > 0) {
 		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
@@ -353,7 +346,7 @@ static int run_batch(struct top_ctx *t)
 	int err;
 
 	jsonw_init(&w, o->c.out, false);
-	while (!stop) {
+	while (!ipcs_exiting) {
 		err = build(t);
 		if (err)
 			return table_error(err);
@@ -368,7 +361,7 @@ static int run_batch(struct top_ctx *t)
 		next += o->delay;
 		if (o->c.duration > 0 && next > start + o->c.duration)
 			break;
-		while (!stop && mono_now_s() < next)
+		while (!ipcs_exiting && mono_now_s() < next)
 			pump(t, next, 100);
 	}
 	return 0;
@@ -388,7 +381,7 @@ static int run_screen(struct top_ctx *t)
 		snprintf(ui.status, sizeof(ui.status), "%s",
 			 o->no_trace ? "tracing off (--no-trace): calls/s and p99 not shown"
 				     : "tracing unavailable: calls/s and p99 need root and BPF");
-	while (!stop && !ui.quit) {
+	while (!ipcs_exiting && !ui.quit) {
 		double now = mono_now_s();
 
 		if (now >= next) {
@@ -469,7 +462,6 @@ static int cmd_top(int argc, char **argv)
 {
 	struct top_opts o = { .delay = 1, .sort = TOP_SORT_CALLS };
 	struct top_ctx t = { .o = &o };
-	struct sigaction sa = { .sa_handler = on_signal };
 	int status, fin;
 
 	opts_init(&o.c);
@@ -513,8 +505,7 @@ static int cmd_top(int argc, char **argv)
 			debugmsg("no SEM_UNDO evidence");
 	}
 	/* Before initscr, so ncurses leaves our handlers alone. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	live_catch_signals();
 
 	status = o.batch ? run_batch(&t) : run_screen(&t);
 	if (t.src) {

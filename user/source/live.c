@@ -870,3 +870,9 @@ int live_command_status(const struct run_loop *rl, int dflt)
 		rl->cmd->argv0, (int)rl->cmd->pid);
 	return dflt;
 }
+
+/* The one stop flag (ipcs_exiting): every command that loops watches it. */
+void live_catch_signals(void)
+{
+	catch_signals();
+}

@@ -79,8 +79,13 @@ struct run_loop {
 	struct live_cmd *cmd;   /* NULL unless `-- CMD` */
 };
 int run_loop(struct run_loop *rl);
-/* Set by SIGINT/SIGTERM handlers installed by run_loop. */
+/*
+ * The one stop flag: set by the SIGINT/SIGTERM handlers that run_loop, and
+ * the commands with loops of their own (latency, top, metrics), install
+ * with live_catch_signals() (no SA_RESTART: a sleep returns at once).
+ */
 extern volatile sig_atomic_t ipcs_exiting;
+void live_catch_signals(void);
 
 /*
  * The programs of the streaming object, one row each: what doctor lists and
