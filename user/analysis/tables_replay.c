@@ -345,27 +345,6 @@ void tables_replay_free(struct tables_replay *t)
 	free(t);
 }
 
-static int cmp_shm(const void *a, const void *b)
-{
-	const struct shm_obj *x = a, *y = b;
-
-	return (x->c.id > y->c.id) - (x->c.id < y->c.id);
-}
-
-static int cmp_sem(const void *a, const void *b)
-{
-	const struct sem_obj *x = a, *y = b;
-
-	return (x->c.id > y->c.id) - (x->c.id < y->c.id);
-}
-
-static int cmp_msg(const void *a, const void *b)
-{
-	const struct msg_obj *x = a, *y = b;
-
-	return (x->c.id > y->c.id) - (x->c.id < y->c.id);
-}
-
 int tables_replay_snapshot(const struct tables_replay *t, struct ipc_snapshot *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -387,13 +366,7 @@ int tables_replay_snapshot(const struct tables_replay *t, struct ipc_snapshot *o
 	out->nsem = t->nsem;
 	memcpy(out->msg, t->msg, t->nmsg * sizeof(*t->msg));
 	out->nmsg = t->nmsg;
-	/* sorted by id, as the kernel's tables are read (lookups bsearch) */
-	if (out->nshm)
-		qsort(out->shm, out->nshm, sizeof(*out->shm), cmp_shm);
-	if (out->nsem)
-		qsort(out->sem, out->nsem, sizeof(*out->sem), cmp_sem);
-	if (out->nmsg)
-		qsort(out->msg, out->nmsg, sizeof(*out->msg), cmp_msg);
+	snapshot_sort(out);
 	return 0;
 oom:
 	free(out->shm);

@@ -322,6 +322,16 @@ static int cmp_msg(const void *a, const void *b)
 	return (x->c.id > y->c.id) - (x->c.id < y->c.id);
 }
 
+void snapshot_sort(struct ipc_snapshot *s)
+{
+	if (s->nshm)
+		qsort(s->shm, s->nshm, sizeof(*s->shm), cmp_shm);
+	if (s->nsem)
+		qsort(s->sem, s->nsem, sizeof(*s->sem), cmp_sem);
+	if (s->nmsg)
+		qsort(s->msg, s->nmsg, sizeof(*s->msg), cmp_msg);
+}
+
 static int parse_with_caps(FILE *f, struct ipc_snapshot *s,
 			   int (*fn)(struct row *, struct ipc_snapshot *))
 {

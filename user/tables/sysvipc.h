@@ -97,6 +97,8 @@ void snapshot_free(struct ipc_snapshot *s);
 /* Keep only the objects with this id (a detail view).  Returns how many remain. */
 size_t snapshot_keep_id(struct ipc_snapshot *s, int32_t id);
 
+/* Sort each table by id, as the kernel's are read (lookups bsearch). */
+void snapshot_sort(struct ipc_snapshot *s);
 /* Lookups by id (linear or indexed; NULL if absent). */
 const struct shm_obj *snapshot_shm(const struct ipc_snapshot *s, int32_t id);
 const struct sem_obj *snapshot_sem(const struct ipc_snapshot *s, int32_t id);
