@@ -605,6 +605,7 @@ static void test_churn_is_bounded(void **st)
 	now.s.taken_ns = 1000000;
 	assert_int_equal(leaks_find(l, &now.s, &r), 0);
 	assert_int_equal(r.n, 0);
+	leak_report_free(&r);
 	leaks_footprint(l, &nobj, &npid);
 	assert_int_equal(nobj, 0);
 	leaks_free(l);

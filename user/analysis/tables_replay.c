@@ -362,9 +362,11 @@ int tables_replay_snapshot(const struct tables_replay *t, struct ipc_snapshot *o
 		out->shm[i].nattch = nattch(&t->shm[i]);
 	}
 	out->nshm = t->nshm;
-	memcpy(out->sem, t->sem, t->nsem * sizeof(*t->sem));
+	if (t->nsem)
+		memcpy(out->sem, t->sem, t->nsem * sizeof(*t->sem));
 	out->nsem = t->nsem;
-	memcpy(out->msg, t->msg, t->nmsg * sizeof(*t->msg));
+	if (t->nmsg)
+		memcpy(out->msg, t->msg, t->nmsg * sizeof(*t->msg));
 	out->nmsg = t->nmsg;
 	snapshot_sort(out);
 	return 0;
