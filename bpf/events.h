@@ -25,14 +25,16 @@
 #define IPCS_STACK_COPY   8192   /* bytes of raw user stack copied at creation */
 #define IPCS_HIST_SLOTS   32     /* log2 latency buckets (ns) */
 
-/* The twelve System V IPC syscalls, in a stable order (recordings store it). */
+/* The twelve System V IPC syscalls (syscalls.h), in a stable order
+ * (recordings store it). */
+#include "syscalls.h"
+#define IPCS_CALL_ENUM(name, NAME, KIND, NARGS) CALL_##NAME,
 enum ipcs_call {
 	CALL_NONE = 0,
-	CALL_SHMGET, CALL_SHMAT, CALL_SHMDT, CALL_SHMCTL,
-	CALL_SEMGET, CALL_SEMOP, CALL_SEMTIMEDOP, CALL_SEMCTL,
-	CALL_MSGGET, CALL_MSGSND, CALL_MSGRCV, CALL_MSGCTL,
+	IPCS_SYSCALLS(IPCS_CALL_ENUM)
 	CALL__MAX,
 };
+#undef IPCS_CALL_ENUM
 
 enum ipcs_kind {
 	KIND_NONE = 0,

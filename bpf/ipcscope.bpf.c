@@ -13,6 +13,7 @@
 
 #include "events.h"
 #include "filter.bpf.h"
+#include "syscalls.bpf.h"
 #include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -163,8 +164,9 @@ static __always_inline void fill_hdr(struct ev_hdr *h, __u16 type, __u16 size,
 
 /* ------------------------------------------------------------------ entry */
 
-static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 call,
-				    __u8 kind, int nargs)
+/* a0..a4: the call's arguments (unused ones 0); flags: EVF_* from the hook */
+static __always_inline int on_enter(__u8 call, __u8 kind, __u64 a0, __u64 a1, __u64 a2,
+				    __u64 a3, __u64 a4, __u8 flags)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight_task *it;
@@ -190,32 +192,27 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 	in->switched_out_ns = 0;
 	in->pid = pid_tgid >> 32;
 	in->nsops_copied = 0;
-	in->flags = 0;
+	in->flags = flags;
 	in->_pad = 0;
-	/*
-	 * One constant-offset load per argument the syscall has: the verifier
-	 * refuses ctx + variable offset, and attaching fails (EACCES) if the
-	 * program reads past the tracepoint's record.
-	 */
-	in->arg[0] = ctx->args[0];
-	in->arg[1] = nargs > 1 ? ctx->args[1] : 0;
-	in->arg[2] = nargs > 2 ? ctx->args[2] : 0;
-	in->arg[3] = nargs > 3 ? ctx->args[3] : 0;
-	in->arg[4] = nargs > 4 ? ctx->args[4] : 0;
+	in->arg[0] = a0;
+	in->arg[1] = a1;
+	in->arg[2] = a2;
+	in->arg[3] = a3;
+	in->arg[4] = a4;
 	in->arg[5] = 0;
 
 	if (call == CALL_SEMOP || call == CALL_SEMTIMEDOP) {
-		__u64 nsops = ctx->args[2];
+		__u64 nsops = a2;
 		__u32 n = nsops > IPCS_MAX_SOPS ? IPCS_MAX_SOPS : nsops;
 
 		if (nsops > IPCS_MAX_SOPS)
 			in->flags |= EVF_SOPS_TRUNC;
 		if (n && bpf_probe_read_user(in->sops, n * sizeof(struct ipcs_sembuf),
-					     (void *)ctx->args[1]) == 0)
+					     (void *)a1) == 0)
 			in->nsops_copied = n;
 		else if (n)
 			in->flags |= EVF_SOPS_FAULT;
-		if (call == CALL_SEMTIMEDOP && ctx->args[3])
+		if (call == CALL_SEMTIMEDOP && a3)
 			in->flags |= EVF_HAS_TIMEOUT;
 	}
 	in->call = call;        /* last: readers skip entries with CALL_NONE */
@@ -354,14 +351,13 @@ static __always_inline __s32 shmdt_lookup(__u32 tgid, __u32 ppid, __u64 addr, bo
 	return v;
 }
 
-static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 call, __u8 kind)
+static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *t;
 	struct inflight_task *it;
 	struct inflight *in;
 	struct ev_call *e;
-	long ret = ctx->ret;
 	__u64 now, lat;
 	__s32 id = -1, key = 0, stack_id = -1;
 	bool is_get;
@@ -508,27 +504,60 @@ create:
 	return 0;
 }
 
-/* One enter and one exit program per call; names are the table keys in live.c. */
-#define IPC_CALL(name, CALL, KIND, NARGS)                                       \
+/*
+ * Two ways to hook the calls; userspace (the program table in live.c)
+ * loads one.
+ *
+ * Per-syscall tracepoints: one enter and one exit program per call, named
+ * enter_<name>/exit_<name>.  One constant-offset load per argument the
+ * syscall has: the verifier refuses ctx + variable offset, and attaching
+ * fails (EACCES) if the program reads past the tracepoint's record.
+ */
+#define TP_ARG(n, NARGS) ((NARGS) > (n) ? ctx->args[n] : 0)
+#define IPC_TP(name, NAME, KIND, NARGS)                                         \
 SEC("tracepoint/syscalls/sys_enter_" #name)                                     \
 int enter_##name(struct trace_event_raw_sys_enter *ctx)                         \
-{ return on_enter(ctx, CALL, KIND, NARGS); }                                           \
+{ return on_enter(CALL_##NAME, KIND_##KIND, ctx->args[0], TP_ARG(1, NARGS),     \
+		  TP_ARG(2, NARGS), TP_ARG(3, NARGS), TP_ARG(4, NARGS), 0); }    \
 SEC("tracepoint/syscalls/sys_exit_" #name)                                      \
 int exit_##name(struct trace_event_raw_sys_exit *ctx)                           \
-{ return on_exit(ctx, CALL, KIND); }
+{ return on_exit(ctx, CALL_##NAME, KIND_##KIND, ctx->ret); }
 
-IPC_CALL(shmget, CALL_SHMGET, KIND_SHM, 3)
-IPC_CALL(shmat, CALL_SHMAT, KIND_SHM, 3)
-IPC_CALL(shmdt, CALL_SHMDT, KIND_SHM, 1)
-IPC_CALL(shmctl, CALL_SHMCTL, KIND_SHM, 3)
-IPC_CALL(semget, CALL_SEMGET, KIND_SEM, 3)
-IPC_CALL(semop, CALL_SEMOP, KIND_SEM, 3)
-IPC_CALL(semtimedop, CALL_SEMTIMEDOP, KIND_SEM, 4)
-IPC_CALL(semctl, CALL_SEMCTL, KIND_SEM, 4)
-IPC_CALL(msgget, CALL_MSGGET, KIND_MSG, 2)
-IPC_CALL(msgsnd, CALL_MSGSND, KIND_MSG, 4)
-IPC_CALL(msgrcv, CALL_MSGRCV, KIND_MSG, 5)
-IPC_CALL(msgctl, CALL_MSGCTL, KIND_MSG, 3)
+IPCS_SYSCALLS(IPC_TP)
+
+/*
+ * Raw sys_enter/sys_exit: two programs for every syscall of the machine;
+ * the syscall number (and the caller's ABI) is tested first, so that
+ * other syscalls cost a table load.  Attaching and detaching two links
+ * takes well under a millisecond where 24 tracepoint links wait for a
+ * grace period each.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(raw_enter, struct pt_regs *regs, long nr)
+{
+	__u8 call;
+
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf()))
+		return 0;
+	call = ipcs_native_call(nr);
+	if (call == CALL_NONE)
+		return 0;
+	return on_enter(call, ipcs_kind_of(call), IPCS_SC_ARG0(regs), IPCS_SC_ARG1(regs),
+			IPCS_SC_ARG2(regs), IPCS_SC_ARG3(regs), IPCS_SC_ARG4(regs), 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+{
+	__u8 call;
+
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf()))
+		return 0;
+	call = ipcs_native_call(IPCS_SC_NR(regs));
+	if (call == CALL_NONE)
+		return 0;
+	return on_exit(ctx, call, ipcs_kind_of(call), ret);
+}
 
 /* ---------------------------------------------------------------- process */
 

@@ -15,6 +15,7 @@
 
 #include "events.h"
 #include "filter.bpf.h"
+#include "syscalls.bpf.h"
 #include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -194,37 +195,56 @@ static __always_inline int on_exit(__u8 call, long ret)
 }
 
 /*
- * Two ways to hook each call; userspace loads one set.  fentry/fexit on the
- * syscall functions where the kernel allows it: unlike a syscall
- * tracepoint, they do not put every syscall of every task on the slow
- * (traced) path.  Syscall tracepoints otherwise.
+ * Three ways to hook each call; userspace (latency_src.c) loads one set.
+ * fentry/fexit on the syscall functions where the kernel allows it: unlike
+ * a syscall tracepoint, they do not put every syscall of every task on the
+ * slow (traced) path.  Raw sys_enter/sys_exit (two links, a number test
+ * first) or per-syscall tracepoints otherwise.  The functions' prefix is
+ * the build's ARCH's (syscalls.h).
  */
-#define IPC_CALL(name, CALL, KIND)                                              \
+#define IPC_CALL(name, NAME, KIND, NARGS)                                       \
 SEC("tracepoint/syscalls/sys_enter_" #name)                                     \
 int lat_enter_##name(struct trace_event_raw_sys_enter *ctx)                     \
-{ return on_enter(CALL, KIND, ctx->args[0], ctx->args[2]); }                    \
+{ return on_enter(CALL_##NAME, KIND_##KIND, ctx->args[0],                       \
+		  NARGS > 2 ? ctx->args[2] : 0); }                             \
 SEC("tracepoint/syscalls/sys_exit_" #name)                                      \
 int lat_exit_##name(struct trace_event_raw_sys_exit *ctx)                       \
-{ return on_exit(CALL, ctx->ret); }                                             \
-SEC("fentry/__x64_sys_" #name)                                                  \
+{ return on_exit(CALL_##NAME, ctx->ret); }                                      \
+SEC("fentry/" IPCS_ARCH_SYS_PREFIX #name)                                       \
 int BPF_PROG(lat_fentry_##name, const struct pt_regs *regs)                     \
-{ return on_enter(CALL, KIND, regs->di, regs->dx); }                            \
-SEC("fexit/__x64_sys_" #name)                                                   \
+{ return on_enter(CALL_##NAME, KIND_##KIND, IPCS_SC_ARG0(regs),                 \
+		  IPCS_SC_ARG2(regs)); }                                        \
+SEC("fexit/" IPCS_ARCH_SYS_PREFIX #name)                                        \
 int BPF_PROG(lat_fexit_##name, const struct pt_regs *regs, long ret)            \
-{ return on_exit(CALL, ret); }
+{ return on_exit(CALL_##NAME, ret); }
 
-IPC_CALL(shmget, CALL_SHMGET, KIND_SHM)
-IPC_CALL(shmat, CALL_SHMAT, KIND_SHM)
-IPC_CALL(shmdt, CALL_SHMDT, KIND_SHM)
-IPC_CALL(shmctl, CALL_SHMCTL, KIND_SHM)
-IPC_CALL(semget, CALL_SEMGET, KIND_SEM)
-IPC_CALL(semop, CALL_SEMOP, KIND_SEM)
-IPC_CALL(semtimedop, CALL_SEMTIMEDOP, KIND_SEM)
-IPC_CALL(semctl, CALL_SEMCTL, KIND_SEM)
-IPC_CALL(msgget, CALL_MSGGET, KIND_MSG)
-IPC_CALL(msgsnd, CALL_MSGSND, KIND_MSG)
-IPC_CALL(msgrcv, CALL_MSGRCV, KIND_MSG)
-IPC_CALL(msgctl, CALL_MSGCTL, KIND_MSG)
+IPCS_SYSCALLS(IPC_CALL)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(lat_raw_enter, struct pt_regs *regs, long nr)
+{
+	__u8 call;
+
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf()))
+		return 0;
+	call = ipcs_native_call(nr);
+	if (call == CALL_NONE)
+		return 0;
+	return on_enter(call, ipcs_kind_of(call), IPCS_SC_ARG0(regs), IPCS_SC_ARG2(regs));
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(lat_raw_exit, struct pt_regs *regs, long ret)
+{
+	__u8 call;
+
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf()))
+		return 0;
+	call = ipcs_native_call(IPCS_SC_NR(regs));
+	if (call == CALL_NONE)
+		return 0;
+	return on_exit(call, ret);
+}
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(lat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)

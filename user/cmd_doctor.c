@@ -22,6 +22,7 @@
 
 #include "ipcscope.h"
 #include "opts.h"
+#include "source/attach.h"
 #include "source/extras.h"
 #include "source/latency_src.h"
 #include "source/live.h"
@@ -92,13 +93,12 @@ static int probe_task_iter(void)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_ITER);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = hooks_vmlinux_btf();
 	int id, fd, link, err = 0;
 
 	if (!vmlinux)
 		return -errno;
 	id = btf__find_by_name_kind(vmlinux, "bpf_iter_task", BTF_KIND_FUNC);
-	btf__free(vmlinux);
 	if (id < 0)
 		return -ENOENT;
 	opts.attach_btf_id = id;
@@ -210,8 +210,10 @@ static const char *cost_of(const struct live_prog *p)
 	return "";
 }
 
+/* How the streaming commands hook the syscalls here (found by run_checks). */
+static enum ipcs_hooks hooks_default = HOOKS_RAW;
 /* How `latency` and `metrics` hook the syscalls here (found by run_checks). */
-static enum latency_hooks latency_hooks = LATENCY_HOOKS_TRACEPOINT;
+static enum ipcs_hooks latency_hooks = HOOKS_RAW;
 
 static int run_checks(struct report *r, bool *core_ok)
 {
@@ -222,6 +224,7 @@ static int run_checks(struct report *r, bool *core_ok)
 			   !access("/sys/kernel/debug/tracing/events", F_OK);
 	bool btf = !access("/sys/kernel/btf/vmlinux", R_OK);
 	char ia32, ia32_off;
+	bool tp_ok = true, raw_ok = true;
 	int e, status;
 
 	*core_ok = false;
@@ -256,11 +259,19 @@ static int run_checks(struct report *r, bool *core_ok)
 		const struct live_prog *p = &live_progs[i];
 		enum status st = err[i] ? ST_MISSING : ST_OK;
 
-		if (err[i] && p->need == LIVE_NEED_SYSCALL)
-			*core_ok = false;
-		add(r, p->hook, st, cost_of(p), err[i] ? "%s failed: %s" : "loads and attaches",
-		    stage[i], errstr(err[i]));
+		if (err[i] && p->hooks == HOOKS_TRACEPOINT)
+			tp_ok = false;
+		if (err[i] && p->hooks == HOOKS_RAW)
+			raw_ok = false;
+		add(r, p->hook, st, cost_of(p),
+		    err[i] ? "%s failed: %s" : !strcmp(stage[i], "tracefs") ?
+		    "present in tracefs; its program is the first tracepoint's, tested" :
+		    "loads and attaches", stage[i], errstr(err[i]));
 	}
+	/* one of the two ways to hook the calls is enough */
+	if (!tp_ok && !raw_ok)
+		*core_ok = false;
+	hooks_default = raw_ok && hooks_forced() != HOOKS_TRACEPOINT ? HOOKS_RAW : HOOKS_TRACEPOINT;
 
 	e = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_STACK_TRACE, NULL);
 	add(r, "user stacks", e == 1 ? ST_OK : ST_MISSING,
@@ -278,7 +289,7 @@ static int run_checks(struct report *r, bool *core_ok)
 	    xst.fentry_err ? "test load failed: %s" : "loads", errstr(xst.fentry_err));
 	latency_hooks = latency_hooks_probe(&e);
 	add(r, "latency fentry", e ? ST_MISSING : ST_OK,
-	    "latency and metrics hook the syscall tracepoints instead, which puts every "
+	    "latency and metrics hook raw sys_enter/sys_exit instead, which puts every "
 	    "syscall of every task on the slow path while they run",
 	    e ? "fentry/fexit on __x64_sys_*: test load failed: %s"
 	      : "fentry/fexit on __x64_sys_*: loads and attaches", errstr(e));
@@ -305,6 +316,18 @@ static int run_checks(struct report *r, bool *core_ok)
 
 /* ----------------------------------------------------------------- output */
 
+/* Why the streaming commands hook the calls as they do (docs/performance.md). */
+static const char *hooks_why(void)
+{
+	if (hooks_forced() != HOOKS_AUTO)
+		return "forced by IPCSCOPE_HOOKS";
+	if (hooks_default == HOOKS_RAW)
+		return "the default: two links start and stop in milliseconds where 24 tracepoint "
+		       "links take 0.5-1 s to detach, per-call cost measured equal or lower, and "
+		       "they see 32-bit callers";
+	return "the raw sys_enter/sys_exit hooks failed here";
+}
+
 static void print_text(FILE *f, const struct report *r, const struct utsname *u,
 		       const struct extras_status *x)
 {
@@ -314,12 +337,14 @@ static void print_text(FILE *f, const struct report *r, const struct utsname *u,
 	for (int i = 0; i < r->n; i++)
 		fprintf(f, "  %-8s %-30s %s\n", status_name(r->c[i].st), r->c[i].name,
 			r->c[i].detail);
-	fprintf(f, "\nWill use: syscall tracepoints for the twelve IPC calls, tp_btf "
-		"sched_process_fork/exec/exit, one BPF ring buffer");
+	fprintf(f, "\nWill use: %s for the twelve IPC calls (%s), tp_btf "
+		"sched_process_fork/exec/exit, one BPF ring buffer",
+		hooks_default == HOOKS_RAW ? "raw sys_enter/sys_exit" : "syscall tracepoints",
+		hooks_why());
 	if (x->mech != EXTRAS_NONE)
 		fprintf(f, ", kernel-internal hooks via %s", extras_mech_name(x->mech));
 	fprintf(f, "; latency and metrics hook the syscalls with %s.\n",
-		latency_hooks == LATENCY_HOOKS_FENTRY ? "fentry/fexit" : "syscall tracepoints");
+		latency_hooks == HOOKS_FENTRY ? "fentry/fexit" : "raw sys_enter/sys_exit");
 	for (int i = 0; i < r->n; i++) {
 		if (r->c[i].st == ST_OK || !r->c[i].cost)
 			continue;
@@ -355,7 +380,9 @@ static void print_json(FILE *f, const struct report *r, const struct utsname *u,
 	}
 	jsonw_end_array(&w);
 	jsonw_string_field(&w, "extras", extras_mech_name(x->mech));
-	jsonw_string_field(&w, "latency_hooks", latency_hooks_name(latency_hooks));
+	jsonw_string_field(&w, "hooks", hooks_name(hooks_default));
+	jsonw_string_field(&w, "hooks_why", hooks_why());
+	jsonw_string_field(&w, "latency_hooks", hooks_name(latency_hooks));
 	jsonw_bool_field(&w, "usable", status == 0);
 	jsonw_end_object(&w);
 	jsonw_eol(&w);

@@ -140,19 +140,24 @@ def test_fentry_where_allowed(ipcns):
     assert rep["offcpu"] is True
 
 
-def test_hooks_forced(ipcns):
-    """IPCSCOPE_LATENCY_HOOKS=tracepoint forces the syscall tracepoints (-v says
-    so, counts are exact); =fentry on a kernel that refuses it is a one-line error."""
-    env = dict(os.environ, IPCSCOPE_LATENCY_HOOKS="tracepoint")
-    r = ipcns.run([IPCSCOPE, "latency", "-v", "--json", "--", workload("pingpong"), "-n", "100"],
-                  timeout=300, env=env)
-    assert r.returncode == 0, r.stderr
-    assert "syscalls hooked by tracepoint" in r.stderr, r.stderr
-    rep = [json.loads(l) for l in r.stdout.splitlines() if '"histograms"' in l][0]
-    assert hist(rep, "semtimedop")["count"] == 400
+@pytest.mark.parametrize("mode", ["tracepoint", "raw"])
+def test_hooks_forced(ipcns, mode):
+    """IPCSCOPE_HOOKS=tracepoint|raw forces one way to hook the calls (-v says
+    so, counts are exact); =fentry on a kernel that refuses it is a one-line
+    error.  IPCSCOPE_LATENCY_HOOKS is the older name of the same switch."""
+    for var in ("IPCSCOPE_HOOKS", "IPCSCOPE_LATENCY_HOOKS"):
+        env = dict(os.environ)
+        env.pop("IPCSCOPE_HOOKS", None)
+        env[var] = mode
+        r = ipcns.run([IPCSCOPE, "latency", "-v", "--json", "--", workload("pingpong"),
+                       "-n", "100"], timeout=300, env=env)
+        assert r.returncode == 0, r.stderr
+        assert f"syscalls hooked by {mode}" in r.stderr, r.stderr
+        rep = [json.loads(l) for l in r.stdout.splitlines() if '"histograms"' in l][0]
+        assert hist(rep, "semtimedop")["count"] == 400
     hooks, _ = doctor_latency_hooks()
-    if hooks == "tracepoint":
-        env["IPCSCOPE_LATENCY_HOOKS"] = "fentry"
+    if hooks != "fentry":
+        env["IPCSCOPE_HOOKS"] = "fentry"
         r = ipcns.run([IPCSCOPE, "latency", "--", workload("pingpong"), "-n", "10"],
                       timeout=300, env=env)
         assert r.returncode in (69, 77), r.stderr

@@ -21,6 +21,7 @@
 #include "events.h"
 #include "extras.skel.h"
 #include "ipcscope.h"
+#include "source/attach.h"
 #include "source/extras.h"
 
 #define EXTRAS_MAX_LINKS 16
@@ -91,8 +92,7 @@ static void extras_free(struct extras *x)
 {
 	if (!x)
 		return;
-	for (int i = 0; i < x->nlinks; i++)
-		bpf_link__destroy(x->links[i]);
+	links_destroy(x->links, x->nlinks);
 	extras_bpf__destroy(x->skel);
 	free(x);
 }
@@ -194,7 +194,7 @@ struct extras *extras_open(const struct common_opts *o, int events_fd, int track
 			   struct extras_status *st)
 {
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = hooks_vmlinux_btf();
 	struct extras *x;
 	struct extras_status tmp;
 
@@ -205,12 +205,12 @@ struct extras *extras_open(const struct common_opts *o, int events_fd, int track
 
 	x = NULL;
 	st->fentry_err = st->kprobe_err = -ECANCELED;
-	/* without BTF, fentry fails to load and says so */
-	if (!only || !strcmp(only, "fentry"))
+	/* without BTF, fentry fails to load and says so; a refusal found by
+	 * the cheap probes (attach.h) skips the full load */
+	if ((!only || !strcmp(only, "fentry")) && !(st->fentry_err = hooks_fentry_probe()))
 		x = try_mech(EXTRAS_FENTRY, o, events_fd, tracked_fd, vmlinux, &st->fentry_err);
-	if (!x && (!only || !strcmp(only, "kprobe")))
+	if (!x && (!only || !strcmp(only, "kprobe")) && !(st->kprobe_err = hooks_kprobe_probe()))
 		x = try_mech(EXTRAS_KPROBE, o, events_fd, tracked_fd, vmlinux, &st->kprobe_err);
-	btf__free(vmlinux);
 	libbpf_set_print(old);
 	if (!x) {
 		st->mech = EXTRAS_NONE;
@@ -231,12 +231,15 @@ struct extras *extras_open(const struct common_opts *o, int events_fd, int track
 void extras_probe(struct extras_status *st)
 {
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = hooks_vmlinux_btf();
 	struct extras *f, *k;
 
 	memset(st, 0, sizeof(*st));
-	f = try_mech(EXTRAS_FENTRY, NULL, -1, -1, vmlinux, &st->fentry_err);
-	k = try_mech(EXTRAS_KPROBE, NULL, -1, -1, vmlinux, &st->kprobe_err);
+	f = k = NULL;
+	if (!(st->fentry_err = hooks_fentry_probe()))
+		f = try_mech(EXTRAS_FENTRY, NULL, -1, -1, vmlinux, &st->fentry_err);
+	if (!(st->kprobe_err = hooks_kprobe_probe()))
+		k = try_mech(EXTRAS_KPROBE, NULL, -1, -1, vmlinux, &st->kprobe_err);
 	st->mech = f ? EXTRAS_FENTRY : k ? EXTRAS_KPROBE : EXTRAS_NONE;
 	st->nhooks = f ? f->nhooks : k ? k->nhooks : 0;
 	if (!f && !k)
@@ -244,7 +247,6 @@ void extras_probe(struct extras_status *st)
 			 errname(st->kprobe_err), errname(st->fentry_err));
 	extras_free(f);
 	extras_free(k);
-	btf__free(vmlinux);
 	libbpf_set_print(old);
 }
 

@@ -35,6 +35,8 @@ struct live_config {
  * returns NULL with *status set to the exit status on failure.
  */
 struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, int *status);
+/* The hook mode a source uses (enum ipcs_hooks of source/attach.h). */
+int live_hooks(struct ev_source *src);
 /* Add a tgid to the -p/-- CMD filter (and its future children). */
 int live_track_pid(struct ev_source *src, pid_t pid);
 /* Map fds for analyses that read BPF maps directly (or -1). */
@@ -98,6 +100,7 @@ struct live_prog {
 	const char *hook;    /* "syscalls/sys_enter_semop", "tp_btf/sched_switch" */
 	unsigned int kind;   /* KIND_* for syscall hooks, else 0 */
 	enum live_need need;
+	int hooks;           /* syscall hooks: the enum ipcs_hooks mode it belongs to; 0 any */
 };
 extern const struct live_prog live_progs[];
 extern const unsigned int live_nprogs;
