@@ -63,7 +63,8 @@ enum ipcs_ev_type {
 #define EVF_HAS_TIMEOUT  (1u << 2)  /* semtimedop with a non-NULL timeout */
 #define EVF_ID_FROM_ADDR (1u << 3)  /* shmdt: id found from the shmat address map */
 #define EVF_FENTRY       (1u << 4)  /* produced by an fentry/fexit program */
-#define EVF_COMPAT       (1u << 5)  /* produced by the raw sys_enter/sys_exit hooks */
+#define EVF_COMPAT       (1u << 5)  /* a 32-bit caller (i386 syscall or ipc(2)), seen by
+                                       the raw sys_enter/sys_exit hooks */
 #define EVF_WAITED       (1u << 6)  /* went to sleep inside the call (off-CPU tracked):
                                        it waited (msgsnd: for room, msgrcv: for a message,
                                        semop: for a value), not merely preempted */
@@ -206,7 +207,7 @@ struct inflight {
 	__u8 call;
 	__u8 nsops_copied;
 	__u8 flags;
-	__u8 _pad;
+	__u8 compat;         /* BPF-internal: how a 32-bit call's result is read */
 	struct ipcs_sembuf sops[IPCS_MAX_SOPS];
 };
 

@@ -20,7 +20,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define IPC_CREAT   00001000
 #define IPC_PRIVATE 0
-#define IPC_64      0x0100
 
 /* Knobs, set by userspace before load. */
 const volatile bool want_calls = true;      /* EV_CALL per completed call */
@@ -71,7 +70,8 @@ struct {
 	__uint(value_size, IPCS_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
-/* Failed ring-buffer reservations, per CPU: loss is counted, never silent. */
+/* Failed ring-buffer reservations, per CPU: loss is counted, never silent
+ * (`lost` in every object). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -164,9 +164,13 @@ static __always_inline void fill_hdr(struct ev_hdr *h, __u16 type, __u16 size,
 
 /* ------------------------------------------------------------------ entry */
 
-/* a0..a4: the call's arguments (unused ones 0); flags: EVF_* from the hook */
+/*
+ * a0..a4: the call's arguments in the native syscall's order (unused ones
+ * 0); a5: ipc(SHMAT)'s result pointer; flags: EVF_* from the hook;
+ * compat: IPCS_CF_* (syscalls.bpf.h).
+ */
 static __always_inline int on_enter(__u8 call, __u8 kind, __u64 a0, __u64 a1, __u64 a2,
-				    __u64 a3, __u64 a4, __u8 flags)
+				    __u64 a3, __u64 a4, __u64 a5, __u8 flags, __u8 compat)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight_task *it;
@@ -193,13 +197,13 @@ static __always_inline int on_enter(__u8 call, __u8 kind, __u64 a0, __u64 a1, __
 	in->pid = pid_tgid >> 32;
 	in->nsops_copied = 0;
 	in->flags = flags;
-	in->_pad = 0;
+	in->compat = compat;
 	in->arg[0] = a0;
 	in->arg[1] = a1;
 	in->arg[2] = a2;
 	in->arg[3] = a3;
 	in->arg[4] = a4;
-	in->arg[5] = 0;
+	in->arg[5] = a5;
 
 	if (call == CALL_SEMOP || call == CALL_SEMTIMEDOP) {
 		__u64 nsops = a2;
@@ -373,6 +377,13 @@ static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 	}
 	now = bpf_ktime_get_ns();
 	lat = now - in->start_ns;
+	if ((in->compat & IPCS_CF_SHMAT_PTR) && ret == 0) {
+		/* ipc(SHMAT) returns 0 and stores the address at its third argument */
+		__u32 addr;
+
+		if (!bpf_probe_read_user(&addr, sizeof(addr), (void *)in->arg[5]))
+			ret = addr;
+	}
 	/* still switched out here: count the time to now rather than none, so
 	 * that a call that waited always shows off-CPU time */
 	ipcs_offcpu_close(&in->switched_out_ns, &in->offcpu_ns, now);
@@ -456,7 +467,12 @@ static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 	case CALL_SEMOP:
 	case CALL_SEMTIMEDOP:
 		e->nsops = in->arg[2];
-		if (in->flags & EVF_HAS_TIMEOUT) {
+		if ((in->flags & EVF_HAS_TIMEOUT) && (in->compat & IPCS_CF_TS32)) {
+			struct { __s32 tv_sec, tv_nsec; } ts32;   /* old_timespec32 */
+
+			if (!bpf_probe_read_user(&ts32, sizeof(ts32), (void *)in->arg[3]))
+				e->timeout_ns = ts32.tv_sec * 1000000000ULL + ts32.tv_nsec;
+		} else if (in->flags & EVF_HAS_TIMEOUT) {
 			struct __kernel_timespec ts;
 
 			if (!bpf_probe_read_user(&ts, sizeof(ts), (void *)in->arg[3]))
@@ -465,17 +481,24 @@ static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 		break;
 	case CALL_SHMCTL:
 	case CALL_MSGCTL:
-		e->cmd = (__s32)in->arg[1] & ~IPC_64;
+		e->cmd = ipcs_ctl_cmd(in->arg[1]);
 		break;
 	case CALL_SEMCTL:
 		e->semnum = in->arg[1];
-		e->cmd = (__s32)in->arg[2] & ~IPC_64;
+		e->cmd = ipcs_ctl_cmd(in->arg[2]);
 		break;
 	case CALL_MSGSND: {
 		long mtype = 0;
+		__s32 mtype32 = 0;
 
-		/* msgsnd does not modify the buffer: its mtype is still there */
-		bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1]);
+		/* msgsnd does not modify the buffer: its mtype is still there
+		 * (a compat_long_t, 4 bytes, for a 32-bit caller) */
+		if (in->compat & IPCS_CF_LONG32) {
+			bpf_probe_read_user(&mtype32, sizeof(mtype32), (void *)in->arg[1]);
+			mtype = mtype32;
+		} else {
+			bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1]);
+		}
 		e->mtype = mtype;
 		e->size = in->arg[2];
 		e->iflags = in->arg[3];
@@ -518,7 +541,7 @@ create:
 SEC("tracepoint/syscalls/sys_enter_" #name)                                     \
 int enter_##name(struct trace_event_raw_sys_enter *ctx)                         \
 { return on_enter(CALL_##NAME, KIND_##KIND, ctx->args[0], TP_ARG(1, NARGS),     \
-		  TP_ARG(2, NARGS), TP_ARG(3, NARGS), TP_ARG(4, NARGS), 0); }    \
+		  TP_ARG(2, NARGS), TP_ARG(3, NARGS), TP_ARG(4, NARGS), 0, 0, 0); } \
 SEC("tracepoint/syscalls/sys_exit_" #name)                                      \
 int exit_##name(struct trace_event_raw_sys_exit *ctx)                           \
 { return on_exit(ctx, CALL_##NAME, KIND_##KIND, ctx->ret); }
@@ -532,18 +555,107 @@ IPCS_SYSCALLS(IPC_TP)
  * takes well under a millisecond where 24 tracepoint links wait for a
  * grace period each.
  */
+#if IPCS_HAVE_COMPAT
+/*
+ * A 32-bit caller: an i386 IPC syscall (arguments as the native ones, 32
+ * bits wide) or ipc(2) (op, first, second, third, ptr, fifth in ebx..ebp),
+ * decoded into the native call's argument order.  The rules of
+ * compat_ksys_ipc(): ipc(SEMTIMEDOP) takes an old_timespec32; ipc(MSGRCV)
+ * version 0 passes {msgp, msgtyp} in a compat_ipc_kludge at ptr; ipc(SHMAT)
+ * returns the address through `third`; mtype is a 4-byte compat_long_t.
+ */
+static __always_inline int compat_enter(struct pt_regs *regs, long nr)
+{
+	__u32 bx = IPCS_SC32_ARG0(regs), cx = IPCS_SC32_ARG1(regs), dx = IPCS_SC32_ARG2(regs);
+	__u32 si = IPCS_SC32_ARG3(regs), di = IPCS_SC32_ARG4(regs), bp = IPCS_SC32_ARG5(regs);
+	__u64 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0;
+	__u8 call = ipcs_compat_call(nr, bx), cf = 0;
+
+	if (call == CALL_NONE)
+		return 0;
+	if (nr != IPCS_NR32_ipc) {
+		a0 = bx; a1 = cx; a2 = dx; a3 = si; a4 = di;
+		if (call == CALL_MSGRCV)
+			a3 = (__s64)(__s32)si;          /* msgtyp */
+		if (call == CALL_MSGSND)
+			cf |= IPCS_CF_LONG32;
+		return on_enter(call, ipcs_kind_of(call), a0, a1, a2, a3, a4, 0, EVF_COMPAT, cf);
+	}
+	switch (call) {
+	case CALL_SEMOP:
+		a0 = cx; a1 = di; a2 = dx;
+		break;
+	case CALL_SEMTIMEDOP:
+		a0 = cx; a1 = di; a2 = dx; a3 = bp;
+		cf |= IPCS_CF_TS32;
+		break;
+	case CALL_SEMGET: case CALL_SHMGET:
+		a0 = cx; a1 = dx; a2 = si;
+		break;
+	case CALL_SEMCTL:
+		a0 = cx; a1 = dx; a2 = si; a3 = di;
+		break;
+	case CALL_MSGSND:
+		a0 = cx; a1 = di; a2 = dx; a3 = si;
+		cf |= IPCS_CF_LONG32;
+		break;
+	case CALL_MSGRCV:
+		a0 = cx; a2 = dx; a4 = si;
+		if ((bx >> 16) == 0) {
+			struct { __u32 msgp; __s32 msgtyp; } k;   /* compat_ipc_kludge */
+
+			if (!bpf_probe_read_user(&k, sizeof(k), (void *)(__u64)di)) {
+				a1 = k.msgp;
+				a3 = (__s64)k.msgtyp;
+			}
+		} else {
+			a1 = di;
+			a3 = (__s64)(__s32)bp;
+		}
+		break;
+	case CALL_MSGGET:
+		a0 = cx; a1 = dx;
+		break;
+	case CALL_MSGCTL: case CALL_SHMCTL:
+		a0 = cx; a1 = dx; a2 = di;
+		break;
+	case CALL_SHMAT:
+		a0 = cx; a1 = di; a2 = dx; a5 = si;
+		cf |= IPCS_CF_SHMAT_PTR;
+		break;
+	case CALL_SHMDT:
+		a0 = di;
+		break;
+	}
+	return on_enter(call, ipcs_kind_of(call), a0, a1, a2, a3, a4, a5, EVF_COMPAT, cf);
+}
+#endif
+
+/*
+ * Raw sys_enter/sys_exit: two programs for every syscall of the machine;
+ * the caller's ABI and the syscall number are tested first, so that other
+ * syscalls cost a flag test and a table load.  Attaching and detaching two
+ * links takes well under a millisecond where 24 tracepoint links wait for
+ * a grace period each.  Unlike the x86_64 syscall tracepoints they see
+ * 32-bit callers.
+ */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(raw_enter, struct pt_regs *regs, long nr)
 {
 	__u8 call;
 
-	if (ipcs_in_compat_syscall(bpf_get_current_task_btf()))
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
+#if IPCS_HAVE_COMPAT
+		return compat_enter(regs, nr);
+#else
 		return 0;
+#endif
+	}
 	call = ipcs_native_call(nr);
 	if (call == CALL_NONE)
 		return 0;
 	return on_enter(call, ipcs_kind_of(call), IPCS_SC_ARG0(regs), IPCS_SC_ARG1(regs),
-			IPCS_SC_ARG2(regs), IPCS_SC_ARG3(regs), IPCS_SC_ARG4(regs), 0);
+			IPCS_SC_ARG2(regs), IPCS_SC_ARG3(regs), IPCS_SC_ARG4(regs), 0, 0, 0);
 }
 
 SEC("tp_btf/sys_exit")
@@ -551,9 +663,15 @@ int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
 {
 	__u8 call;
 
-	if (ipcs_in_compat_syscall(bpf_get_current_task_btf()))
-		return 0;
-	call = ipcs_native_call(IPCS_SC_NR(regs));
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
+#if IPCS_HAVE_COMPAT
+		call = ipcs_compat_call(IPCS_SC_NR(regs), IPCS_SC32_ARG0(regs));
+#else
+		call = CALL_NONE;
+#endif
+	} else {
+		call = ipcs_native_call(IPCS_SC_NR(regs));
+	}
 	if (call == CALL_NONE)
 		return 0;
 	return on_exit(ctx, call, ipcs_kind_of(call), ret);

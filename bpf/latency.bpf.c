@@ -59,13 +59,16 @@ struct {
 	__type(value, struct hist_val);
 } hists SEC(".maps");
 
-/* Histograms that could not be added because `hists` was full. */
+/*
+ * Loss, named `lost` in every object: here the calls that could not be
+ * added to a per-object histogram because `hists` was full.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} dropped SEC(".maps");
+} lost SEC(".maps");
 
 static const struct hist_val zero_val;
 
@@ -158,7 +161,7 @@ static __always_inline struct hist_val *object_hist(struct task_struct *t,
 	v = bpf_map_lookup_elem(&hists, &key);
 	if (!v) {
 		__u32 z = 0;
-		__u64 *d = bpf_map_lookup_elem(&dropped, &z);
+		__u64 *d = bpf_map_lookup_elem(&lost, &z);
 
 		if (d)
 			(*d)++;

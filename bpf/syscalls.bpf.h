@@ -58,6 +58,80 @@ static __always_inline bool ipcs_in_compat_syscall(struct task_struct *t)
 }
 #endif
 
+#if IPCS_HAVE_COMPAT
+/* i386 393..402 -> call (semget, semctl, shmget, shmctl, shmat, shmdt,
+ * msgget, msgsnd, msgrcv, msgctl); 420 is semtimedop_time64. */
+const volatile __u8 ipcs_nr32_call[10] = {
+	CALL_SEMGET, CALL_SEMCTL, CALL_SHMGET, CALL_SHMCTL, CALL_SHMAT,
+	CALL_SHMDT, CALL_MSGGET, CALL_MSGSND, CALL_MSGRCV, CALL_MSGCTL,
+};
+
+/* ipc(2)'s call numbers (include/uapi/linux/ipc.h) */
+#define IPCOP_SEMOP       1
+#define IPCOP_SEMGET      2
+#define IPCOP_SEMCTL      3
+#define IPCOP_SEMTIMEDOP  4
+#define IPCOP_MSGSND      11
+#define IPCOP_MSGRCV      12
+#define IPCOP_MSGGET      13
+#define IPCOP_MSGCTL      14
+#define IPCOP_SHMAT       21
+#define IPCOP_SHMDT       22
+#define IPCOP_SHMGET      23
+#define IPCOP_SHMCTL      24
+
+static __always_inline __u8 ipcs_ipc_call(__u32 op)
+{
+	switch (op & 0xffff) {
+	case IPCOP_SEMOP:      return CALL_SEMOP;
+	case IPCOP_SEMGET:     return CALL_SEMGET;
+	case IPCOP_SEMCTL:     return CALL_SEMCTL;
+	case IPCOP_SEMTIMEDOP: return CALL_SEMTIMEDOP;
+	case IPCOP_MSGSND:     return CALL_MSGSND;
+	case IPCOP_MSGRCV:     return CALL_MSGRCV;
+	case IPCOP_MSGGET:     return CALL_MSGGET;
+	case IPCOP_MSGCTL:     return CALL_MSGCTL;
+	case IPCOP_SHMAT:      return CALL_SHMAT;
+	case IPCOP_SHMDT:      return CALL_SHMDT;
+	case IPCOP_SHMGET:     return CALL_SHMGET;
+	case IPCOP_SHMCTL:     return CALL_SHMCTL;
+	}
+	return CALL_NONE;
+}
+
+/* The call of an i386 syscall (ipc(2) decoded from its first argument). */
+static __always_inline __u8 ipcs_compat_call(long nr, __u32 ipc_op)
+{
+	if (nr >= IPCS_NR32_semget && nr <= IPCS_NR32_msgctl)
+		return ipcs_nr32_call[nr - IPCS_NR32_semget];
+	if (nr == IPCS_NR32_semtimedop_time64)
+		return CALL_SEMTIMEDOP;
+	if (nr == IPCS_NR32_ipc)
+		return ipcs_ipc_call(ipc_op);
+	return CALL_NONE;
+}
+#endif
+
+/*
+ * What a compat call needs decoded again at exit (struct inflight.compat):
+ * where the result or the timeout is, and the width of an mtype.
+ */
+#define IPCS_CF_TS32       0x01   /* the timeout is an old_timespec32 (ipc(SEMTIMEDOP)) */
+#define IPCS_CF_SHMAT_PTR  0x02   /* ipc(SHMAT): the address is stored at arg[5] */
+#define IPCS_CF_LONG32     0x04   /* mtype is a 4-byte compat_long_t */
+
+/*
+ * A *ctl command as the kernel's switch sees it: IPC_64 (0x100) is a
+ * version bit on the valid commands (0..3 and 11..20 across the kinds); an
+ * invalid command (-1) stays what it was.
+ */
+static __always_inline __s32 ipcs_ctl_cmd(__s32 cmd)
+{
+	__s32 c = cmd & ~0x0100;
+
+	return (c >= 0 && c <= 3) || (c >= 11 && c <= 20) ? c : cmd;
+}
+
 /* Syscall arguments from the user registers (native ABI). */
 #if defined(__TARGET_ARCH_x86)
 #define IPCS_SC_ARG0(r) ((r)->di)

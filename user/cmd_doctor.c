@@ -193,19 +193,21 @@ static char kconfig(const char *opt)
 
 /* ------------------------------------------------------------- the checks */
 
-static const char *cost_of(const struct live_prog *p)
+static const char *cost_of(const struct prog_row *p)
 {
 	switch (p->need) {
-	case LIVE_NEED_SYSCALL:
+	case PROG_NEED_SYSCALL:
 		return "these calls are not traced";
-	case LIVE_NEED_PID:
+	case PROG_NEED_PID:
 		return "-p and -- CMD cannot follow children; no fork/exit events (leak attribution)";
-	case LIVE_NEED_PROC:
+	case PROG_NEED_PROC:
 		return "no exec events";
-	case LIVE_NEED_OFFCPU:
+	case PROG_NEED_OFFCPU:
 		return "latency cannot split on-CPU from blocked time";
-	case LIVE_NEED_ALWAYS:
+	case PROG_NEED_ALWAYS:
 		return "no exit events, no following of children; ipcscope cannot run without it";
+	case PROG_NEED_KOBJ:
+		return "kernel-internal create/destroy events are not seen";
 	}
 	return "";
 }
@@ -256,7 +258,7 @@ static int run_checks(struct report *r, bool *core_ok)
 	*core_ok = e == 1;
 
 	for (unsigned int i = 0; i < live_nprogs && i < 64; i++) {
-		const struct live_prog *p = &live_progs[i];
+		const struct prog_row *p = &live_progs[i];
 		enum status st = err[i] ? ST_MISSING : ST_OK;
 
 		if (err[i] && p->hooks == HOOKS_TRACEPOINT)

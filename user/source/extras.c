@@ -23,6 +23,7 @@
 #include "ipcscope.h"
 #include "source/attach.h"
 #include "source/extras.h"
+#include "source/progs.h"
 
 #define EXTRAS_MAX_LINKS 16
 
@@ -51,13 +52,14 @@ static const char *target_of(const struct bpf_program *p)
 
 enum prog_class { PC_FENTRY, PC_KPROBE, PC_HELPER };
 
+/* The program's mechanism, from the program table (source/progs.h). */
 static enum prog_class class_of(const struct bpf_program *p)
 {
-	const char *sec = bpf_program__section_name(p);
+	const struct prog_row *row = prog_row_of(PROG_OBJ_EXTRAS, bpf_program__name(p));
 
-	if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6))
+	if (row && row->mech == MECH_FENTRY)
 		return PC_FENTRY;
-	if (!strncmp(sec, "kprobe/", 7) || !strncmp(sec, "kretprobe/", 10))
+	if (row && row->mech == MECH_KPROBE)
 		return PC_KPROBE;
 	return PC_HELPER;
 }
@@ -259,7 +261,7 @@ uint64_t extras_lost(struct extras *x)
 
 	if (!x || ncpu <= 0 || !(v = calloc(ncpu, sizeof(*v))))
 		return 0;
-	if (!bpf_map__lookup_elem(x->skel->maps.kobj_lost, &zero, sizeof(zero), v,
+	if (!bpf_map__lookup_elem(x->skel->maps.lost, &zero, sizeof(zero), v,
 				  ncpu * sizeof(*v), 0))
 		for (int i = 0; i < ncpu; i++)
 			total += v[i];

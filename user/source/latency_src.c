@@ -21,6 +21,7 @@
 #include "latency.skel.h"
 #include "source/attach.h"
 #include "source/latency_src.h"
+#include "source/progs.h"
 #include "source/live.h"
 
 #define MAX_LAT_LINKS 32
@@ -35,25 +36,6 @@ struct latency_src {
 	const char *offcpu_note;
 	struct hist_val *percpu;    /* ncpus values, for reads */
 };
-
-static bool is_fentry(const struct bpf_program *p)
-{
-	const char *sec = bpf_program__section_name(p);
-
-	return !strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6);
-}
-
-static bool is_tracepoint(const struct bpf_program *p)
-{
-	return !strncmp(bpf_program__section_name(p), "tracepoint/", 11);
-}
-
-static bool is_raw(const struct bpf_program *p)
-{
-	const char *sec = bpf_program__section_name(p);
-
-	return !strcmp(sec, "tp_btf/sys_enter") || !strcmp(sec, "tp_btf/sys_exit");
-}
 
 static struct latency_bpf *open_skel(const struct latency_src_config *cfg, bool offcpu,
 				     enum ipcs_hooks hooks)
@@ -77,19 +59,30 @@ static struct latency_bpf *open_skel(const struct latency_src_config *cfg, bool 
 		bpf_map__set_max_entries(skel->maps.hists, 1);
 	if (!pid_filter)
 		bpf_map__set_max_entries(skel->maps.tracked, 1);
+	/* which programs load: the table (source/progs.h) */
 	bpf_object__for_each_program(p, skel->obj) {
-		if (is_fentry(p))
-			bpf_program__set_autoload(p, hooks == HOOKS_FENTRY);
-		else if (is_tracepoint(p))
-			bpf_program__set_autoload(p, hooks == HOOKS_TRACEPOINT);
-		else if (is_raw(p))
-			bpf_program__set_autoload(p, hooks == HOOKS_RAW);
-	}
-	if (!offcpu)
-		bpf_program__set_autoload(skel->progs.lat_switch, false);
-	if (!pid_filter) {
-		bpf_program__set_autoload(skel->progs.lat_fork, false);
-		bpf_program__set_autoload(skel->progs.lat_exit, false);
+		const struct prog_row *row = prog_row_of(PROG_OBJ_LATENCY, bpf_program__name(p));
+		bool on;
+
+		if (!row) {
+			debugmsg("latency: program %s is not in the program table", bpf_program__name(p));
+			bpf_program__set_autoload(p, false);
+			continue;
+		}
+		switch (row->need) {
+		case PROG_NEED_SYSCALL:
+			on = row->hooks == (int)hooks;
+			break;
+		case PROG_NEED_OFFCPU:
+			on = offcpu;
+			break;
+		case PROG_NEED_PID:
+			on = pid_filter;
+			break;
+		default:
+			on = true;
+		}
+		bpf_program__set_autoload(p, on);
 	}
 	return skel;
 }
@@ -367,7 +360,7 @@ int latency_src_objects(struct latency_src *s, struct lat_table *t, bool reset)
 			if (bpf_map_delete_elem(fd, &next))
 				break;
 	d = calloc((size_t)s->ncpus, sizeof(*d));
-	fd = bpf_map__fd(s->skel->maps.dropped);
+	fd = bpf_map__fd(s->skel->maps.lost);
 	if (d && !bpf_map_lookup_elem(fd, &zero, d)) {
 		for (int c = 0; c < s->ncpus; c++)
 			t->dropped += d[c];

@@ -29,27 +29,13 @@
 
 #define DEFAULT_RINGBUF   (16u << 20)
 #define POLL_MS           100      /* bounds the delay of unwoken events */
+#define LIVE_MAX_PROGS    64       /* >= live_nprogs, checked at open */
 
 /* ------------------------------------------------------------ program table */
 
-#define SYSCALL_ROWS(name, NAME, KIND, NARGS)                                 \
-	{ "enter_" #name, "syscalls/sys_enter_" #name, KIND_##KIND, LIVE_NEED_SYSCALL, \
-	  HOOKS_TRACEPOINT },                                                 \
-	{ "exit_" #name, "syscalls/sys_exit_" #name, KIND_##KIND, LIVE_NEED_SYSCALL, \
-	  HOOKS_TRACEPOINT },
+/* Which programs load: the rows of live_progs (source/progs.h). */
 
-const struct live_prog live_progs[] = {
-	IPCS_SYSCALLS(SYSCALL_ROWS)
-	{ "raw_enter", "tp_btf/sys_enter", 0, LIVE_NEED_SYSCALL, HOOKS_RAW },
-	{ "raw_exit", "tp_btf/sys_exit", 0, LIVE_NEED_SYSCALL, HOOKS_RAW },
-	{ "sched_fork", "tp_btf/sched_process_fork", 0, LIVE_NEED_PID },
-	{ "sched_exit", "tp_btf/sched_process_exit", 0, LIVE_NEED_ALWAYS },
-	{ "sched_exec", "tp_btf/sched_process_exec", 0, LIVE_NEED_PROC },
-	{ "sched_switch", "tp_btf/sched_switch", 0, LIVE_NEED_OFFCPU },
-};
-const unsigned int live_nprogs = sizeof(live_progs) / sizeof(live_progs[0]);
-
-static bool prog_needed(const struct live_prog *p, const struct live_config *cfg, bool pid_filter,
+static bool prog_needed(const struct prog_row *p, const struct live_config *cfg, bool pid_filter,
 			enum ipcs_hooks mode)
 {
 	const struct common_opts *o = cfg->opts;
@@ -57,17 +43,19 @@ static bool prog_needed(const struct live_prog *p, const struct live_config *cfg
 	if (p->hooks && p->hooks != (int)mode)
 		return false;
 	switch (p->need) {
-	case LIVE_NEED_SYSCALL:
+	case PROG_NEED_SYSCALL:
 		/* the raw hooks filter kinds in the program (filter_kinds) */
 		return !p->kind || !o->kinds || (o->kinds & KIND_BIT(p->kind));
-	case LIVE_NEED_PID:
+	case PROG_NEED_PID:
 		return pid_filter || cfg->proc_events;
-	case LIVE_NEED_PROC:
+	case PROG_NEED_PROC:
 		return cfg->proc_events;
-	case LIVE_NEED_OFFCPU:
+	case PROG_NEED_OFFCPU:
 		return cfg->offcpu;
-	case LIVE_NEED_ALWAYS:
+	case PROG_NEED_ALWAYS:
 		return true;
+	case PROG_NEED_KOBJ:
+		return false;        /* extras' rows, never the streaming object's */
 	}
 	return false;
 }
@@ -194,7 +182,7 @@ struct live_src {
 	int ncpus;
 	struct extras *extras;  /* kernel-internal hooks, when this kernel allows */
 	enum ipcs_hooks hooks;  /* how the syscalls are hooked */
-	struct bpf_link *links[sizeof(live_progs) / sizeof(live_progs[0])];
+	struct bpf_link *links[LIVE_MAX_PROGS];
 };
 
 static struct live_src *to_live(struct ev_source *src)
@@ -413,6 +401,10 @@ struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, i
 	*status = live_check_env();
 	if (*status)
 		return NULL;
+	if (live_nprogs > LIVE_MAX_PROGS) {
+		*status = errmsg(EX_SOFTWARE, "too many BPF programs for LIVE_MAX_PROGS: rebuild ipcscope");
+		return NULL;
+	}
 	libbpf_set_print(libbpf_print);
 
 	ls = calloc(1, sizeof(*ls));
@@ -479,7 +471,7 @@ fail:
 }
 
 /* One program on its own: the slow path, when loading them all failed. */
-static int probe_one(const struct live_prog *row, bool attach)
+static int probe_one(const struct prog_row *row, bool attach)
 {
 	struct ipcscope_bpf *skel = ipcscope_bpf__open();
 	struct bpf_program *p, *want;
@@ -513,7 +505,7 @@ static int probe_one(const struct live_prog *row, bool attach)
  */
 int live_probe_progs(int *err, const char **stage)
 {
-	struct bpf_link *links[sizeof(live_progs) / sizeof(live_progs[0])] = { 0 };
+	struct bpf_link *links[LIVE_MAX_PROGS] = { 0 };
 	struct ipcscope_bpf *skel;
 	bool one_tp = false;
 	int status = live_check_env(), lerr;
@@ -540,7 +532,7 @@ int live_probe_progs(int *err, const char **stage)
 	}
 	lerr = ipcscope_bpf__load(skel);
 	for (unsigned int i = 0; i < live_nprogs; i++) {
-		const struct live_prog *row = &live_progs[i];
+		const struct prog_row *row = &live_progs[i];
 		struct bpf_program *p;
 		bool tp = row->hooks == HOOKS_TRACEPOINT;
 
