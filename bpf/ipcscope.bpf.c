@@ -644,6 +644,8 @@ int BPF_PROG(raw_enter, struct pt_regs *regs, long nr)
 {
 	__u8 call;
 
+	if (!ipcs_nr_maybe_ipc(nr))
+		return 0;
 	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
 #if IPCS_HAVE_COMPAT
 		return compat_enter(regs, nr);
@@ -663,6 +665,8 @@ int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
 {
 	__u8 call;
 
+	if (!ipcs_nr_maybe_ipc(IPCS_SC_NR(regs)))
+		return 0;
 	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
 #if IPCS_HAVE_COMPAT
 		call = ipcs_compat_call(IPCS_SC_NR(regs), IPCS_SC32_ARG0(regs));

@@ -228,8 +228,26 @@ int BPF_PROG(lat_raw_enter, struct pt_regs *regs, long nr)
 {
 	__u8 call;
 
-	if (ipcs_in_compat_syscall(bpf_get_current_task_btf()))
+	if (!ipcs_nr_maybe_ipc(nr))
 		return 0;
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
+#if IPCS_HAVE_COMPAT
+		/* a 32-bit caller: i386 syscalls take the native order; ipc(2)
+		 * is (op, first = the id or key, second = msgsnd's size, ...,
+		 * ptr = shmdt's address) */
+		__u32 bx = IPCS_SC32_ARG0(regs), dx = IPCS_SC32_ARG2(regs);
+
+		call = ipcs_compat_call(nr, bx);
+		if (call == CALL_NONE)
+			return 0;
+		if (nr != IPCS_NR32_ipc)
+			return on_enter(call, ipcs_kind_of(call), (__s32)bx, dx);
+		return on_enter(call, ipcs_kind_of(call),
+				call == CALL_SHMDT ? IPCS_SC32_ARG4(regs) : (__s32)IPCS_SC32_ARG1(regs), dx);
+#else
+		return 0;
+#endif
+	}
 	call = ipcs_native_call(nr);
 	if (call == CALL_NONE)
 		return 0;
@@ -241,9 +259,17 @@ int BPF_PROG(lat_raw_exit, struct pt_regs *regs, long ret)
 {
 	__u8 call;
 
-	if (ipcs_in_compat_syscall(bpf_get_current_task_btf()))
+	if (!ipcs_nr_maybe_ipc(IPCS_SC_NR(regs)))
 		return 0;
-	call = ipcs_native_call(IPCS_SC_NR(regs));
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
+#if IPCS_HAVE_COMPAT
+		call = ipcs_compat_call(IPCS_SC_NR(regs), IPCS_SC32_ARG0(regs));
+#else
+		call = CALL_NONE;
+#endif
+	} else {
+		call = ipcs_native_call(IPCS_SC_NR(regs));
+	}
 	if (call == CALL_NONE)
 		return 0;
 	return on_exit(call, ret);

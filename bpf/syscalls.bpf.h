@@ -28,6 +28,27 @@ const volatile __u8 ipcs_nr_call[IPCS_NR_TABLE] = { IPCS_SYSCALLS(IPCS_NR_ROW) }
 const volatile __u8 ipcs_call_kind[CALL__MAX] = { IPCS_SYSCALLS(IPCS_KIND_ROW) };
 #undef IPCS_KIND_ROW
 
+/*
+ * Could syscall `nr` be an IPC call, native or 32-bit?  The first test of
+ * the raw hooks, one bounded load: every other syscall of the machine
+ * leaves here without touching the task.
+ */
+#define IPCS_NR_ANY_ROW(name, NAME, KIND, NARGS) [IPCS_NR_##name] = 1,
+const volatile __u8 ipcs_nr_any[IPCS_NR32_TABLE] = {
+	IPCS_SYSCALLS(IPCS_NR_ANY_ROW)
+#if IPCS_HAVE_COMPAT
+	[IPCS_NR32_ipc] = 2,
+	[IPCS_NR32_semget ... IPCS_NR32_msgctl] = 2,
+	[IPCS_NR32_semtimedop_time64] = 2,
+#endif
+};
+#undef IPCS_NR_ANY_ROW
+
+static __always_inline bool ipcs_nr_maybe_ipc(long nr)
+{
+	return (unsigned long)nr < IPCS_NR32_TABLE && ipcs_nr_any[nr];
+}
+
 /* The call of a native syscall number, or CALL_NONE. */
 static __always_inline __u8 ipcs_native_call(long nr)
 {
@@ -47,9 +68,10 @@ static __always_inline __u8 ipcs_kind_of(__u8 call)
 /* Is the current syscall a 32-bit one (int 0x80, sysenter, compat syscall)? */
 static __always_inline bool ipcs_in_compat_syscall(struct task_struct *t)
 {
+	/* t is a BTF pointer: a plain (fault-safe) load, no helper call */
 	if (!bpf_core_field_exists(t->thread_info.status))
 		return false;
-	return BPF_CORE_READ(t, thread_info.status) & IPCS_TS_COMPAT;
+	return t->thread_info.status & IPCS_TS_COMPAT;
 }
 #else
 static __always_inline bool ipcs_in_compat_syscall(struct task_struct *t)

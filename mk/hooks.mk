@@ -20,3 +20,18 @@ test-hooks: tests-build
 
 bench-startstop: bench-build
 	$(Q)BENCH_BUILD=$(abspath $(BUILD)) $(BENCH_PY) bench/startstop.py
+
+# 32-bit workloads (tests/workloads32/*.c, -m32): built when the compiler
+# can (Debian's gcc-multilib, scripts/deps.d/hooks.list).
+WL32_SRCS := $(wildcard tests/workloads32/*.c)
+WL32_BINS := $(patsubst tests/workloads32/%.c,$(BUILD)/tests/workloads32/%,$(WL32_SRCS))
+HAVE_M32  := $(shell printf 'int main(void){return 0;}' | $(CC) -m32 -x c - -o /dev/null 2>/dev/null && echo y)
+
+ifeq ($(HAVE_M32),y)
+tests-build: $(WL32_BINS)
+endif
+
+$(BUILD)/tests/workloads32/%: tests/workloads32/%.c tests/workloads/calllog.h
+	@mkdir -p $(@D)
+	$(call msg,CC32,$@)
+	$(Q)$(CC) -m32 $(WL_CFLAGS) -Itests/workloads -o $@ $<

@@ -303,15 +303,21 @@ static int run_checks(struct report *r, bool *core_ok)
 	ia32 = kconfig("CONFIG_IA32_EMULATION");
 	ia32_off = kconfig("CONFIG_IA32_EMULATION_DEFAULT_DISABLED");
 	e = probe_ia32_exec();
-	if (!e)
+	if (!e && hooks_default == HOOKS_RAW)
+		add(r, "ia32", ST_OK, NULL,
+		    "32-bit programs run here (CONFIG_IA32_EMULATION=%c%s): their i386 IPC syscalls "
+		    "and ipc(2) are traced by the raw sys_enter/sys_exit hooks", ia32 ? ia32 : '?',
+		    ia32_off == 'y' ? ", enabled at boot" : "");
+	else if (!e)
 		add(r, "ia32", ST_WARN,
-		    "32-bit programs' IPC calls bypass the x86_64 syscall tracepoints and are not traced",
+		    "32-bit programs' IPC calls bypass the x86_64 syscall tracepoints and are not "
+		    "traced (the raw hooks, IPCSCOPE_HOOKS=raw, see them)",
 		    "32-bit programs run here (CONFIG_IA32_EMULATION=%c%s)", ia32 ? ia32 : '?',
 		    ia32_off == 'y' ? ", enabled at boot" : "");
 	else
 		add(r, "ia32", ST_INFO, NULL,
 		    "32-bit programs cannot run here (exec of an i386 ELF: %s; "
-		    "CONFIG_IA32_EMULATION=%c): none can escape the tracepoints",
+		    "CONFIG_IA32_EMULATION=%c): no 32-bit callers to miss",
 		    errstr(e), ia32 ? ia32 : '?');
 	return 0;
 }
@@ -402,7 +408,8 @@ static const struct argp doctor_argp = {
 	"Check what this kernel offers ipcscope: BTF, privileges, tracefs, the ring "
 	"buffer, each syscall tracepoint and tp_btf hook (loaded and attached for real), "
 	"user stacks, task iterators, fentry and kprobes, and whether 32-bit programs "
-	"can run (their calls escape the tracepoints).  Says what ipcscope will use and, "
+	"can run (their calls escape the syscall tracepoints; the raw hooks see them).  Says "
+	"which way the calls are hooked and why, what ipcscope will use and, "
 	"for anything missing, why and what it costs.\v"
 	"Exit status: 0 tracing works; 69 a core feature is missing; 77 not privileged.",
 	doctor_children, NULL, NULL,
