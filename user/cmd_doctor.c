@@ -114,57 +114,6 @@ static int probe_task_iter(void)
 	return err;
 }
 
-/*
- * Can a 32-bit program run here?  Exec a minimal i386 ELF (exit(42) through
- * int 0x80) from a memfd: exit status 42 means yes.
- */
-static int probe_ia32_exec(void)
-{
-	struct {
-		Elf32_Ehdr eh;
-		Elf32_Phdr ph;
-		unsigned char code[12];
-	} __attribute__((packed)) img = {
-		.eh = {
-			.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32, ELFDATA2LSB,
-				     EV_CURRENT },
-			.e_type = ET_EXEC, .e_machine = EM_386, .e_version = EV_CURRENT,
-			.e_entry = 0x08048000 + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr),
-			.e_phoff = sizeof(Elf32_Ehdr), .e_ehsize = sizeof(Elf32_Ehdr),
-			.e_phentsize = sizeof(Elf32_Phdr), .e_phnum = 1,
-		},
-		.ph = {
-			.p_type = PT_LOAD, .p_vaddr = 0x08048000, .p_paddr = 0x08048000,
-			.p_filesz = sizeof(img), .p_memsz = sizeof(img),
-			.p_flags = PF_R | PF_X, .p_align = 0x1000,
-		},
-		/* mov eax,1; mov ebx,42; int 0x80 */
-		.code = { 0xb8, 1, 0, 0, 0, 0xbb, 42, 0, 0, 0, 0xcd, 0x80 },
-	};
-	int fd = memfd_create("ipcs-ia32-probe", MFD_CLOEXEC), st;
-	pid_t pid;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, &img, sizeof(img)) != (ssize_t)sizeof(img)) {
-		close(fd);
-		return -EIO;
-	}
-	pid = fork();
-	if (pid == 0) {
-		char *argv[] = { "ia32-probe", NULL }, *envp[] = { NULL };
-
-		fexecve(fd, argv, envp);
-		_exit(errno == ENOEXEC ? 126 : 127);
-	}
-	close(fd);
-	if (pid < 0 || waitpid(pid, &st, 0) != pid)
-		return -ECHILD;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
-		return 0;
-	return -ENOEXEC;
-}
-
 /* A kernel config option from /proc/config.gz or /boot: 'y', 'm', 'n', or 0 unknown. */
 static char kconfig(const char *opt)
 {
@@ -216,6 +165,7 @@ static const char *cost_of(const struct prog_row *p)
 static enum ipcs_hooks hooks_default = HOOKS_RAW;
 /* How `latency` and `metrics` hook the syscalls here (found by run_checks). */
 static enum ipcs_hooks latency_hooks = HOOKS_RAW;
+static bool latency_fentry_ok;
 
 static int run_checks(struct report *r, bool *core_ok)
 {
@@ -290,11 +240,12 @@ static int run_checks(struct report *r, bool *core_ok)
 	    "paying the syscall-tracepoint slow path while tracing (~8% on a getppid loop)",
 	    xst.fentry_err ? "test load failed: %s" : "loads", errstr(xst.fentry_err));
 	latency_hooks = latency_hooks_probe(&e);
+	latency_fentry_ok = !e;
 	add(r, "latency fentry", e ? ST_MISSING : ST_OK,
 	    "latency and metrics hook raw sys_enter/sys_exit instead, which puts every "
 	    "syscall of every task on the slow path while they run",
-	    e ? "fentry/fexit on __x64_sys_*: test load failed: %s"
-	      : "fentry/fexit on __x64_sys_*: loads and attaches", errstr(e));
+	    e ? "fentry/fexit on " IPCS_ARCH_SYS_PREFIX "*: test load failed: %s"
+	      : "fentry/fexit on " IPCS_ARCH_SYS_PREFIX "*: loads and attaches", errstr(e));
 	add(r, "kprobes", xst.kprobe_err ? ST_MISSING : ST_OK,
 	    "without kprobes or fentry, destruction at last detach, at process exit and at "
 	    "namespace teardown, and SEM_UNDO adjustments at exit (exit_sem) are not seen",
@@ -302,7 +253,7 @@ static int run_checks(struct report *r, bool *core_ok)
 
 	ia32 = kconfig("CONFIG_IA32_EMULATION");
 	ia32_off = kconfig("CONFIG_IA32_EMULATION_DEFAULT_DISABLED");
-	e = probe_ia32_exec();
+	e = hooks_ia32_probe();
 	if (!e && hooks_default == HOOKS_RAW)
 		add(r, "ia32", ST_OK, NULL,
 		    "32-bit programs run here (CONFIG_IA32_EMULATION=%c%s): their i386 IPC syscalls "
@@ -331,8 +282,9 @@ static const char *hooks_why(void)
 		return "forced by IPCSCOPE_HOOKS";
 	if (hooks_default == HOOKS_RAW)
 		return "the default: two links start and stop in milliseconds where 24 tracepoint "
-		       "links take 0.5-1 s to detach, per-call cost measured equal or lower, and "
-		       "they see 32-bit callers";
+		       "links take 0.5-1 s to detach, they see 32-bit callers, and IPC calls cost "
+		       "the same or less; other syscalls pay ~10% more while tracing "
+		       "(docs/performance.md; IPCSCOPE_HOOKS=tracepoint avoids that)";
 	return "the raw sys_enter/sys_exit hooks failed here";
 }
 
@@ -351,8 +303,11 @@ static void print_text(FILE *f, const struct report *r, const struct utsname *u,
 		hooks_why());
 	if (x->mech != EXTRAS_NONE)
 		fprintf(f, ", kernel-internal hooks via %s", extras_mech_name(x->mech));
-	fprintf(f, "; latency and metrics hook the syscalls with %s.\n",
-		latency_hooks == HOOKS_FENTRY ? "fentry/fexit" : "raw sys_enter/sys_exit");
+	fprintf(f, "; latency and metrics hook the syscalls with %s%s.\n",
+		latency_hooks == HOOKS_FENTRY ? "fentry/fexit" : "raw sys_enter/sys_exit",
+		latency_hooks != HOOKS_FENTRY && latency_fentry_ok ?
+		" (fentry loads, but 32-bit programs run here and fentry on the x86_64 syscall "
+		"functions does not see them)" : "");
 	for (int i = 0; i < r->n; i++) {
 		if (r->c[i].st == ST_OK || !r->c[i].cost)
 			continue;

@@ -3,11 +3,14 @@
  * Source helpers for every BPF loader: concurrent detach, and one-shot
  * probes of the hook mechanisms (see attach.h for why).
  */
+#include <elf.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -143,4 +146,59 @@ enum ipcs_hooks hooks_forced(void)
 		warnmsg("IPCSCOPE_HOOKS=%s is not tracepoint, raw, fentry or auto: choosing automatically", e);
 	warned = true;
 	return HOOKS_AUTO;
+}
+
+/*
+ * Can a 32-bit program run here?  Exec a minimal i386 ELF (exit(42) through
+ * int 0x80) from a memfd: exit status 42 means yes.
+ */
+int hooks_ia32_probe(void)
+{
+	static int cached = 1;
+	struct {
+		Elf32_Ehdr eh;
+		Elf32_Phdr ph;
+		unsigned char code[12];
+	} __attribute__((packed)) img = {
+		.eh = {
+			.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32, ELFDATA2LSB,
+				     EV_CURRENT },
+			.e_type = ET_EXEC, .e_machine = EM_386, .e_version = EV_CURRENT,
+			.e_entry = 0x08048000 + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr),
+			.e_phoff = sizeof(Elf32_Ehdr), .e_ehsize = sizeof(Elf32_Ehdr),
+			.e_phentsize = sizeof(Elf32_Phdr), .e_phnum = 1,
+		},
+		.ph = {
+			.p_type = PT_LOAD, .p_vaddr = 0x08048000, .p_paddr = 0x08048000,
+			.p_filesz = sizeof(img), .p_memsz = sizeof(img),
+			.p_flags = PF_R | PF_X, .p_align = 0x1000,
+		},
+		/* mov eax,1; mov ebx,42; int 0x80 */
+		.code = { 0xb8, 1, 0, 0, 0, 0xbb, 42, 0, 0, 0, 0xcd, 0x80 },
+	};
+	int fd, st;
+	pid_t pid;
+
+	if (cached <= 0)
+		return cached;
+	fd = memfd_create("ipcs-ia32-probe", MFD_CLOEXEC);
+	if (fd < 0)
+		return cached = -errno;
+	if (write(fd, &img, sizeof(img)) != (ssize_t)sizeof(img)) {
+		close(fd);
+		return cached = -EIO;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { "ia32-probe", NULL }, *envp[] = { NULL };
+
+		fexecve(fd, argv, envp);
+		_exit(errno == ENOEXEC ? 126 : 127);
+	}
+	close(fd);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return cached = -ECHILD;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
+		return cached = 0;
+	return cached = -ENOEXEC;
 }

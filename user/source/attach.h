@@ -50,6 +50,12 @@ void links_destroy(struct bpf_link **links, int n);
  * one-instruction fentry program on a syscall function; cached.
  */
 int hooks_fentry_probe(void);
+/*
+ * Can a 32-bit (i386) program run here?  0 if an exec of a minimal i386 ELF
+ * from a memfd exits as it should, else -errno; cached.  fentry on the
+ * x86_64 syscall functions never sees such a program's calls.
+ */
+int hooks_ia32_probe(void);
 /* Are kprobes available (a kprobe PMU or tracefs kprobe_events)? 0 or -errno. */
 int hooks_kprobe_probe(void);
 

@@ -2,7 +2,8 @@
 /*
  * Loader and reader of bpf/latency.bpf.c, shared by `latency` and `metrics`.
  *
- * The syscalls are hooked with fentry/fexit where the kernel allows it, else
+ * The syscalls are hooked with fentry/fexit where the kernel allows it and
+ * runs no 32-bit programs (fentry on __x64_sys_* never sees them), else
  * with the raw sys_enter/sys_exit hooks, else with syscall tracepoints: a
  * one-instruction probe, then loading, is the test (a kernel that refuses
  * fentry says so at load or attach), and the fallback is silent (-v says
@@ -190,8 +191,9 @@ enum ipcs_hooks latency_hooks_probe(int *fentry_err)
 	libbpf_set_print(old);
 	if (fentry_err)
 		*fentry_err = err;
-	/* the raw hooks are tp_btf, which every kernel with BTF has */
-	return err ? HOOKS_RAW : HOOKS_FENTRY;
+	/* the raw hooks are tp_btf, which every kernel with BTF has; fentry
+	 * on the x86_64 functions is blind to 32-bit callers */
+	return err || !hooks_ia32_probe() ? HOOKS_RAW : HOOKS_FENTRY;
 }
 
 struct latency_src *latency_src_open(const struct latency_src_config *cfg, int *status)
@@ -222,6 +224,12 @@ struct latency_src *latency_src_open(const struct latency_src_config *cfg, int *
 		if (m == HOOKS_FENTRY && !forced && (err = hooks_fentry_probe())) {
 			/* a one-instruction probe says no: skip the full load */
 			debugmsg("latency: fentry refused (%s): trying the next hooks", strerror(-err));
+			continue;
+		}
+		if (m == HOOKS_FENTRY && !forced && !hooks_ia32_probe()) {
+			err = -EOPNOTSUPP;
+			debugmsg("latency: 32-bit programs run here and fentry on the x86_64 syscall "
+				 "functions does not see their calls: trying the next hooks");
 			continue;
 		}
 		if (!last)      /* a refusal here is expected: quiet */
