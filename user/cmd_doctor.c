@@ -7,6 +7,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,8 +168,16 @@ static enum ipcs_hooks hooks_default = HOOKS_RAW;
 static enum ipcs_hooks latency_hooks = HOOKS_RAW;
 static bool latency_fentry_ok;
 
+static void *prefetch_btf(void *arg)
+{
+	hooks_vmlinux_btf();
+	return NULL;
+}
+
 static int run_checks(struct report *r, bool *core_ok)
 {
+	pthread_t prefetch;
+	bool prefetching;
 	int err[64] = { 0 };
 	const char *stage[64] = { 0 };
 	struct extras_status xst;
@@ -193,7 +202,11 @@ static int run_checks(struct report *r, bool *core_ok)
 	if (!btf)
 		return EX_UNAVAILABLE;
 
+	/* the kernel's BTF (later probes) is parsed on a second CPU meanwhile */
+	prefetching = !pthread_create(&prefetch, NULL, prefetch_btf, NULL);
 	status = live_probe_progs(err, stage);
+	if (prefetching)
+		pthread_join(prefetch, NULL);
 	add(r, "tracefs", tracefs_was ? ST_OK : (status ? ST_MISSING : ST_INFO),
 	    "syscall tracepoints cannot be attached: mount -t tracefs tracefs /sys/kernel/tracing",
 	    tracefs_was ? "mounted" : status ? "not mounted, and mounting failed" :
@@ -217,7 +230,7 @@ static int run_checks(struct report *r, bool *core_ok)
 			raw_ok = false;
 		add(r, p->hook, st, cost_of(p),
 		    err[i] ? "%s failed: %s" : !strcmp(stage[i], "tracefs") ?
-		    "present in tracefs; its program is the first tracepoint's, tested" :
+		    "present in tracefs; loading and attaching tested on the first pair" :
 		    "loads and attaches", stage[i], errstr(err[i]));
 	}
 	/* one of the two ways to hook the calls is enough */

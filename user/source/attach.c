@@ -92,6 +92,17 @@ int hooks_fentry_probe(void)
 
 	if (cached <= 0)
 		return cached;
+	/*
+	 * First without the kernel's BTF (parsing it costs ~0.1 s): a kernel
+	 * that refuses tracing programs says EPERM before it looks at the
+	 * target; one that allows them rejects id 1 (not a function) otherwise.
+	 */
+	opts.attach_btf_id = 1;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ipcs_probe_fe", "GPL", insns, 2, &opts);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == EPERM)
+		return cached = -EPERM;
 	vmlinux = hooks_vmlinux_btf();
 	if (!vmlinux)
 		return cached = errno ? -errno : -ENOENT;

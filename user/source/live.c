@@ -498,10 +498,10 @@ static int probe_one(const struct prog_row *row, bool attach)
  * Fast (doctor runs in well under a second): one load verifies the
  * programs, and tp_btf programs attach and detach in microseconds, so all
  * are attached.  The 24 syscall tracepoint programs are one macro with a
- * different constant each: the first pair is loaded and attached for real
- * (a tracepoint's detach waits for a grace period, tens of ms, and their
- * verification is most of the object's load time); the others are checked
- * to exist in tracefs (stage "tracefs").
+ * different constant each: the first pair is loaded and the first attached
+ * for real (a tracepoint's detach waits for a grace period, tens of ms, and
+ * their verification is most of the object's load time); the others are
+ * checked to exist in tracefs (stage "tracefs").
  */
 int live_probe_progs(int *err, const char **stage)
 {
@@ -549,7 +549,7 @@ int live_probe_progs(int *err, const char **stage)
 		stage[i] = "attach";
 		if (!p) {
 			err[i] = -ENOENT;
-		} else if (tp && !bpf_program__autoload(p)) {
+		} else if (tp && (!bpf_program__autoload(p) || one_tp)) {
 			char path[256];
 
 			stage[i] = "tracefs";
