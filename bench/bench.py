@@ -725,6 +725,9 @@ def main():
     ap.add_argument("--no-startstop", action="store_true",
                     default=env("BENCH_NO_STARTSTOP", "") not in ("", "0"),
                     help="skip the start/stop table (bench/startstop.py)")
+    ap.add_argument("--no-progcost", action="store_true",
+                    default=env("BENCH_NO_PROGCOST", "") not in ("", "0"),
+                    help="skip the per-program cost table (bench/progcost.py)")
     ap.add_argument("--timeout", type=float, default=60, help="seconds allowed beyond the run")
     ap.add_argument("--render", metavar="RESULTS_JSON",
                     help="only rewrite the report from a results file of an earlier run")
@@ -812,18 +815,25 @@ def main():
         sys.path.insert(0, HERE)
         import startstop
         ss = startstop.run(a.ipcscope, a.bpftrace, 1 if a.quick else 7, log=log)
+    pc = None
+    if not a.no_progcost:
+        sys.path.insert(0, HERE)
+        import progcost
+        pc = progcost.run(a.build, 1 if a.quick else 3, log=log)
     meta["load_after"] = loadavg()
 
     cells = summarize(results, avail, workloads)
     body = render(meta, cells, inv, workloads)
     if ss:
         body += "\n### Start and stop\n\n" + startstop.render(ss, 1 if a.quick else 7)
+    if pc:
+        body += "\n### Our programs' cost per call\n\n" + progcost.render(pc, 1 if a.quick else 3)
     write_report(a.out, body)
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as f:
         json.dump({"meta": meta, "workloads": workloads, "availability": avail,
                    "cells": cells, "runs": results, "inventory": inv,
-                   "startstop": ss}, f, indent=1)
+                   "startstop": ss, "progcost": pc}, f, indent=1)
     print(body)
     log(f"bench: wrote {a.out} and {a.json}")
 

@@ -4,12 +4,13 @@
 #
 #   make test-hooks       test_trace/latency/doctor/extras under each mode
 #   make bench-startstop  start/stop wall times, side by side with bpftrace
+#   make bench-progcost   our programs' ns per call per hook mode (bpf_stats)
 
 HOOK_MODES ?= raw tracepoint
 HOOK_TESTS ?= tests/e2e/test_trace.py tests/e2e/test_latency.py \
 	      tests/e2e/test_doctor.py tests/e2e/test_extras.py tests/e2e/test_compat.py
 
-.PHONY: test-hooks bench-startstop
+.PHONY: test-hooks bench-startstop bench-progcost
 
 test-hooks: tests-build
 	$(Q)set -e; for m in $(HOOK_MODES); do \
@@ -20,6 +21,9 @@ test-hooks: tests-build
 
 bench-startstop: bench-build
 	$(Q)BENCH_BUILD=$(abspath $(BUILD)) $(BENCH_PY) bench/startstop.py
+
+bench-progcost: bench-build
+	$(Q)BENCH_BUILD=$(abspath $(BUILD)) $(BENCH_PY) bench/progcost.py
 
 # 32-bit workloads (tests/workloads32/*.c, -m32): built when the compiler
 # can (Debian's gcc-multilib, scripts/deps.d/hooks.list).
