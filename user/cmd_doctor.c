@@ -181,7 +181,7 @@ static int run_checks(struct report *r, bool *core_ok)
 	int err[64] = { 0 };
 	const char *stage[64] = { 0 };
 	struct extras_status xst;
-	bool tracefs_was = !access("/sys/kernel/tracing/events", F_OK) ||
+	bool tracefs_now, tracefs_was = !access("/sys/kernel/tracing/events", F_OK) ||
 			   !access("/sys/kernel/debug/tracing/events", F_OK);
 	bool btf = !access("/sys/kernel/btf/vmlinux", R_OK);
 	char ia32, ia32_off;
@@ -207,9 +207,12 @@ static int run_checks(struct report *r, bool *core_ok)
 	status = live_probe_progs(err, stage);
 	if (prefetching)
 		pthread_join(prefetch, NULL);
-	add(r, "tracefs", tracefs_was ? ST_OK : (status ? ST_MISSING : ST_INFO),
-	    "syscall tracepoints cannot be attached: mount -t tracefs tracefs /sys/kernel/tracing",
-	    tracefs_was ? "mounted" : status ? "not mounted, and mounting failed" :
+	tracefs_now = !access("/sys/kernel/tracing/events", F_OK) ||
+		      !access("/sys/kernel/debug/tracing/events", F_OK);
+	add(r, "tracefs", tracefs_was ? ST_OK : (!tracefs_now ? ST_MISSING : ST_INFO),
+	    "syscall tracepoints cannot be attached (the raw hooks do without): "
+	    "mount -t tracefs tracefs /sys/kernel/tracing",
+	    tracefs_was ? "mounted" : !tracefs_now ? "not mounted, and mounting failed" :
 	    "was not mounted: ipcscope mounted it at /sys/kernel/tracing");
 	if (status)
 		return status;

@@ -140,7 +140,11 @@ bool live_have_privileges(void)
 	return (eff & (1ull << cap_bpf)) && (eff & (1ull << cap_perfmon));
 }
 
-/* libbpf finds syscall tracepoints' ids in tracefs: mount it if missing. */
+/*
+ * libbpf finds syscall tracepoints' ids in tracefs: mount it if missing.
+ * Only the tracepoint hook mode needs it: otherwise a failed mount is not
+ * an error (a fallback to tracepoints then fails at attach, saying so).
+ */
 static int ensure_tracefs(void)
 {
 	if (!access("/sys/kernel/tracing/events", F_OK) ||
@@ -148,6 +152,11 @@ static int ensure_tracefs(void)
 		return 0;
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0) {
 		debugmsg("mounted tracefs at /sys/kernel/tracing");
+		return 0;
+	}
+	if (hooks_forced() != HOOKS_TRACEPOINT) {
+		debugmsg("tracefs is not mounted and mounting it failed (%s): the raw hooks do without",
+			 strerror(errno));
 		return 0;
 	}
 	return errmsg(EX_UNAVAILABLE,
@@ -252,11 +261,6 @@ static void live_destroy(struct ev_source *src)
 	ring_buffer__free(ls->rb);
 	unload(ls);
 	free(ls);
-}
-
-int live_hooks(struct ev_source *src)
-{
-	return src ? (int)to_live(src)->hooks : HOOKS_AUTO;
 }
 
 int live_track_pid(struct ev_source *src, pid_t pid)

@@ -36,8 +36,6 @@ struct live_config {
  * returns NULL with *status set to the exit status on failure.
  */
 struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, int *status);
-/* The hook mode a source uses (enum ipcs_hooks of source/attach.h). */
-int live_hooks(struct ev_source *src);
 /* Add a tgid to the -p/-- CMD filter (and its future children). */
 int live_track_pid(struct ev_source *src, pid_t pid);
 /* Map fds for analyses that read BPF maps directly (or -1). */
