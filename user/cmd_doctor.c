@@ -233,7 +233,7 @@ static int run_checks(struct report *r, bool *core_ok)
 			raw_ok = false;
 		add(r, p->hook, st, cost_of(p),
 		    err[i] ? "%s failed: %s" : !strcmp(stage[i], "tracefs") ?
-		    "present in tracefs; loading and attaching tested on the first pair" :
+		    "present in tracefs; the first pair was loaded, the first attached" :
 		    "loads and attaches", stage[i], errstr(err[i]));
 	}
 	/* one of the two ways to hook the calls is enough */
@@ -298,9 +298,9 @@ static const char *hooks_why(void)
 		return "forced by IPCSCOPE_HOOKS";
 	if (hooks_default == HOOKS_RAW)
 		return "the default: two links start and stop in milliseconds where 24 tracepoint "
-		       "links take 0.5-1 s to detach, they see 32-bit callers, and IPC calls cost "
-		       "the same or less; other syscalls pay ~10% more while tracing "
-		       "(docs/performance.md; IPCSCOPE_HOOKS=tracepoint avoids that)";
+		       "links take 0.5-1 s to detach, and they see 32-bit callers; measured cost: "
+		       "latency's calls the same, trace's ~10% more, other syscalls ~15% more while "
+		       "tracing (docs/performance.md; IPCSCOPE_HOOKS=tracepoint avoids that)";
 	return "the raw sys_enter/sys_exit hooks failed here";
 }
 
