@@ -5,7 +5,8 @@ Runs every workload (bench/wl_*.c) under every configuration (untraced,
 ipcscope's live commands, two bpftrace scripts), interleaved round by round
 (A B C ... A B C ...), takes the median rate of each cell and reports the
 ratio traced/untraced against the targets of the performance issue.  Then
-times the inventory commands on 24 k objects.  Everything runs in private
+times the inventory commands on 24 k objects, and the CPU of blocked, top and
+metrics with 0 and 3000 idle processes (bench/idle.py).  Everything runs in private
 IPC namespaces and every tracer is filtered to the workload (`-- CMD` for
 ipcscope, a comm filter for bpftrace), so no other program's IPC is traced
 or touched.
@@ -347,6 +348,39 @@ def run_inventory(a, avail):
     return res
 
 
+def run_idle(a):
+    """CPU of blocked/top/metrics with 0 and N idle processes (bench/idle.py)."""
+    n = 300 if a.quick else 3000
+    argv = ["unshare", "--ipc", "--", sys.executable, os.path.join(HERE, "idle.py"),
+            "--ipcscope", a.ipcscope, "--runstat", os.path.join(a.bench_bin, "runstat"),
+            "--tmp", a.tmp, "--idle", str(n), "--seconds", "1" if a.quick else "5"]
+    log(f"bench: blocked/top/metrics with 0 and {n} idle processes")
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        return {"error": f"exit {r.returncode}: {r.stderr.strip()[-300:]}"}
+    return json.loads(r.stdout)
+
+
+def render_idle(idle):
+    L = ["### Idle processes", ""]
+    if not idle or "error" in idle:
+        L.append(f"Idle-process benchmark: {(idle or {}).get('error', 'not run')}")
+        return L + [""]
+    zero, n = idle["counts"]
+    L.append(f"CPU seconds (user + sys) of each watching command over {idle['seconds']:g} s "
+             f"in a private IPC namespace holding one semaphore set, with no other "
+             f"process and with {n} sleeping ones: the goal is the same cost "
+             "(waiters come from a task iterator, not /proc).")
+    L.append("")
+    L.append(f"| command | {zero} idle | {n} idle |")
+    L.append("|---|---|---|")
+    for name, v in idle["cpu_s"].items():
+        cells = [f"{v[k]:.2f}" if isinstance(v.get(k), float) else f"fail ({v.get(k)})"
+                 for k in (str(zero), str(n))]
+        L.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return L + [""]
+
+
 # ---------------------------------------------------------------- report
 
 def fmt_rate(r):
@@ -682,6 +716,7 @@ def render(meta, cells, inv, workloads):
         L.append("Plain `lsipc` prints the per-resource usage summary (it still reads every "
                  "object); the `lsipc -s; -q; -m` row lists every object like the others.")
     L.append("")
+    L += render_idle(meta.get("idle"))
     return "\n".join(L)
 
 
@@ -820,6 +855,8 @@ def main():
         sys.path.insert(0, HERE)
         import progcost
         pc = progcost.run(a.build, 1 if a.quick else 3, log=log)
+    meta["idle"] = {"error": "skipped (BENCH_NO_IDLE)"} if env("BENCH_NO_IDLE", "") not in \
+        ("", "0") else run_idle(a)
     meta["load_after"] = loadavg()
 
     cells = summarize(results, avail, workloads)

@@ -54,6 +54,7 @@ enum ipcs_ev_type {
 	EV_CREATE,      /* struct ev_create: context captured when a *get succeeded */
 	EV_KOBJ,        /* struct ev_kobj: kernel-internal create/destroy (extras) */
 	EV_BLOCK,       /* struct ev_call with ret unset: a call still blocked */
+	EV_STACK,       /* struct ev_stack: a creation's resolved stack (userspace only) */
 	EV__MAX,
 };
 
@@ -68,6 +69,9 @@ enum ipcs_ev_type {
 #define EVF_WAITED       (1u << 6)  /* went to sleep inside the call (off-CPU tracked):
                                        it waited (msgsnd: for room, msgrcv: for a message,
                                        semop: for a value), not merely preempted */
+#define EVF_PTR_FAULT    (1u << 7)  /* the call's pointer argument could not be read:
+                                       semtimedop: the timeout; msgsnd: the buffer (mtype
+                                       unknown); msgrcv: the received message's mtype */
 
 /* Common header, 64 bytes. ts_ns is CLOCK_MONOTONIC (bpf_ktime_get_ns). */
 struct ev_hdr {
@@ -99,21 +103,45 @@ struct ev_call {
 	__u8 flags;          /* EVF_* */
 	__s32 id;            /* object id: argument, or return value of *get; -1 if none */
 	__s32 key;           /* *get key */
-	__s32 cmd;           /* *ctl command (IPC_RMID, GETVAL, ...) with IPC_64 stripped */
+	__s32 cmd;           /* *ctl command (IPC_RMID, GETVAL, ...); IPC_64 stripped from
+	                        a command that has it (an invalid -1 stays -1) */
 	__s32 semnum;        /* semctl semnum */
 	__s32 err;           /* errno (positive) or 0 */
 	__s64 ret;           /* raw return value */
 	__u64 lat_ns;        /* exit ts - enter ts */
 	__u64 offcpu_ns;     /* time switched out inside the call (0 unless tracked) */
-	__u64 size;          /* shmget size, msgsnd msgsz, msgrcv msgsz */
+	union {
+		__u64 size;      /* shmget size, msgsnd msgsz, msgrcv msgsz */
+		__u64 shmaddr;   /* shmat: the address asked for (shmaddr argument) */
+	};
 	__s64 mtype;         /* msgsnd mtype, msgrcv msgtyp */
-	__u64 addr;          /* shmat/shmdt address (shmat: returned address) */
-	__u64 timeout_ns;    /* semtimedop timeout if EVF_HAS_TIMEOUT */
+	union {
+		__u64 addr;      /* shmat/shmdt address (shmat: returned address) */
+		__u64 uptr;      /* the call's other pointer argument, as passed:
+		                    semtimedop timeout, msgsnd/msgrcv msgp, *ctl buf
+		                    (semctl: its fourth argument) */
+	};
+	union {
+		__u64 timeout_ns;   /* semtimedop timeout if EVF_HAS_TIMEOUT */
+		__s64 rcv_mtype;    /* msgrcv that returned >= 0: the mtype received */
+	};
 	__u32 iflags;        /* the call's flag argument (shmflg/semflg/msgflg) */
 	__u32 nsops;         /* semop/semtimedop nsops argument; semget nsems */
 	__s32 stack_id;      /* frame-pointer user stack id, or -1 */
-	__u32 _pad;
+	__u32 intr;          /* err is a restart code (512..516): what the call became,
+	                        EVI_* | signal << 8; 0: not known (older recordings) */
 	struct ipcs_sembuf sops[IPCS_MAX_SOPS];
+};
+
+/*
+ * ev_call.intr, for a call a signal interrupted: the exit tracepoint sees the
+ * kernel's restart code before the signal is handled; the signal pending
+ * then, its disposition and SA_RESTART say what the program will see.
+ */
+enum ipcs_intr {
+	EVI_EINTR = 1,       /* a handler runs: the call returns -1 EINTR */
+	EVI_RESTARTED,       /* no handler (ignored, stop, none pending) or SA_RESTART */
+	EVI_KILLED,          /* the signal's default action ends the process */
 };
 
 struct ev_proc {
@@ -220,6 +248,41 @@ struct inflight_task {
 	struct inflight in;
 	__u32 tracked_cache;   /* ipcs_task_selected_cached() */
 	__u32 _pad;
+};
+
+/*
+ * A creation's stack as userspace resolved it (never produced by BPF):
+ * `record` writes one for every object that outlives its first second, so
+ * that `report` elsewhere, without the binaries, names the same functions.
+ * h is the creation's header (pid, ts_ns, ipcns).  nframes frames follow
+ * the struct, then strings_len bytes of NUL-terminated strings that the
+ * frames point into (offsets; EV_STACK_NOSTR for none).
+ */
+#define EV_STACK_NOSTR 0xffff
+
+struct ev_stack_frame {
+	__u64 addr;          /* as captured */
+	__u64 offset;        /* addr - symbol start */
+	__u64 file_offset;   /* addr's offset in the module's file */
+	__u8 build_id[20];
+	__u8 build_id_len;
+	__u8 _pad;
+	__u16 symbol;        /* ELF symbol */
+	__u16 func;          /* function (clone suffixes removed) */
+	__u16 module;        /* mapped file */
+	__u16 _pad2[3];
+};
+
+struct ev_stack {
+	struct ev_hdr h;
+	__u8 kind;
+	__u8 nframes;
+	__u8 how;            /* 1 CFI (dwarf), 2 frame pointers */
+	__u8 _pad;
+	__s32 id;
+	__u32 strings_len;
+	__u32 _pad2;
+	/* struct ev_stack_frame frames[nframes]; char strings[strings_len]; */
 };
 
 #endif /* IPCSCOPE_EVENTS_H */

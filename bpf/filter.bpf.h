@@ -19,6 +19,10 @@
 
 const volatile __u32 filter_pid = 0;          /* tgid; 0 = any */
 const volatile __u32 filter_exclude_pid = 0;  /* tgid never selected (the agent itself); 0 = none */
+/* Tasks whose comm is "ipcscope" are never selected: other instances and our
+ * own forked helpers (namespace readers) read the tables, which is not the
+ * workload's use of them.  IPCSCOPE_TRACE_SELF=1 turns it off. */
+const volatile bool filter_exclude_ipcscope = false;
 const volatile __u64 filter_cgroup_id = 0;    /* cgroup v2 id; 0 = any */
 const volatile __u64 filter_comm_lo = 0;      /* comm bytes 0..7 */
 const volatile __u64 filter_comm_hi = 0;      /* comm bytes 8..15 */
@@ -56,11 +60,15 @@ static __always_inline bool ipcs_task_selected_nopid(__u32 tgid)
 		return false;
 	if (filter_cgroup_id && bpf_get_current_cgroup_id() != filter_cgroup_id)
 		return false;
-	if (filter_comm_on) {
+	if (filter_comm_on || filter_exclude_ipcscope) {
 		__u64 comm[2] = {};
 
 		bpf_get_current_comm(comm, sizeof(comm));
-		if (comm[0] != filter_comm_lo || comm[1] != filter_comm_hi)
+		if (filter_comm_on && (comm[0] != filter_comm_lo || comm[1] != filter_comm_hi))
+			return false;
+		/* "ipcscope" then NUL, little-endian */
+		if (filter_exclude_ipcscope && comm[0] == 0x65706f6373637069ull &&
+		    !(comm[1] & 0xff))
 			return false;
 	}
 	if (filter_ipcns) {

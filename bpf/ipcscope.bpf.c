@@ -20,6 +20,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define IPC_CREAT   00001000
 #define IPC_PRIVATE 0
+#define IPC_64      0x0100
 
 /* Knobs, set by userspace before load. */
 const volatile bool want_calls = true;      /* EV_CALL per completed call */
@@ -224,6 +225,85 @@ static __always_inline int on_enter(__u8 call, __u8 kind, __u64 a0, __u64 a1, __
 }
 
 /* ------------------------------------------------------------------- exit */
+
+#define ERESTARTSYS           512
+#define ERESTARTNOINTR        513
+#define ERESTARTNOHAND        514
+#define ERESTART_RESTARTBLOCK 516
+#define SA_RESTART            0x10000000
+#define SIG_DFL_H             0
+#define SIG_IGN_H             1
+
+/*
+ * What a call that returns a restart code becomes, as the signal code will
+ * decide right after this exit (arch_do_signal_or_restart): the lowest
+ * pending, unblocked signal (synchronous signals come first there, but a
+ * call interrupted in a wait is interrupted by an asynchronous one), its
+ * handler, and SA_RESTART.  EVI_* | sig << 8.
+ */
+static __always_inline __u32 intr_outcome(struct task_struct *t, long err)
+{
+	__u64 pend, handler = 0, flags = 0;
+	struct sighand_struct *sh;
+	__u32 sig = 0;
+
+	if (err == ERESTARTNOINTR)
+		return EVI_RESTARTED;
+	pend = BPF_CORE_READ(t, pending.signal.sig[0]) |
+	       BPF_CORE_READ(t, signal, shared_pending.signal.sig[0]);
+	pend &= ~BPF_CORE_READ(t, blocked.sig[0]);
+	if (!pend)
+		return EVI_RESTARTED;      /* no signal to handle: restarted */
+	for (__u32 i = 0; i < 64; i++) {
+		if (pend & (1ULL << i)) {
+			sig = i + 1;
+			break;
+		}
+	}
+	if (!sig)
+		return EVI_RESTARTED;
+	if (sig == 9) {
+		/* a fatal signal (SIGTERM with no handler, say) is turned into
+		 * SIGKILL for the group; the one sent is the group's exit code */
+		__u32 code = BPF_CORE_READ(t, signal, group_exit_code) & 0x7f;
+
+		return EVI_KILLED | (code ? code : sig) << 8;
+	}
+	sh = BPF_CORE_READ(t, sighand);
+	if (sh && sig <= 64) {
+		struct k_sigaction *ka = &sh->action[(sig - 1) & 63];
+
+		bpf_probe_read_kernel(&handler, sizeof(handler), &ka->sa.sa_handler);
+		bpf_probe_read_kernel(&flags, sizeof(flags), &ka->sa.sa_flags);
+	}
+	if (handler == SIG_IGN_H)
+		return EVI_RESTARTED | sig << 8;
+	if (handler == SIG_DFL_H) {
+		/* SIGCHLD, SIGCONT, SIGURG, SIGWINCH are ignored; SIGSTOP, SIGTSTP,
+		 * SIGTTIN, SIGTTOU stop, and the call restarts at SIGCONT */
+		if (sig == 17 || sig == 18 || sig == 23 || sig == 28 ||
+		    sig == 19 || sig == 20 || sig == 21 || sig == 22)
+			return EVI_RESTARTED | sig << 8;
+		return EVI_KILLED | sig << 8;
+	}
+	if (err == ERESTARTSYS && (flags & SA_RESTART))
+		return EVI_RESTARTED | sig << 8;
+	return EVI_EINTR | sig << 8;
+}
+
+/*
+ * A *ctl command without IPC_64, when it is a command that carries it (the
+ * commands are small numbers); anything else, an invalid -1 for instance,
+ * as passed.
+ */
+static __always_inline __s32 ctl_cmd(__u64 arg)
+{
+	__u32 cmd = arg;
+
+	if ((cmd & IPC_64) && cmd < 2 * IPC_64)
+		return cmd & ~IPC_64;
+	return cmd;
+}
 
 /*
  * Does the caller's %rbp look like a frame pointer (on its stack, above
@@ -440,7 +520,9 @@ static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 	e->iflags = 0;
 	e->nsops = 0;
 	e->stack_id = stack_id;
-	e->_pad = 0;
+	e->intr = 0;
+	if (ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK && ret != -515)
+		e->intr = intr_outcome(t, -ret);
 	__builtin_memcpy(e->sops, in->sops, sizeof(e->sops));
 
 	switch (call) {
@@ -457,6 +539,7 @@ static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 		break;
 	case CALL_SHMAT:
 		e->addr = ret < 0 && ret >= -4095 ? in->arg[1] : (__u64)ret;
+		e->shmaddr = in->arg[1];
 		e->iflags = in->arg[2];
 		break;
 	case CALL_SHMDT:
@@ -467,25 +550,33 @@ static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 	case CALL_SEMOP:
 	case CALL_SEMTIMEDOP:
 		e->nsops = in->arg[2];
+		if (call == CALL_SEMTIMEDOP)
+			e->uptr = in->arg[3];
 		if ((in->flags & EVF_HAS_TIMEOUT) && (in->compat & IPCS_CF_TS32)) {
 			struct { __s32 tv_sec, tv_nsec; } ts32;   /* old_timespec32 */
 
 			if (!bpf_probe_read_user(&ts32, sizeof(ts32), (void *)in->arg[3]))
 				e->timeout_ns = ts32.tv_sec * 1000000000ULL + ts32.tv_nsec;
+			else
+				e->flags |= EVF_PTR_FAULT;
 		} else if (in->flags & EVF_HAS_TIMEOUT) {
 			struct __kernel_timespec ts;
 
 			if (!bpf_probe_read_user(&ts, sizeof(ts), (void *)in->arg[3]))
 				e->timeout_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+			else
+				e->flags |= EVF_PTR_FAULT;
 		}
 		break;
 	case CALL_SHMCTL:
 	case CALL_MSGCTL:
-		e->cmd = ipcs_ctl_cmd(in->arg[1]);
+		e->cmd = ctl_cmd(in->arg[1]);
+		e->uptr = in->arg[2];
 		break;
 	case CALL_SEMCTL:
 		e->semnum = in->arg[1];
-		e->cmd = ipcs_ctl_cmd(in->arg[2]);
+		e->cmd = ctl_cmd(in->arg[2]);
+		e->uptr = in->arg[3];
 		break;
 	case CALL_MSGSND: {
 		long mtype = 0;
@@ -494,12 +585,14 @@ static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 		/* msgsnd does not modify the buffer: its mtype is still there
 		 * (a compat_long_t, 4 bytes, for a 32-bit caller) */
 		if (in->compat & IPCS_CF_LONG32) {
-			bpf_probe_read_user(&mtype32, sizeof(mtype32), (void *)in->arg[1]);
+			if (bpf_probe_read_user(&mtype32, sizeof(mtype32), (void *)in->arg[1]))
+				e->flags |= EVF_PTR_FAULT;
 			mtype = mtype32;
-		} else {
-			bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1]);
+		} else if (bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1])) {
+			e->flags |= EVF_PTR_FAULT;
 		}
 		e->mtype = mtype;
+		e->uptr = in->arg[1];
 		e->size = in->arg[2];
 		e->iflags = in->arg[3];
 		break;
@@ -508,6 +601,15 @@ static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 		e->size = in->arg[2];
 		e->mtype = in->arg[3];
 		e->iflags = in->arg[4];
+		e->uptr = in->arg[1];
+		if (ret >= 0) {
+			long mtype = 0;
+
+			/* the kernel just wrote the message there */
+			if (bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1]))
+				e->flags |= EVF_PTR_FAULT;
+			e->rcv_mtype = mtype;
+		}
 		break;
 	}
 	bpf_ringbuf_submit(e, submit_flags(sizeof(*e)));

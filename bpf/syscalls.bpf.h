@@ -142,18 +142,6 @@ static __always_inline __u8 ipcs_compat_call(long nr, __u32 ipc_op)
 #define IPCS_CF_SHMAT_PTR  0x02   /* ipc(SHMAT): the address is stored at arg[5] */
 #define IPCS_CF_LONG32     0x04   /* mtype is a 4-byte compat_long_t */
 
-/*
- * A *ctl command as the kernel's switch sees it: IPC_64 (0x100) is a
- * version bit on the valid commands (0..3 and 11..20 across the kinds); an
- * invalid command (-1) stays what it was.
- */
-static __always_inline __s32 ipcs_ctl_cmd(__s32 cmd)
-{
-	__s32 c = cmd & ~0x0100;
-
-	return (c >= 0 && c <= 3) || (c >= 11 && c <= 20) ? c : cmd;
-}
-
 /* Syscall arguments from the user registers (native ABI). */
 #if defined(__TARGET_ARCH_x86)
 #define IPCS_SC_ARG0(r) ((r)->di)

@@ -6,7 +6,8 @@
 # Knobs (environment): BENCH_RUNS, BENCH_SECONDS, BENCH_WORKLOADS=semop,msgq,...,
 # BENCH_CONFIGS=latency,trace,..., BENCH_OUT, BENCH_JSON, BENCH_NO_INVENTORY=1,
 # BENCH_NO_STARTSTOP=1 (the start/stop table, also `make bench-startstop`),
-# BENCH_NO_PROGCOST=1 (ns per call per hook mode, also `make bench-progcost`).
+# BENCH_NO_PROGCOST=1 (ns per call per hook mode, also `make bench-progcost`),
+# BENCH_NO_IDLE=1 (skip blocked/top/metrics with 3000 idle processes).
 # Not part of `make test`: it is too slow and too sensitive to load.
 
 BENCH_SRCS := $(filter-out bench/floor.c bench/%.bpf.c,$(wildcard bench/*.c))
@@ -44,7 +45,16 @@ tests-build: $(BENCH_BINS)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory bench-build
 	$(Q)BENCH_BUILD=$(abspath $(BUILD)) $(BENCH_PY) bench/bench.py
+	$(Q)BENCH_BUILD=$(abspath $(BUILD)) $(BENCH_PY) bench/soak.py
 
 bench-smoke: deps
 	$(Q)$(MAKE) --no-print-directory bench-build
 	$(Q)BENCH_BUILD=$(abspath $(BUILD)) BENCH_QUICK=1 $(BENCH_PY) bench/bench.py
+
+# The soak (issue 19): RSS of the long-running commands under churn and a
+# fork storm, 5 minutes (SOAK_SECONDS), all six side by side; its own table
+# in docs/performance.md.  `make bench` runs it after the main benchmark.
+.PHONY: bench-soak
+bench-soak: deps
+	$(Q)$(MAKE) --no-print-directory bench-build
+	$(Q)BENCH_BUILD=$(abspath $(BUILD)) $(BENCH_PY) bench/soak.py

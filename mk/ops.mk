@@ -1,13 +1,13 @@
-# ops: `top` (ncurses), `metrics` (libmicrohttpd), man page, completion,
+# ops: `top` (ncurses), `metrics` (libevent's evhttp), man page, completion,
 # systemd unit, and `make install`.
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=/tmp/stage]
 #   make check-man      render docs/ipcscope.1 with groff, warnings fatal
 #   make check-unit     systemd-analyze verify scripts/ipcscope-metrics.service
 
-LDLIBS += $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+LDLIBS += $(shell pkg-config --libs libevent_core libevent_extra 2>/dev/null || echo -levent_core -levent_extra)
 LDLIBS += $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
-CFLAGS += $(shell pkg-config --cflags libmicrohttpd ncursesw 2>/dev/null)
+CFLAGS += $(shell pkg-config --cflags libevent_core ncursesw 2>/dev/null)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/sbin
@@ -36,3 +36,8 @@ check-man:
 
 check-unit:
 	$(Q)scripts/check-unit.sh
+
+# The layers point one way (docs/hacking.md): includes and cross-command symbols.
+.PHONY: check-layers
+check-layers: $(BIN)
+	$(Q)scripts/check-layers.sh $(BUILD)

@@ -21,7 +21,9 @@ step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
 
 step "1. A leaky service: who created what and left it behind" \
      "ipcscope leaks -- sh -c 'leaker fork; leaker threads'"
-"$I" leaks -- sh -c "$W/leaker fork >/dev/null; $W/leaker threads >/dev/null" | sed -n '1,40p'
+# the first objects with their stacks, then the groups and the count
+"$I" leaks -- sh -c "$W/leaker fork >/dev/null; $W/leaker threads >/dev/null" |
+	sed -n '1,18p;/^By creator/,$p'
 
 step "2. A queue whose consumer cannot keep up, and a world-readable segment" \
      "mkobjs -q 1 -f 90; mkobjs -m 1 -M 644"
@@ -57,5 +59,26 @@ step "9. Post-mortem: record once, analyse later, anywhere" \
 "$I" report "$TMP/demo.rec" leaks | sed -n '1,20p' || true
 "$I" export "$TMP/demo.rec" --format perfetto -o "$TMP/demo.trace.json"
 echo "(perfetto trace: $(wc -c <"$TMP/demo.trace.json") bytes; load it at ui.perfetto.dev)"
+
+step "10. The recorder dies with the box: a killed recording still tells who leaked" \
+     "ipcscope record -o night.rec & sh -c 'app direct'; kill -9 \$recorder; mv app away; ipcscope report night.rec leaks"
+cp "$W/leaker" "$TMP/app"
+"$I" record -o "$TMP/night.rec" --ipcns $$ 2>/dev/null &
+rec=$!
+sleep 1
+sh -c "$TMP/app direct >/dev/null; true"
+sleep 2                     # a flush after the creations, then the crash
+kill -9 "$rec"
+wait "$rec" 2>/dev/null || true
+mv "$TMP/app" "$TMP/app.gone"   # the post-mortem machine has no binary
+"$I" report "$TMP/night.rec" leaks 2>&1 | sed -n '1,12p'
+
+step "11. A zombie creator: its parent never reaps it, its segment is an orphan" \
+     "leaker zombie; ipcscope audit"
+exec 3> >("$W/leaker" zombie >"$TMP/zombie.out")
+until grep -q zombie "$TMP/zombie.out" 2>/dev/null; do sleep 0.05; done
+sleep 0.2
+"$I" audit | grep -E 'orphaned-shm|findings' || true
+exec 3>&-
 
 printf '\nThe demo ran in its own IPC namespace: everything it created is gone with it.\n'

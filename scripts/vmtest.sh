@@ -18,6 +18,9 @@
 # /var/cache/ipcscope-vmtest), VMTEST_TIMEOUT (seconds, default 1800),
 # VMTEST_SMP (2), VMTEST_MEM (1536M), PYTEST_ARGS (extra pytest arguments),
 # VMTEST_TESTS (default tests/e2e), VMTEST_APPEND (extra kernel arguments),
+# VMTEST_BIN (the binary the suite runs, default BUILD/ipcscope-static: the
+# static build is the one shipped to other kernels, and one guest run of the
+# suite keeps CI within its time; BUILD/ipcscope tests the dynamic one),
 # VMTEST_STALL (seconds one test may run before the guest's watchdog calls
 # it hung, default 420).
 # The guest runs with mitigations=off: page-table isolation and the other
@@ -49,6 +52,7 @@ stall_marker=IPCSCOPE_VMTEST_STALLED
 smp=${VMTEST_SMP:-2}
 mem=${VMTEST_MEM:-1536M}
 tests=${VMTEST_TESTS:-tests/e2e}
+bin=${VMTEST_BIN:-$build/ipcscope-static}
 marker=IPCSCOPE_VMTEST_RESULT
 
 die() { echo "ipcscope: vmtest: $1" >&2; exit "${2:-69}"; }
@@ -118,6 +122,25 @@ decompress_ko() {
 	esac
 }
 
+# Debian's security archive keeps only the newest kernel of a release: when
+# the pinned one is gone, boot the one linux-image-amd64 depends on now
+# (said loudly; `--update` pins it) rather than fail a fresh machine's CI.
+fallback_kernel() {
+	local pkg ver
+	pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+	[ -n "$pkg" ] || return 1
+	ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: //p')
+	{ [ -n "$ver" ] && [ "$ver" != "(none)" ]; } || return 1
+	echo "vmtest: WARNING: apt no longer offers $VMTEST_KPKG=$VMTEST_KVER; booting $pkg $ver instead (pin it with scripts/vmtest.sh --update)" >&2
+	VMTEST_KPKG=$pkg VMTEST_KVER=$ver
+	kdir=$cache/${VMTEST_KPKG}_$VMTEST_KVER
+	[ -e "$kdir/.done" ] && return 0
+	rm -rf "$kdir" && mkdir -p "$kdir/pkg" "$kdir/modules"
+	[ -e "$cache/${pkg}_${ver//:/%3a}_amd64.deb" ] ||
+		(cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1)
+}
+
 # Download and unpack the pinned kernel once; $kdir/vmlinux and modules/.
 prepare_kernel() {
 	kdir=$cache/${VMTEST_KPKG}_$VMTEST_KVER
@@ -134,7 +157,10 @@ prepare_kernel() {
 		(cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1) ||
 		{ [ "$(id -u)" = 0 ] && apt-get update -qq >&2 &&
 		  (cd "$cache" && apt-get download -q "$VMTEST_KPKG=$VMTEST_KVER" >/dev/null 2>&1); } ||
+		fallback_kernel ||
 			die "cannot download $VMTEST_KPKG=$VMTEST_KVER: run 'apt-get update', or 'scripts/vmtest.sh --update' if apt no longer offers it"
+		[ -e "$kdir/.done" ] && return
+		deb=$cache/${VMTEST_KPKG}_${VMTEST_KVER//:/%3a}_amd64.deb
 		[ -e "$deb" ] || die "apt-get download did not leave $deb"
 	fi
 	dpkg-deb -x "$deb" "$kdir/pkg"
@@ -260,7 +286,7 @@ monitor() {
 monitor &
 chroot \$r /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin \
 	HOME=/root TERM=dumb LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
-	IPCSCOPE_BUILD=$build IPCSCOPE_VMTEST=1 \
+	IPCSCOPE_BUILD=$build IPCSCOPE_BIN=$bin IPCSCOPE_VMTEST=1 \
 	ASAN_OPTIONS=${ASAN_OPTIONS:-} UBSAN_OPTIONS=${UBSAN_OPTIONS:-} \
 	/bin/sh /run/vmtest-suite </dev/null
 rc=\$?
@@ -306,6 +332,8 @@ esac
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run 'make deps'"
 [ -x /bin/busybox ] || die "/bin/busybox missing: run 'make deps' (busybox-static)"
 [ -x "$build/ipcscope" ] || die "$build/ipcscope not built: run 'make tests-build'" 66
+[ -x "$bin" ] || die "$bin not built: run 'make static' (or set VMTEST_BIN)" 66
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 prepare_kernel
 
 # Host directories the guest sees: tag, path, and whether writes go to an overlay.
@@ -376,7 +404,7 @@ EOF
 # One boot of the guest: sets qrc, secs, result (empty: no result line) and
 # hang (why the guest was stopped, if it hung).
 boot() {
-	echo "vmtest: booting $VMTEST_KPKG $VMTEST_KVER under QEMU/TCG ($smp CPUs), timeout ${timeout_s}s; console: $log"
+	echo "vmtest: booting $VMTEST_KPKG $VMTEST_KVER under QEMU/TCG ($smp CPUs), timeout ${timeout_s}s, testing $bin; console: $log"
 	start=$(date +%s)
 	rm -f "$out/nmi-sent" "$out/heartbeat.log" "$out/qemu.pid"
 	touch "$out/running"

@@ -15,7 +15,9 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("IPCSCOPE_BUILD", os.path.join(ROOT, "build"))
-IPCSCOPE = os.path.join(BUILD, "ipcscope")
+# IPCSCOPE_BIN picks another binary, e.g. build/ipcscope-static (make test
+# STATIC=1, make vmtest).
+IPCSCOPE = os.environ.get("IPCSCOPE_BIN") or os.path.join(BUILD, "ipcscope")
 WORKLOADS = os.path.join(BUILD, "tests", "workloads")
 
 
@@ -103,7 +105,7 @@ def ipcns():
 @pytest.fixture
 def ipcscope():
     if not os.path.exists(IPCSCOPE):
-        pytest.fail("build/ipcscope not built: run `make`")
+        pytest.fail(f"{IPCSCOPE} not built: run `make` (or `make static`)")
     return IPCSCOPE
 
 

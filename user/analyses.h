@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
+ * Jobs (user/job/): an analysis and its view over a session, shared by a
+ * live command and by `ipcscope report FILE <name>` (blocked's is in
+ * analysis/blocked.h + view/blocked_view.h).  Commands are leaves: they
+ * parse options and wire a session to a job, and no command calls another.
  * The body of each analysis command, shared by its live command and by
  * `ipcscope report FILE <name>`.  Each one registers its sinks on s->bus,
  * drives the source to its end with session_drive() (the run loop for a
@@ -17,25 +21,8 @@
 
 int trace_session(struct session *s, struct common_opts *o, struct run_loop *rl);
 int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl);
-int blocked_session(struct session *s, struct common_opts *o, struct run_loop *rl);
 int latency_session(struct session *s, struct common_opts *o, struct run_loop *rl);
 int summary_session(struct session *s, struct common_opts *o, struct run_loop *rl);
-
-/*
- * Deadlocks in a recording, for the report summary: add the sink to the
- * bus, drive the source, then count (-1 on error).
- */
-struct blocked_replay;
-struct blocked_replay *blocked_replay_new(void);
-int blocked_replay_event(void *ctx, const struct ev_hdr *ev);
-long blocked_replay_count(struct blocked_replay *r, struct session *s);
-void blocked_replay_free(struct blocked_replay *r);
-/*
- * Deadlock i of those counted by blocked_replay_count(): when it formed,
- * how long it lasted, the pids in it (up to max).  False past the last.
- */
-bool blocked_replay_cycle(const struct blocked_replay *r, size_t i, uint64_t *formed_ns,
-			  uint64_t *dur_ns, int32_t *pids, size_t max, size_t *npids);
 
 /*
  * Live: run_loop(rl).  Replay: poll the source until -ENODATA (rl may be

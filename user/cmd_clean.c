@@ -23,10 +23,11 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "tables/ipcns.h"
-#include "tables/ipcremove.h"
-#include "tables/ipcsave.h"
+#include "action/ipcremove.h"
+#include "action/ipcsave.h"
 #include "tables/sysvipc.h"
 #include "view/leaks_view.h"
+#include "tables/proc.h"
 
 #define MAX_IDS 64
 
@@ -47,9 +48,10 @@ struct clean_args {
 	unsigned int kinds;
 };
 
+/* A zombie has exited: proc_alive() is the one liveness rule. */
 static bool pid_alive(void *ctx, int32_t pid)
 {
-	return kill(pid, 0) == 0 || errno == EPERM;
+	return proc_alive(pid);
 }
 
 static const char *ipcrm_flag(unsigned int kind)
@@ -73,15 +75,17 @@ static bool selected(const struct clean_args *a, const struct leak *k)
 		return false;
 	if (a->have_key && k->key != a->key)
 		return false;
-	if (a->older_than >= 0 && k->age_s < a->older_than)
+	/* clean never sees a creation: the kernel's ctime is all there is */
+	if (a->older_than >= 0 && k->changed_s < a->older_than)
 		return false;
 	return true;
 }
 
 /* ---- re-check and remove ------------------------------------------ */
 
-/* Why an object the user named with --id is not a candidate. */
-static void why_not(const struct ipc_snapshot *snap, int32_t id, unsigned int kinds,
+/* Why an object the user named with --id is not a candidate; false if
+ * there is no such object (of the selected kinds). */
+static bool why_not(const struct ipc_snapshot *snap, int32_t id, unsigned int kinds,
 		    char *buf, size_t len)
 {
 	const struct shm_obj *shm = NULL;
@@ -113,7 +117,9 @@ static void why_not(const struct ipc_snapshot *snap, int32_t id, unsigned int ki
 	} else {
 		snprintf(buf, len, "no object with id %d%s", id, kinds != (unsigned)~0u ?
 			 " of the selected kinds" : "");
+		return false;
 	}
+	return true;
 }
 
 /* ---- output -------------------------------------------------------- */
@@ -123,15 +129,16 @@ static void describe(char *buf, size_t len, const struct leak *k)
 	char key[16], age[16];
 
 	leaks_format_key(key, sizeof(key), k->key);
-	leaks_format_age(age, sizeof(age), k->age_s);
+	/* ctime: created, or changed by IPC_SET/SETVAL/SETALL since */
+	leaks_format_age(age, sizeof(age), k->changed_s);
 	if (k->kind == KIND_SEM)
-		snprintf(buf, len, "sem %d (key %s, %u sems, %s, age %s)", k->id, key, k->nsems,
+		snprintf(buf, len, "sem %d (key %s, %u sems, %s, changed %s ago)", k->id, key, k->nsems,
 			 k->reason, age);
 	else if (k->kind == KIND_MSG)
 		snprintf(buf, len, "msg %d (key %s, %" PRIu64 " messages, %" PRIu64 " bytes, "
-			 "%s, age %s)", k->id, key, k->messages, k->bytes, k->reason, age);
+			 "%s, changed %s ago)", k->id, key, k->messages, k->bytes, k->reason, age);
 	else
-		snprintf(buf, len, "shm %d (key %s, %" PRIu64 " bytes, %s, age %s)", k->id, key,
+		snprintf(buf, len, "shm %d (key %s, %" PRIu64 " bytes, %s, changed %s ago)", k->id, key,
 			 k->bytes, k->reason, age);
 }
 
@@ -144,10 +151,10 @@ static void json_item(struct jsonw *w, const struct leak *k, const char *action,
 	jsonw_start_object(w);
 	jsonw_string_field(w, "kind", kind_name(k->kind));
 	jsonw_int_field(w, "id", k->id);
-	jsonw_int_field(w, "key", k->key);
+	jsonw_uint_field(w, "key", (uint32_t)k->key);
 	jsonw_uint_field(w, "bytes", k->bytes);
 	jsonw_string_field(w, "reason", k->reason);
-	jsonw_int_field(w, "age_s", k->age_s);
+	jsonw_int_field(w, "changed_s", k->changed_s);
 	jsonw_string_field(w, "action", action);
 	jsonw_string_field(w, "why", why);
 	jsonw_string_field(w, "ipcrm", cmd);
@@ -160,8 +167,9 @@ static const struct argp_option clean_options[] = {
 	{ "dry-run", OPT_DRY, NULL, 0, "Only show what would be removed (the default "
 	  "without --yes)", 0 },
 	{ "yes", 'y', NULL, 0, "Remove the leak candidates", 0 },
-	{ "older-than", OPT_OLDER, "DURATION", 0, "Only objects at least this old "
-	  "(30s, 10m, 2h, 7d)", 0 },
+	{ "older-than", OPT_OLDER, "DURATION", 0, "Only objects unchanged for this long "
+	  "(30s, 10m, 2h, 7d): by the kernel's ctime, which is the creation or the last "
+	  "IPC_SET/SETVAL/SETALL", 0 },
 	{ "save", OPT_SAVE, "DIR", 0, "Before removing, save shm contents, semaphore "
 	  "values and queued messages to DIR (see `ipcscope restore`)", 0 },
 	{ "id", OPT_ID, "ID", 0, "Only this object id (repeatable)", 1 },
@@ -247,7 +255,8 @@ static const struct argp clean_argp = {
 	"  ipcscope clean                          what would go (dry run)\n"
 	"  ipcscope clean --older-than 1d --yes    remove day-old leaks\n"
 	"  ipcscope clean -t shm --save /var/tmp/ipc-save --yes\n\n"
-	"Exit status: 0; 1 if an object was skipped or refused; 64 usage, "
+	"Exit status: 0; 1 if an object was skipped or refused; 66 if an --id names "
+	"no object; 64 usage, "
 	"77 not privileged.",
 	clean_children, NULL, NULL,
 };
@@ -260,7 +269,7 @@ static int cmd_clean(int argc, char **argv)
 	struct leaks_opts lo = { 0 };
 	struct ipcsave *save = NULL;
 	struct jsonw w;
-	size_t removed = 0, skipped = 0, listed = 0;
+	size_t removed = 0, skipped = 0, listed = 0, missing = 0;
 	bool dry;
 	int status, err;
 
@@ -275,8 +284,12 @@ static int cmd_clean(int argc, char **argv)
 			return errmsg(EX_USAGE,
 				      "--ipcns '%s' names no IPC namespace: give a live PID or a namespace inode (see `lsns -t ipc`)",
 				      a.ipcns);
-		return errmsg(exit_for_errno(-err), "cannot enter IPC namespace %s: %s",
-			      a.ipcns, hint_for_errno(-err));
+		if (err == -EACCES)   /* /proc/PID/ns/ipc of another user's process */
+			return errmsg(EX_NOPERM, "cannot enter IPC namespace %s: cannot read "
+				      "/proc/%s/ns/ipc: %s: run as root or as that process's user",
+				      a.ipcns, a.ipcns, strerror(EACCES));
+		return errmsg(exit_for_errno(-err), "cannot enter IPC namespace %s: %s: %s",
+			      a.ipcns, strerror(-err), hint_for_errno(-err));
 	}
 	memset(&snap, 0, sizeof(snap));
 	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
@@ -348,7 +361,20 @@ static int cmd_clean(int argc, char **argv)
 			found = r.v[j].id == a.ids[i];
 		if (found)
 			continue;
-		why_not(&snap, a.ids[i], a.kinds, why, sizeof(why));
+		if (!why_not(&snap, a.ids[i], a.kinds, why, sizeof(why))) {
+			/* nothing to refuse: the id is wrong (exit 66, as for any
+			 * missing input), said on stderr as every error is */
+			missing++;
+			errmsg(EX_NOINPUT, "%s: list the ids with `ipcscope snapshot`", why);
+			if (a.o.json) {
+				jsonw_start_object(&w);
+				jsonw_int_field(&w, "id", a.ids[i]);
+				jsonw_string_field(&w, "action", "missing");
+				jsonw_string_field(&w, "why", why);
+				jsonw_end_object(&w);
+			}
+			continue;
+		}
 		skipped++;
 		if (a.o.json) {
 			jsonw_start_object(&w);
@@ -357,7 +383,7 @@ static int cmd_clean(int argc, char **argv)
 			jsonw_string_field(&w, "why", why);
 			jsonw_end_object(&w);
 		} else {
-			fprintf(a.o.out, "refusing %s\n", why);
+			fprintf(a.o.out, "refusing to remove %s\n", why);
 		}
 	}
 	if (a.o.json) {
@@ -376,6 +402,8 @@ static int cmd_clean(int argc, char **argv)
 	status = 0;
 	if (save && (err = ipcsave_close(save)))
 		status = errmsg(EX_IOERR, "writing the manifest in %s: %s", a.save, strerror(-err));
+	if (!status && missing)
+		status = EX_NOINPUT;
 	if (!status && skipped)
 		status = EXIT_FINDINGS;
 	leak_report_free(&r);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyses.h"
+#include "analysis/blocked.h"
 #include "analysis/leaks.h"
 #include "ipcscope.h"
 #include "source/file.h"
@@ -58,51 +59,7 @@ static int fork_sink(void *ctx, const struct ev_hdr *ev)
 static struct stack_frame *creator_stack(void *ctx, const struct ev_hdr *ev, size_t *n,
 					 const char **how)
 {
-	struct session *s = ctx;
-	const struct proc_meta *m = procmeta_get(s->procs, (int32_t)ev->pid);
-	struct proc_meta none = { .pid = (int32_t)ev->pid, .exited = true };
-	uint64_t ips[UNWIND_MAX_FRAMES];
-	struct stack_frame *fr = NULL;
-	struct symbolizer *sy = symbolizer_new(m ? m : &none);
-	int32_t id = -1;
-	int got = 0;
-
-	*how = NULL;
-	if (!sy)
-		return NULL;
-	if (ev->type == EV_CREATE) {
-		const struct ev_create *c = (const void *)ev;
-		struct unwind_ctx uc;
-
-		id = c->stack_id;
-		unwind_ctx_from_create(&uc, c);
-		got = unwind_user(sy, &uc, ips, UNWIND_MAX_FRAMES);
-		*how = got >= 1 ? "dwarf" : NULL;
-	} else if (ev->type == EV_CALL) {
-		id = ((const struct ev_call *)ev)->stack_id;
-	}
-	if (got < 2 && id >= 0 && s->stack_ips) {
-		uint64_t fp[IPCS_STACK_DEPTH];
-		int nfp = s->stack_ips(s, id, fp, IPCS_STACK_DEPTH);
-
-		for (int i = 1; i < nfp; i++)
-			if (!m || !procmeta_find_map(m, fp[i] - 1)) {
-				nfp = i;
-				break;
-			}
-		if (nfp > got) {
-			memcpy(ips, fp, (size_t)nfp * sizeof(*ips));
-			got = nfp;
-			*how = "fp";
-		}
-	}
-	if (got > 0 && (fr = calloc((size_t)got, sizeof(*fr)))) {
-		for (int i = 0; i < got; i++)
-			symbolize(sy, ips[i], i > 0, &fr[i]);
-		*n = (size_t)got;
-	}
-	symbolizer_free(sy);
-	return fr;
+	return stack_resolve(ctx, ev, n, how);
 }
 
 static const char *get_call(unsigned int kind)
@@ -113,7 +70,8 @@ static const char *get_call(unsigned int kind)
 /* Leaked bytes by creator stack. */
 static int export_leaks(struct session *s, struct common_opts *o, struct folded *f)
 {
-	struct leaks_opts lo = { .stack = creator_stack, .stack_ctx = s, .kinds = o->kinds,
+	struct stack_resolver res;
+	struct leaks_opts lo = { .stack = creator_stack, .stack_ctx = &res, .kinds = o->kinds,
 				 .only_traced = o->cmd_argc > 0,
 				 /* ids repeat across IPC namespaces: only the tables' one */
 				 .ipcns = s->start ? s->start->ipcns : s->ipcns };
@@ -123,6 +81,7 @@ static int export_leaks(struct session *s, struct common_opts *o, struct folded 
 
 	if (s->start)
 		lo.start_real = s->start->taken_real;
+	session_stack_resolver(s, &res);
 	l = leaks_new(&lo, s->start);
 	if (!l || ev_bus_add(&s->bus, fork_sink, s) || ev_bus_add(&s->bus, leaks_event, l)) {
 		leaks_free(l);
@@ -151,22 +110,22 @@ static int export_leaks(struct session *s, struct common_opts *o, struct folded 
 /* ------------------------------------------------------------- perfetto */
 
 /* Deadlocks found by the blocked analysis, as instants on the global track. */
-static int deadlock_instants(struct perfetto *p, struct blocked_replay *br, struct session *s)
+static int deadlock_instants(struct perfetto *p, struct blocked *b, struct session *s)
 {
-	uint64_t formed, dur;
-	int32_t pids[8];
-	size_t n;
-	long found = blocked_replay_count(br, s);
-
-	if (found < 0)
+	if (blocked_replay(b, s->last_ts_ns))
 		return errmsg(EX_OSERR, "out of memory analysing deadlocks");
-	for (size_t i = 0; blocked_replay_cycle(br, i, &formed, &dur, pids, 8, &n); i++) {
+	for (size_t i = 0; i < blocked_ncycles(b); i++) {
+		const struct blocked_cycle *c = blocked_cycle_at(b, i);
+		uint64_t dur = c->end_ns > c->formed_ns ? c->end_ns - c->formed_ns : 0;
 		char name[160];
-		int off = snprintf(name, sizeof(name), "deadlock (%.3f s):", dur / 1e9);
+		int off;
 
-		for (size_t k = 0; k < n && off > 0 && (size_t)off < sizeof(name); k++)
-			off += snprintf(name + off, sizeof(name) - (size_t)off, " %d", pids[k]);
-		if (perfetto_global_instant(p, formed, name, NULL))
+		if (!c->confirmed)
+			continue;
+		off = snprintf(name, sizeof(name), "deadlock (%.3f s):", dur / 1e9);
+		for (size_t k = 0; k < c->n && off > 0 && (size_t)off < sizeof(name); k++)
+			off += snprintf(name + off, sizeof(name) - (size_t)off, " %d", c->nodes[k].pid);
+		if (perfetto_global_instant(p, c->formed_ns, name, NULL))
 			return errmsg(EX_OSERR, "out of memory");
 	}
 	return 0;
@@ -282,16 +241,17 @@ static int cmd_export(int argc, char **argv)
 			status = session_drive(&s, NULL);
 	} else if (a.fmt == FMT_PERFETTO) {
 		struct perfetto *p = perfetto_new(fi->host.start_mono_ns);
-		struct blocked_replay *br = blocked_replay_new();
+		struct blocked_opts bo = { .replay = true };
+		struct blocked *br = blocked_new(&bo);
 
 		if (!p || !br || ev_bus_add(&s.bus, perfetto_event, p) ||
-		    ev_bus_add(&s.bus, blocked_replay_event, br))
+		    ev_bus_add(&s.bus, blocked_event, br))
 			status = errmsg(EX_OSERR, "out of memory");
 		else
 			status = session_drive(&s, NULL);
 		if (!status)
 			status = deadlock_instants(p, br, &s);
-		blocked_replay_free(br);
+		blocked_free(br);
 		if (!status && (err = perfetto_write(p, a.o.out, s.procs)))
 			status = errmsg(EX_IOERR, "writing the trace: %s", strerror(-err));
 		if (!status)
@@ -315,6 +275,14 @@ static int cmd_export(int argc, char **argv)
 				status = errmsg(EX_IOERR, "writing the stacks: %s", strerror((int)-total));
 			else
 				debugmsg("total weight %" PRId64, total);
+			/* an empty file is a valid answer: say which one */
+			if (total == 0 && a.leaks)
+				warnmsg("no leaked bytes in this recording (no leak candidate with a "
+					"known creator): the folded output is empty");
+			else if (total == 0)
+				warnmsg("no blocked time in this recording (no call slept, among %"
+					PRIu64 " events): the folded output is empty; "
+					"`--leaks` weighs by leaked bytes instead", s.bus.delivered);
 		}
 		folded_free(f);
 	}

@@ -16,6 +16,7 @@
 
 #include "analyses.h"
 #include "analysis/latency.h"
+#include "view/latency_view.h"
 #include "ipcscope.h"
 #include "source/latency_src.h"
 #include "source/live.h"
@@ -62,10 +63,13 @@ static struct fill_peak *find_fill(struct fill_peak *v, size_t n, int32_t id)
 	return n ? bsearch(&k, v, n, sizeof(k), cmp_fill) : NULL;
 }
 
-/* A queue's peak in this run; none when replaying a recording (r NULL). */
-static const struct fill_peak *peak_of(const struct lat_run *r, int32_t id)
+/* A queue's peak in this run (lat_report_opts.fill_peak), -1 if not seen. */
+static double peak_of(void *ctx, int32_t id)
 {
-	return r ? find_fill(r->fills, r->nfills, id) : NULL;
+	const struct lat_run *r = ctx;
+	const struct fill_peak *f = find_fill(r->fills, r->nfills, id);
+
+	return f ? f->peak : -1;
 }
 
 /*
@@ -101,21 +105,6 @@ static void sample_fill(struct lat_run *r)
 	snapshot_free(&s);
 }
 
-/*
- * What one report shows: per-call histograms (`calls`, one entry per call)
- * and, when asked or for queues, per-object ones (`objs`).
- */
-struct lat_view {
-	struct lat_table calls;
-	struct lat_table objs;
-};
-
-static void lat_view_free(struct lat_view *v)
-{
-	lat_table_free(&v->calls);
-	lat_table_free(&v->objs);
-}
-
 static int read_view(struct lat_run *r, struct lat_view *v, bool reset)
 {
 	int err;
@@ -129,145 +118,6 @@ static int read_view(struct lat_run *r, struct lat_view *v, bool reset)
 		warnmsg("reading the latency histograms failed: %s", strerror(-err));
 	}
 	return err;
-}
-
-static void print_queues_text(FILE *f, struct lat_run *r, const struct lat_table *t, double secs)
-{
-	struct lat_queue *q;
-	size_t n = lat_queues(t, &q);
-
-	if (!n)
-		return;
-	fprintf(f, "\nMessage queues:\n  %-10s %10s %10s %12s %14s %10s %9s\n", "MSQID", "SENDS/S",
-		"RECVS/S", "BYTES/S", "SEND-BLOCKED", "SEND-WAITS", "FILL-PEAK");
-	for (size_t i = 0; i < n; i++) {
-		const struct fill_peak *fp = peak_of(r, q[i].id);
-		char peak[16] = "?", waits[24] = "-";
-
-		if (fp)
-			snprintf(peak, sizeof(peak), "%.0f%%", fp->peak);
-		if (t->offcpu)
-			snprintf(waits, sizeof(waits), "%" PRIu64, q[i].send_waits);
-		fprintf(f, "  %-10d %10.0f %10.0f %12.0f %13.3fs %10s %9s\n", q[i].id,
-			(double)q[i].sends / secs, (double)q[i].recvs / secs,
-			(double)(q[i].send_bytes + q[i].recv_bytes) / secs,
-			(double)q[i].send_blocked_ns / 1e9, waits, peak);
-	}
-	free(q);
-}
-
-static void print_queues_json(struct jsonw *w, struct lat_run *r, const struct lat_table *t,
-			      double secs)
-{
-	struct lat_queue *q;
-	size_t n = lat_queues(t, &q);
-
-	jsonw_name(w, "queues");
-	jsonw_start_array(w);
-	for (size_t i = 0; i < n; i++) {
-		const struct fill_peak *f;
-
-		jsonw_start_object(w);
-		jsonw_int_field(w, "id", q[i].id);
-		jsonw_uint_field(w, "ipcns", q[i].ipcns);
-		jsonw_uint_field(w, "sends", q[i].sends);
-		jsonw_uint_field(w, "recvs", q[i].recvs);
-		jsonw_float_field(w, "sends_per_s", (double)q[i].sends / secs);
-		jsonw_float_field(w, "recvs_per_s", (double)q[i].recvs / secs);
-		jsonw_uint_field(w, "send_bytes", q[i].send_bytes);
-		jsonw_uint_field(w, "recv_bytes", q[i].recv_bytes);
-		jsonw_uint_field(w, "send_blocked_ns", q[i].send_blocked_ns);
-		if (t->offcpu) {     /* unknown without the sched_switch hook */
-			jsonw_uint_field(w, "send_waits", q[i].send_waits);
-			jsonw_uint_field(w, "recv_waits", q[i].recv_waits);
-		}
-		jsonw_name(w, "fill_peak_pct");
-		f = peak_of(r, q[i].id);
-		if (f)
-			jsonw_float(w, f->peak);
-		else
-			jsonw_null(w);
-		jsonw_end_object(w);
-	}
-	jsonw_end_array(w);
-	free(q);
-}
-
-/* Print one report (live interval, end of run, or a recording). */
-static void print_table(struct common_opts *o, struct lat_run *r, const struct lat_view *v,
-			bool per_object, double secs, uint64_t lost, const char *offcpu_note)
-{
-	const struct lat_table *show = per_object ? &v->objs : &v->calls;
-	uint64_t dropped = v->objs.dropped;
-
-	if (o->json) {
-		struct jsonw w;
-
-		jsonw_init(&w, o->out, false);
-		jsonw_start_object(&w);
-		jsonw_float_field(&w, "interval_s", secs);
-		jsonw_uint_field(&w, "total_calls", lat_total_count(&v->calls));
-		lat_print_json(&w, show, per_object);
-		print_queues_json(&w, r, &v->objs, secs > 0 ? secs : 1);
-		jsonw_bool_field(&w, "offcpu", v->calls.offcpu);
-		if (offcpu_note)
-			jsonw_string_field(&w, "offcpu_note", offcpu_note);
-		jsonw_uint_field(&w, "dropped_histograms", dropped);
-		jsonw_uint_field(&w, "lost_events", lost);
-		jsonw_end_object(&w);
-		jsonw_eol(&w);
-	} else {
-		fprintf(o->out, "Latency of System V IPC calls over %.1fs: %" PRIu64 " calls\n", secs,
-			lat_total_count(&v->calls));
-		lat_print_text(o->out, show, per_object);
-		print_queues_text(o->out, r, &v->objs, secs > 0 ? secs : 1);
-		if (offcpu_note)
-			fprintf(o->out, "(%s)\n", offcpu_note);
-		if (dropped)
-			fprintf(o->out, "(%" PRIu64 " calls not counted per object: too many objects; use filters)\n",
-				dropped);
-		fputc('\n', o->out);
-	}
-	fflush(o->out);
-}
-
-/* `report FILE latency`: the same table, from the recorded events. */
-struct replay_ctx {
-	struct lat_table t;
-	bool per_object;
-	bool any_offcpu;
-};
-
-static int replay_sink(void *ctx, const struct ev_hdr *ev)
-{
-	struct replay_ctx *c = ctx;
-
-	if (ev->type == EV_CALL && ((const struct ev_call *)ev)->offcpu_ns)
-		c->any_offcpu = true;
-	return lat_table_event(&c->t, ev, true) ? -ENOMEM : 0;
-}
-
-int latency_session(struct session *s, struct common_opts *o, struct run_loop *rl)
-{
-	struct replay_ctx c = { 0 };
-	struct lat_view v = { 0 };
-	double secs;
-	int r;
-
-	if (s->live)
-		return errmsg(EX_SOFTWARE, "latency_session is for recordings: report this bug");
-	if (ev_bus_add(&s->bus, replay_sink, &c))
-		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
-	r = session_drive(s, rl);
-	c.t.offcpu = c.any_offcpu;
-	secs = s->last_ts_ns > s->first_ts_ns ? (double)(s->last_ts_ns - s->first_ts_ns) / 1e9 : 0;
-	v.objs = c.t;
-	if (lat_table_by_call(&c.t, &v.calls))
-		return errmsg(EX_OSERR, "out of memory: free some memory and retry");
-	print_table(o, NULL, &v, false, secs, s->lost_events,
-		    c.any_offcpu ? NULL : "off-CPU time was not recorded");
-	lat_view_free(&v);
-	return r;
 }
 
 /* ------------------------------------------------------------- command */
@@ -354,6 +204,7 @@ static int cmd_latency(int argc, char **argv)
 	struct latency_src_config cfg = { 0 };
 	bool have_cmd;
 	struct lat_view v;
+	struct lat_report_opts ro = { .fill_peak = peak_of, .ctx = &r };
 	uint64_t last = 0, end = 0;
 	const char *note;
 	long printed = 0;
@@ -414,7 +265,8 @@ static int cmd_latency(int argc, char **argv)
 			break;
 		if (a.interval > 0 && now - last >= (uint64_t)(a.interval * 1e9)) {
 			if (read_view(&r, &v, true) == 0) {
-				print_table(&a.o, &r, &v, a.per_object, (double)(now - last) / 1e9, 0, note);
+				lat_report_print(a.o.out, a.o.json, &ro, &v, a.per_object,
+						 (double)(now - last) / 1e9, 0, note);
 				lat_view_free(&v);
 			}
 			last = now;
@@ -428,7 +280,8 @@ static int cmd_latency(int argc, char **argv)
 	/* the rest since the last interval (or the whole run) */
 	if (read_view(&r, &v, true) == 0) {
 		if (!a.interval || lat_total_count(&v.calls))
-			print_table(&a.o, &r, &v, a.per_object, (double)(mono_now_ns() - last) / 1e9, 0, note);
+			lat_report_print(a.o.out, a.o.json, &ro, &v, a.per_object,
+					 (double)(mono_now_ns() - last) / 1e9, 0, note);
 		lat_view_free(&v);
 	}
 done:

@@ -1,370 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * ipcscope leaks: attribute System V objects to the processes that created
- * them and show which ones were left behind (see analysis/leaks.h).
- *
- * This file is the glue: it gives the pure analysis its two windows on the
- * world (is a pid alive; what was the creator's stack, unwound from the
- * registers and stack copy of EV_CREATE with libdw, or the frame-pointer
- * stack from the BPF stack map when that fails) and prints the report.
+ * ipcscope leaks: options and wiring; the analysis and its view run in the
+ * leaks job (job/leaks_job.c), which `report FILE leaks` runs too.
  */
-#include <errno.h>
-#include <inttypes.h>
-#include <signal.h>
-#include <stdlib.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
-
-#include <bpf/bpf.h>
 
 #include "analyses.h"
-#include "analysis/leaks.h"
 #include "ipcscope.h"
 #include "source/live.h"
-#include "stack/symbolize.h"
-#include "stack/unwind.h"
 #include "tables/ipcns.h"
-#include "tables/mmaptrack.h"
-#include "view/leaks_view.h"
-
-struct leaks_glue {
-	struct session *s;
-	struct common_opts *o;
-	struct leaks *l;
-	int stack_fd;              /* frame-pointer stacks (live), or -1 */
-	struct mmaptrack *mt;      /* mappings of short-lived processes (live) */
-	bool fail;                 /* --fail: exit 1 when leaks are found */
-	double interval;           /* report every interval seconds (0: at the end) */
-	bool create_ctx;           /* EV_CREATE follows every creating *get */
-	uint64_t next_report;      /* CLOCK_MONOTONIC ns */
-	size_t last_found;
-	uint64_t dwarf, fp, bare;  /* stacks by method, for -v */
-};
-
-static bool pid_alive_now(void *ctx, int32_t pid)
-{
-	return kill(pid, 0) == 0 || errno == EPERM;
-}
-
-static struct stack_frame *symbolize_all(struct symbolizer *sy, const uint64_t *ips,
-					 size_t n)
-{
-	struct stack_frame *f = calloc(n ? n : 1, sizeof(*f));
-
-	for (size_t i = 0; f && i < n; i++)
-		symbolize(sy, ips[i], i > 0, &f[i]);
-	return f;
-}
-
-/*
- * The frame-pointer stack BPF recorded under `id`; count of frames.  In code
- * built without frame pointers the walk follows whatever %rbp holds, so it
- * stops at the first address outside the process's executable mappings
- * (with no mappings known, only the first frame can be trusted).
- */
-static size_t fp_stack(struct leaks_glue *g, const struct proc_meta *m, int32_t id,
-		       uint64_t *ips)
-{
-	size_t n = 0;
-
-	if (g->stack_fd < 0 || id < 0)
-		return 0;
-	memset(ips, 0, IPCS_STACK_DEPTH * sizeof(*ips));
-	if (bpf_map_lookup_elem(g->stack_fd, &id, ips))
-		return 0;
-	while (n < IPCS_STACK_DEPTH && ips[n]) {
-		if (n && !(m && procmeta_find_map(m, ips[n] - 1)))
-			break;
-		n++;
-	}
-	return n;
-}
-
-static struct stack_frame *creator_stack(void *ctx, const struct ev_hdr *ev, size_t *n,
-					 const char **how)
-{
-	struct leaks_glue *g = ctx;
-	const struct proc_meta *m = NULL;
-	struct proc_meta none = { .pid = ev->pid, .exited = true };
-	uint64_t ips[UNWIND_MAX_FRAMES > IPCS_STACK_DEPTH ? UNWIND_MAX_FRAMES : IPCS_STACK_DEPTH];
-	struct stack_frame *frames = NULL;
-	struct symbolizer *sy;
-	int32_t stack_id = -1;
-	int got = 0;
-
-	*how = NULL;
-	/*
-	 * Live, every creation also sends EV_CREATE (registers, stack copy and
-	 * the same stack id), and so do recordings: resolve the stack once,
-	 * there.
-	 */
-	if (ev->type == EV_CALL && g->create_ctx)
-		return NULL;
-	mmaptrack_drain(g->mt, g->s->procs);
-	if (g->s->procs) {
-		m = procmeta_get(g->s->procs, ev->pid);
-		if (!m && g->s->live)
-			m = procmeta_capture(g->s->procs, ev->pid);
-	}
-	if (m && !g->s->live) {
-		/* a recording: its pids may name other processes now */
-		none = *m;
-		none.exited = true;
-		m = &none;
-	}
-	sy = symbolizer_new(m ? m : &none);
-	if (!sy)
-		return NULL;
-	if (ev->type == EV_CREATE) {
-		const struct ev_create *c = (const void *)ev;
-		struct unwind_ctx uc;
-
-		stack_id = c->stack_id;
-		unwind_ctx_from_create(&uc, c);
-		got = unwind_user(sy, &uc, ips, UNWIND_MAX_FRAMES);
-		if (got >= 2) {
-			*how = "dwarf";
-			g->dwarf++;
-			goto out;
-		}
-	} else if (ev->type == EV_CALL) {
-		stack_id = ((const struct ev_call *)ev)->stack_id;
-	}
-	/* CFI failed (or no context was captured): the frame-pointer walk */
-	{
-		uint64_t fp[IPCS_STACK_DEPTH];
-		size_t nfp = fp_stack(g, m, stack_id, fp);
-
-		if ((int)nfp > got) {
-			memcpy(ips, fp, nfp * sizeof(*fp));
-			got = nfp;
-			*how = "fp";
-			g->fp++;
-			goto out;
-		}
-	}
-	if (got > 0) {
-		*how = "dwarf";
-		g->bare++;
-	}
-out:
-	/* past a frame in no known mapping, CFI had nothing to go on */
-	for (int i = 1; m && i < got - 1; i++)
-		if (!procmeta_find_map(m, ips[i] - 1)) {
-			got = i + 1;
-			break;
-		}
-	debugmsg("creator %u: %zu mappings known, %d frame(s) (%s)", ev->pid,
-		 m ? m->nmaps : 0, got, *how ? *how : "none");
-	if (got > 0) {
-		frames = symbolize_all(sy, ips, got);
-		*n = frames ? got : 0;
-	}
-	symbolizer_free(sy);
-	return frames;
-}
-
-/* Executable, cgroup and container of a creator, from what /proc or perf told. */
-static void creator_describe(void *ctx, const struct ev_hdr *ev, struct leak_creator *cr)
-{
-	struct leaks_glue *g = ctx;
-	const struct proc_meta *m, *p;
-
-	if (!g->s->procs)
-		return;
-	mmaptrack_drain(g->mt, g->s->procs);
-	m = procmeta_get(g->s->procs, ev->pid);
-	if (m) {
-		snprintf(cr->exe, sizeof(cr->exe), "%s", m->exe);
-		snprintf(cr->cgroup, sizeof(cr->cgroup), "%s", m->cgroup);
-		snprintf(cr->container, sizeof(cr->container), "%s", m->container);
-	}
-	/* gone before /proc was read: the parent's, if it is the same cgroup */
-	p = procmeta_get(g->s->procs, ev->ppid);
-	if (!cr->cgroup[0] && p && p->cgroup[0] && p->cgroup_id == ev->cgroup_id) {
-		snprintf(cr->cgroup, sizeof(cr->cgroup), "%s", p->cgroup);
-		snprintf(cr->container, sizeof(cr->container), "%s", p->container);
-	}
-}
-
-/* A forked child shares its parent's mappings until it execs. */
-static int fork_sink(void *ctx, const struct ev_hdr *ev)
-{
-	struct leaks_glue *g = ctx;
-	const struct ev_proc *p = (const void *)ev;
-
-	if (ev->type != EV_FORK || !g->s->procs || !p->child_pid)
-		return 0;
-	mmaptrack_drain(g->mt, g->s->procs);
-	/*
-	 * Re-read the parent: what was captured at its exec predates the
-	 * shared libraries.  If the child is still alive, its own maps win.
-	 */
-	if (g->s->live) {
-		const struct proc_meta *c = procmeta_capture(g->s->procs, p->child_pid);
-
-		if (c && c->nmaps)     /* a zombie has no mappings left */
-			return 0;
-		procmeta_capture(g->s->procs, ev->pid);
-	}
-	procmeta_inherit(g->s->procs, p->child_pid, ev->pid);
-	return 0;
-}
-
-static int report_now(struct leaks_glue *g, const struct ipc_snapshot *snap)
-{
-	struct leak_report r;
-	int err = leaks_find(g->l, snap, &r);
-
-	if (err)
-		return errmsg(EX_SOFTWARE, "finding leaks: %s", strerror(-err));
-	g->last_found = r.n;
-	if (g->o->json) {
-		struct jsonw w;
-
-		jsonw_init(&w, g->o->out, false);
-		leaks_json_report(&w, &r, g->s->lost_events);
-	} else {
-		leaks_text_report(g->o->out, &r, g->s->lost_events);
-	}
-	fflush(g->o->out);
-	leak_report_free(&r);
-	return 0;
-}
-
-static int current_report(struct leaks_glue *g)
-{
-	struct ipc_snapshot snap;
-	int err;
-
-	if (g->s->end)
-		return report_now(g, g->s->end);
-	if (!g->s->snapshot_now)
-		return errmsg(EX_SOFTWARE, "no IPC tables to compare with: report this bug");
-	memset(&snap, 0, sizeof(snap));
-	err = g->s->snapshot_now(g->s, &snap);
-	if (err) {
-		return errmsg(exit_for_errno(-err), "cannot read the IPC tables: %s",
-			      hint_for_errno(-err));
-	}
-	err = report_now(g, &snap);
-	snapshot_free(&snap);
-	return err;
-}
-
-/*
- * Every second while live: apply the perf records before their buffers
- * fill up, and forget processes that exited a while ago (their creations,
- * if any, were attributed and unwound when they happened).
- */
-static void housekeeping(struct leaks_glue *g)
-{
-	if (!g->mt || !g->s->procs)
-		return;
-	mmaptrack_drain(g->mt, g->s->procs);
-	procmeta_prune(g->s->procs, mono_now_ns() - 30 * 1000000000ull);
-}
-
-static int leaks_tick(void *ctx)
-{
-	struct leaks_glue *g = ctx;
-
-	housekeeping(g);
-	if (g->interval <= 0)
-		return 0;
-	if (g->s->live) {
-		uint64_t now = mono_now_ns();
-
-		if (now < g->next_report)
-			return 0;
-		g->next_report = now + (uint64_t)(g->interval * 1e9) - 50000000ull;
-	}
-	if (!g->o->json) {
-		char ts[32];
-		time_t now = time(NULL);
-
-		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&now));
-		fprintf(g->o->out, "\n%s\n", ts);
-	}
-	if (g->s->src && g->s->src->lost)
-		g->s->lost_events = g->s->src->lost(g->s->src);
-	return current_report(g);
-}
-
-/* --fail, set by the command (report FILE leaks has no such option). */
-static bool leaks_opt_fail;
-/* Opened by the command before CMD execs, so its first mappings are seen. */
-static struct mmaptrack *leaks_mt;
-
-int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
-{
-	struct leaks_glue g = { .s = s, .o = o, .stack_fd = -1 };
-	struct leaks_opts lo = { 0 };
-	int status, err = 0;
-
-	g.fail = leaks_opt_fail;
-	lo.kinds = o->kinds;
-	g.create_ctx = true;       /* the live config asks for it; recordings have it */
-	lo.ipcns = s->start ? s->start->ipcns : s->ipcns;
-	lo.only_traced = o->cmd_argc > 0;
-	lo.start_real = s->live ? time(NULL) : 0;
-	if (!s->live && s->start)
-		lo.start_real = s->start->taken_real;
-	if (s->live) {
-		lo.alive = pid_alive_now;
-		g.stack_fd = live_stack_fd(s->src);
-		g.mt = leaks_mt ? leaks_mt : mmaptrack_open(&err);
-		leaks_mt = NULL;
-		if (!g.mt)
-			warnmsg("cannot follow mappings with perf (%s): stacks of processes "
-				"that exit at once may show one frame", strerror(-err));
-	}
-	lo.stack = creator_stack;
-	lo.describe = creator_describe;
-	lo.stack_ctx = &g;
-	g.l = leaks_new(&lo, s->start);
-	if (!g.l)
-		return errmsg(EX_OSERR, "out of memory");
-	if (!s->start)
-		warnmsg("no table snapshot from the start: objects that existed before "
-			"may be counted as created by whoever opened them");
-	if (ev_bus_add(&s->bus, fork_sink, &g) || ev_bus_add(&s->bus, leaks_event, g.l)) {
-		leaks_free(g.l);
-		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
-	}
-	if (rl) {
-		g.interval = rl->interval;
-		g.next_report = mono_now_ns() + (uint64_t)(g.interval * 1e9);
-		/* live: tick every second for housekeeping, report on g.interval */
-		if (s->live && (rl->interval <= 0 || rl->interval > 1))
-			rl->interval = 1;
-		if (rl->interval > 0) {
-			rl->tick = leaks_tick;
-			rl->ctx = &g;
-		}
-	}
-	status = session_drive(s, rl);
-	if (!status)
-		status = current_report(&g);
-	debugmsg("creator stacks: %" PRIu64 " unwound with CFI, %" PRIu64
-		 " from frame pointers, %" PRIu64 " with one frame only",
-		 g.dwarf, g.fp, g.bare);
-	if (s->lost_events)
-		warnmsg("%" PRIu64 " events were lost: creators of some objects may be "
-			"unknown; use filters to trace less", s->lost_events);
-	if (mmaptrack_lost(g.mt))
-		warnmsg("%" PRIu64 " mapping records were lost: some stacks may be "
-			"incomplete", mmaptrack_lost(g.mt));
-	mmaptrack_close(g.mt);
-	leaks_free(g.l);
-	if (!status && g.fail && g.last_found)
-		status = EXIT_FINDINGS;
-	return status;
-}
 
 /* ------------------------------------------------------------- command */
 
-enum { OPT_FAIL = 0x2100 };
+enum { OPT_FAIL = 0x2100, OPT_FAIL_ON };
 
 struct leaks_args {
 	struct common_opts o;
@@ -372,7 +22,10 @@ struct leaks_args {
 };
 
 static const struct argp_option leaks_options[] = {
-	{ "fail", OPT_FAIL, NULL, 0, "Exit with status 1 when leak candidates are found", 0 },
+	{ "fail-on", OPT_FAIL_ON, "leak", 0,
+	  "Exit with status 1 when leak candidates are found (with -- CMD: CMD's status "
+	  "if it failed, else 1 on leaks), for CI", 0 },
+	{ "fail", OPT_FAIL, NULL, 0, "The same as --fail-on leak", 0 },
 	{ 0 },
 };
 
@@ -384,6 +37,10 @@ static error_t leaks_parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_INIT:
 		opts_child_inputs(state, &a->o);
 		break;
+	case OPT_FAIL_ON:
+		if (strcmp(arg, "leak"))
+			argp_error(state, "invalid --fail-on '%s': leaks fails on 'leak'", arg);
+		/* fallthrough */
 	case OPT_FAIL:
 		a->fail = true;
 		break;
@@ -425,10 +82,17 @@ static const struct argp leaks_argp = {
 	"  ipcscope leaks -- ./test-suite        what the tests left behind\n"
 	"  ipcscope leaks -d 60 --json           one minute, machine-wide\n"
 	"  ipcscope leaks -t shm 10              refresh every 10 s, shm only\n\n"
+	"AGE is the time since the creation leaks saw; objects it did not see created "
+	"show CHANGED, the time since the kernel's ctime (reset by IPC_SET, SETVAL).  "
+	"\"last traced call\" is the last call seen on the object; \"kernel's last pid\" "
+	"is the kernel's lpid/sempid/lspid/lrpid, which audit uses.\n\n"
 	"JSON: {\"leaks\": [{\"kind\", \"id\", \"key\", \"bytes\", \"reason\", \"age_s\", "
+	"\"age_from\" (creation|ctime), \"changed_s\", \"last_user\" {pid, comm, call, "
+	"source (traced|kernel)}, \"kernel_last_pid\", "
 	"\"creator\": {\"pid\", \"comm\", \"cmdline\", \"exited\", \"stack\": [...]}}], "
 	"\"by_creator\": [...], \"lost_events\": N}\n\n"
-	"Exit status: 0; 1 with --fail when leaks are found; 64 usage, 69 kernel "
+	"Exit status: 0, or with -- CMD CMD's status; with --fail-on leak, 1 when "
+	"leaks are found unless CMD failed (then CMD's status); 64 usage, 69 kernel "
 	"feature missing, 77 not privileged.",
 	leaks_children, NULL, NULL,
 };
@@ -475,21 +139,25 @@ static int cmd_leaks(int argc, char **argv)
 	}
 	rl.duration = a.o.duration;
 	rl.interval = a.o.interval;
-	leaks_mt = mmaptrack_open(&err);
 	status = live_command_start(&rl);
 	if (status) {
-		mmaptrack_close(leaks_mt);
 		session_fini(&s);
 		opts_finish(&a.o);
 		return status;
 	}
 	if (!rl.cmd)
 		fprintf(stderr, "Tracing System V IPC object creation... Hit Ctrl-C to end.\n");
-	leaks_opt_fail = a.fail;
+	a.o.fail_findings = a.fail;
 	status = leaks_session(&s, &a.o, &rl);
 	session_fini(&s);
 	err = opts_finish(&a.o);
-	return status ? status : err;
+	if (status && status != EXIT_FINDINGS)
+		return status;
+	if (err)
+		return err;
+	/* CMD's own failure comes first: CI sees why it failed */
+	err = live_command_status(&rl, status);
+	return err ? err : status;
 }
 
 IPCSCOPE_COMMAND(leaks, cmd_leaks, "who created the IPC objects left behind", 40);

@@ -16,18 +16,20 @@
 #include <unistd.h>
 
 #include "version.h"
+#include "analysis/blocked.h"
 #include "analysis/leaks.h"
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/latency_src.h"
 #include "source/live.h"
-#include "tables/deadlocks.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
-#include "tables/nsread.h"
+#include "source/nsread.h"
 #include "tables/sysvipc.h"
+#include "tables/waitscan.h"
 #include "view/metrics.h"
 #include "view/metrics_serve.h"
+#include "tables/proc.h"
 
 struct metrics_opts {
 	struct common_opts c;
@@ -56,9 +58,9 @@ struct metrics_agent {
 	struct latency_src *lat;            /* per-syscall counts and latency, or NULL */
 	struct hist_val calls[CALL__MAX];   /* read from `lat` at each render */
 	struct leaks *leaks;                /* creators of objects made while tracing */
-	struct wg_balance bal;              /* observed semaphore holders */
-	struct undo_reader *undo;           /* SEM_UNDO holders, or NULL */
-	struct waitgraph g;                 /* who waits on what (render only) */
+	struct blocked *blocked;            /* waits and deadlocks (sinks + renders) */
+	struct waitscan *scan;              /* the kernel's wait state (renders), or NULL */
+	struct wait_facts facts;            /* the last reading (renders) */
 	uint32_t self;                      /* our tgid: our own table reads are not counted */
 	uint32_t ipcns;                     /* traced namespace, 0 = all */
 };
@@ -155,10 +157,10 @@ static const struct argp metrics_argp = {
 	children, NULL, NULL,
 };
 
+/* A zombie has exited: proc_alive() is the one liveness rule. */
 static bool pid_alive(void *ctx, int32_t pid)
 {
-	(void)ctx;
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	return proc_alive(pid);
 }
 
 static void count_leaks(struct metrics_agent *a, const struct ipc_snapshot *snap,
@@ -195,46 +197,41 @@ static const struct hist_val *read_calls(struct metrics_agent *a)
 	return a->calls;
 }
 
-static int graph_scan(struct metrics_agent *a, const struct ipc_snapshot *snap)
+/*
+ * One reading of the wait state into the blocked analysis: 0 or -errno.
+ * Under render_lock (the reading's buffers); the analysis under `lock`.
+ */
+static int observe_waits(struct metrics_agent *a)
 {
+	uint64_t now = mono_now_ns();
 	int err;
 
-	pthread_mutex_lock(&a->lock);   /* the balances are fed by the sink */
-	err = deadlocks_scan(&a->g, snap, a->src ? &a->bal : NULL, a->undo);
+	if (!a->scan || !a->blocked)
+		return -ENOTSUP;
+	err = waitscan_read(a->scan, &a->facts);
+	if (err)
+		return err;
+	pthread_mutex_lock(&a->lock);
+	err = blocked_observe(a->blocked, now, &a->facts);
 	pthread_mutex_unlock(&a->lock);
 	return err;
 }
 
 /*
- * Waiters (from /proc: also waits older than the agent) and deadlock
- * cycles.  A cycle counts when a second scan a moment later still has it:
- * one scan is a snapshot of threads in motion.
+ * Waiters (also waits older than the agent) and deadlocks: a cycle counts
+ * once it has been present for the analysis's confirmation time, judged
+ * over this and earlier scrapes (no waiting inside a scrape).
  */
-static void scan_deadlocks(struct metrics_agent *a, const struct ipc_snapshot *snap,
+static void deadlock_input(struct metrics_agent *a, const struct ipc_snapshot *snap,
 			   struct metrics_input *in)
 {
-	struct deadlock_ids first = { 0 };
-	struct timespec pause = { 0, 300000000 };
-
-	if (graph_scan(a, snap))
-		return;
-	if (a->g.ncycles) {
-		if (deadlock_ids_of(&a->g, &first)) {
-			deadlock_ids_free(&first);
-			return;
-		}
-		nanosleep(&pause, NULL);
-		if (graph_scan(a, snap)) {
-			deadlock_ids_free(&first);
-			return;
-		}
-	}
+	pthread_mutex_lock(&a->lock);
 	in->have_deadlocks = true;
-	in->deadlock_cycles = a->g.ncycles ? deadlocks_stable(&a->g, &first) : 0;
+	in->deadlock_cycles = blocked_deadlocks_now(a->blocked);
 	in->have_waiters = true;
 	in->waiters[KIND_SEM] = metrics_sem_waiters(snap);
-	in->waiters[KIND_MSG] = deadlocks_queue_waiters(&a->g, -1);
-	deadlock_ids_free(&first);
+	in->waiters[KIND_MSG] = blocked_queue_waiters(a->blocked, -1);
+	pthread_mutex_unlock(&a->lock);
 }
 
 static void free_snaps(struct ipc_snapshot *v, size_t n)
@@ -326,6 +323,7 @@ static int render(void *ctx, struct metrics_emitter *e)
 		.version = IPCSCOPE_VERSION,
 		.top_n = (unsigned int)a->o->top,
 	};
+	bool waits;
 	int err;
 
 	if (a->o->all_ns) {
@@ -335,20 +333,25 @@ static int render(void *ctx, struct metrics_emitter *e)
 		return err;
 	}
 	pthread_mutex_lock(&a->render_lock);
+	/* the blocked threads first: they also give the semaphores' wait counts */
+	waits = observe_waits(a) == 0;
 	memset(&snap, 0, sizeof(snap));
-	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
+	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS | (waits ? SNAP_NOSEMCNT : 0));
 	if (err) {
 		/* Serve nothing rather than zeros that look like an empty host. */
 		snapshot_free(&snap);
 		pthread_mutex_unlock(&a->render_lock);
 		return err;
 	}
+	if (waits)
+		snapshot_count_waiters(&snap, &a->facts);
 	in.snap = &snap;
 	in.sem_values = true;
 	if (limits_read(&lim, &snap) == 0)
 		in.limits = &lim;
 
-	scan_deadlocks(a, &snap, &in);
+	if (waits)
+		deadlock_input(a, &snap, &in);
 	pthread_mutex_lock(&a->lock);
 	count_leaks(a, &snap, &in);
 	if (a->src) {
@@ -435,7 +438,8 @@ static int locked_sink(void *ctx, const struct ev_hdr *ev)
 	if (ev->pid == a->self)
 		return 0;
 	pthread_mutex_lock(&a->lock);
-	wg_balance_event(&a->bal, ev);
+	if (a->blocked)
+		blocked_event(a->blocked, ev);
 	if (a->leaks)
 		leaks_event(a->leaks, ev);
 	pthread_mutex_unlock(&a->lock);
@@ -479,9 +483,6 @@ static void start_tracing(struct metrics_agent *a)
 		a->leaks = leaks_new(&lo, &snap);
 	}
 	snapshot_free(&snap);
-	/* SEM_UNDO holders need the task iterator; without it, other evidence. */
-	if (!a->o->all_ns && !(a->undo = undo_open(a->o->c.ipcns, &status)))
-		debugmsg("no SEM_UNDO evidence: %s", strerror(-status));
 }
 
 static void stop_tracing(struct metrics_agent *a)
@@ -494,16 +495,25 @@ static void stop_tracing(struct metrics_agent *a)
 		leaks_free(a->leaks);
 	latency_src_close(a->lat);
 	a->lat = NULL;
-	if (a->undo)
-		undo_close(a->undo);
-	a->undo = NULL;
 }
 
 static int print_once(struct metrics_agent *a)
 {
 	struct metrics_emitter e;
+	uint64_t until;
 	int err;
 
+	/*
+	 * A cycle seen now is a deadlock once present for the confirmation
+	 * time: look once, and once more when that has passed.
+	 */
+	if (!a->o->all_ns && observe_waits(a) == 0 &&
+	    (until = blocked_pending_until(a->blocked)) > 0) {
+		double left = (double)(int64_t)(until - mono_now_ns()) / 1e9;
+
+		if (left > 0)
+			sleep_until(mono_now_s() + left);
+	}
 	if (a->o->c.json)
 		metrics_json_emitter(&e, a->o->c.out, false);
 	else
@@ -604,7 +614,12 @@ static int cmd_metrics(int argc, char **argv)
 	if (o.ipcns && (status = ipcns_enter_arg(o.ipcns)))
 		return status;
 
-	wg_init(&a.g);
+	/* --all-namespaces: ids collide across namespaces, no deadlock graph */
+	if (!o.all_ns) {
+		struct blocked_opts bo = { .use_lastpid = true, .self_pid = (uint32_t)getpid() };
+
+		a.blocked = blocked_new(&bo);
+	}
 	/*
 	 * Listen first: a bad or busy address fails at once, not after the BPF
 	 * programs are loaded.  Requests wait on render_lock until tracing is
@@ -613,7 +628,7 @@ static int cmd_metrics(int argc, char **argv)
 	if (!o.once && o.listen) {
 		http = metrics_http_start(o.listen, render_text, &a, bound, sizeof(bound), &status);
 		if (!http) {
-			wg_free(&a.g);
+			blocked_free(a.blocked);
 			opts_finish(&o.c);
 			return status;
 		}
@@ -622,6 +637,18 @@ static int cmd_metrics(int argc, char **argv)
 	pthread_mutex_lock(&a.render_lock);
 	if (!o.no_trace && (!o.once || o.c.duration > 0))
 		start_tracing(&a);
+	if (a.blocked) {
+		/* tracing: the task iterators (waits, SEM_UNDO); else /proc */
+		struct waitscan_config wc = {
+			.ipcns = self_ipcns(), .bpf = a.src != NULL,
+			.inflight_fd = a.src ? live_inflight_fd(a.src) : -1,
+		};
+
+		a.scan = waitscan_open(&wc);
+		/* waits without a start began before this (else: the first look) */
+		if (waitscan_has_starts(a.scan))
+			blocked_set_trace_start(a.blocked, mono_now_ns());
+	}
 	pthread_mutex_unlock(&a.render_lock);
 	if (o.once && a.src) {
 		struct run_loop rl = { .src = a.src, .duration = o.c.duration };
@@ -637,8 +664,9 @@ static int cmd_metrics(int argc, char **argv)
 	else
 		status = serve(&a, http, bound);
 	stop_tracing(&a);
-	wg_free(&a.g);
-	wg_balance_free(&a.bal);
+	waitscan_close(a.scan);
+	wait_facts_free(&a.facts);
+	blocked_free(a.blocked);
 	{
 		int fin = opts_finish(&o.c);
 

@@ -22,12 +22,16 @@
 #include <bpf/bpf.h>
 
 #include "analyses.h"
+#include "analysis/leaks.h"
 #include "analysis/summary.h"
 #include "ipcscope.h"
 #include "record/format.h"
 #include "record/writer.h"
 #include "source/live.h"
-#include "tables/mmaptrack.h"
+#include "tables/waitscan.h"
+#include "util/vec.h"
+#include "tables/ipcns.h"
+#include "source/mmaptrack.h"
 
 #pragma weak snapshot_free
 
@@ -35,8 +39,24 @@ struct recorder {
 	struct session *s;
 	struct common_opts *o;
 	struct rec_writer *w;
-	struct mmaptrack *mt;
 	int stack_fd;
+	/*
+	 * Creations whose object outlives a second get their stack resolved
+	 * here, while the binaries are at hand, and stored as EV_STACK: the
+	 * leak tracker keeps each EV_CREATE until its object is removed, so
+	 * churned objects cost nothing.
+	 */
+	struct leaks *pending;
+	struct stack_resolver res;
+	/*
+	 * Calls still blocked: written as EV_BLOCK once they have waited
+	 * BLOCK_AFTER_NS (once per wait), so that a recorder killed during a
+	 * deadlock leaves its cycle in the file.
+	 */
+	struct waitscan *scan;
+	struct wait_facts facts;
+	struct blocked_mark { int32_t tid; uint64_t since; } *marks;
+	size_t nmarks, capmarks;
 	struct written {            /* pids whose metadata is written */
 		int32_t pid;
 		uint64_t gen;       /* proc_meta.gen when it was */
@@ -125,7 +145,7 @@ static int write_proc(struct recorder *r, int32_t pid, bool recapture)
 
 	if (!r->s->procs || pid <= 0)
 		return 0;
-	mmaptrack_drain(r->mt, r->s->procs);
+	session_procs_refresh(r->s);
 	m = procmeta_get(r->s->procs, pid);
 	if (!m || (recapture && !m->nmaps)) {
 		const struct proc_meta *c = procmeta_capture(r->s->procs, pid);
@@ -199,7 +219,11 @@ static int record_sink(void *ctx, const struct ev_hdr *ev)
 	if (err)
 		return err;
 	err = rec_writer_event(r->w, ev);
-	return err ? fail(r, err) : 0;
+	if (err)
+		return fail(r, err);
+	if (r->pending)
+		leaks_event(r->pending, ev);
+	return 0;
 }
 
 static void human_bytes(char *buf, size_t len, uint64_t b)
@@ -227,15 +251,166 @@ static void status_line(struct recorder *r, bool final)
 		final ? "\n" : "");
 }
 
+static struct stack_frame *resolve_cb(void *ctx, const struct ev_hdr *ev, size_t *n,
+				      const char **how)
+{
+	struct recorder *r = ctx;
+
+	*how = NULL;
+	if (ev->type != EV_CREATE)
+		return NULL;       /* the EV_CREATE that follows every creation has it */
+	return stack_resolve(&r->res, ev, n, how);
+}
+
+static void stack_done(void *ctx, const struct ev_hdr *create, unsigned int kind, int32_t id,
+		       const struct leak_creator *cr)
+{
+	struct recorder *r = ctx;
+	struct ev_hdr *ev;
+	int err;
+
+	if (r->err)
+		return;
+	ev = stack_event_new(create, kind, id, cr->stack, cr->nstack, cr->stack_how);
+	if (!ev)
+		return;
+	err = rec_writer_event(r->w, ev);
+	if (err)
+		fail(r, err);
+	free(ev);
+}
+
+/* Stacks of creations older than `age_ns` whose object is still there. */
+static void resolve_stacks(struct recorder *r, uint64_t age_ns)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	size_t n;
+
+	if (!r->pending)
+		return;
+	n = leaks_resolve_pending(r->pending, age_ns < now ? now - age_ns : 0, stack_done, r);
+	if (n)
+		debugmsg("resolved %zu creation stack(s) for the recording", n);
+}
+
+/*
+ * Processes that exited a while ago: their last state goes to the file,
+ * then out of memory (a fork storm must not grow the recorder; their
+ * creations' stacks were resolved by then).  The set of pids written is
+ * started afresh when it is large: a live pid is then written once more.
+ */
+#define RECORD_FORGET_NS (30 * 1000000000ull)
+#define RECORD_PIDS_MAX 65536
+
+static int forget_exited(struct recorder *r)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC), cutoff;
+	const struct proc_meta *m;
+
+	if (!r->s->procs || now < RECORD_FORGET_NS)
+		return 0;
+	cutoff = now - RECORD_FORGET_NS;
+	for (size_t i = 0; (m = procmeta_at(r->s->procs, i)); i++) {
+		struct written *seen;
+
+		if (!m->exited || !m->exit_ts_ns || m->exit_ts_ns >= cutoff)
+			continue;
+		seen = pid_slot(r, m->pid, false);
+		if (seen && seen->gen == m->gen)
+			continue;
+		if (seen)
+			seen->gen = m->gen;
+		if (rec_writer_procmeta(r->w, m))
+			return fail(r, -EIO);
+	}
+	procmeta_prune(r->s->procs, cutoff);
+	if (r->npids > RECORD_PIDS_MAX) {
+		free(r->pids);
+		r->pids = NULL;
+		r->npids = r->cap = 0;
+	}
+	return 0;
+}
+
+#define BLOCK_AFTER_NS 100000000ull
+
+static bool marked(const struct recorder *r, int32_t tid, uint64_t since)
+{
+	for (size_t i = 0; i < r->nmarks; i++)
+		if (r->marks[i].tid == tid && r->marks[i].since == since)
+			return true;
+	return false;
+}
+
+/* Calls blocked for a while, as EV_BLOCK records (the call, unfinished). */
+static int write_blocked(struct recorder *r)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	size_t keep = 0;
+
+	if (!r->scan || waitscan_read(r->scan, &r->facts))
+		return 0;
+	/* forget marks of waits that are over (not in this reading) */
+	for (size_t i = 0; i < r->nmarks; i++) {
+		bool still = false;
+
+		for (size_t k = 0; !still && k < r->facts.nwaiters; k++)
+			still = r->facts.waiters[k].tid == r->marks[i].tid &&
+				r->facts.waiters[k].since_ns == r->marks[i].since;
+		if (still)
+			r->marks[keep++] = r->marks[i];
+	}
+	r->nmarks = keep;
+	for (size_t k = 0; k < r->facts.nwaiters; k++) {
+		const struct wg_waiter *w = &r->facts.waiters[k];
+		struct ev_call c = { 0 };
+		int err;
+
+		if (!w->since_ns || now - w->since_ns < BLOCK_AFTER_NS ||
+		    marked(r, w->tid, w->since_ns))
+			continue;
+		c.h.type = EV_BLOCK;
+		c.h.size = sizeof(c);
+		c.h.ts_ns = now;
+		c.h.pid = (uint32_t)w->pid;
+		c.h.tid = (uint32_t)w->tid;
+		c.h.ipcns = w->ipcns;
+		memcpy(c.h.comm, w->comm, sizeof(c.h.comm));
+		c.call = w->call;
+		c.kind = (uint8_t)call_kind(w->call);
+		c.id = w->id;
+		c.stack_id = -1;
+		c.lat_ns = now - w->since_ns;
+		c.size = w->msg_size;
+		c.mtype = w->mtype;
+		c.nsops = w->nops;
+		c.nsops_copied = (uint8_t)(w->nops < IPCS_MAX_SOPS ? w->nops : IPCS_MAX_SOPS);
+		memcpy(c.sops, w->ops, sizeof(c.sops));
+		err = rec_writer_event(r->w, &c.h);
+		if (err)
+			return fail(r, err);
+		if (!vec_grow(r->marks, r->nmarks, r->capmarks))
+			r->marks[r->nmarks++] = (struct blocked_mark){ w->tid, w->since_ns };
+	}
+	return 0;
+}
+
 static int record_tick(void *ctx)
 {
 	struct recorder *r = ctx;
 	int err;
 
+	resolve_stacks(r, 1000000000ull);
+	if (write_blocked(r))
+		return EX_IOERR;
+	if (forget_exited(r))
+		return EX_IOERR;
+
 	if (r->s->src->lost)
 		r->s->lost_events = r->s->src->lost(r->s->src);
 	rec_writer_lost(r->w, r->s->lost_events, r->s->bus.malformed);
-	mmaptrack_drain(r->mt, r->s->procs);
+	session_procs_refresh(r->s);
 	err = rec_writer_flush(r->w);
 	if (err)
 		return fail(r, err);
@@ -271,7 +446,7 @@ static int write_all_procs(struct recorder *r)
 	const struct proc_meta *m;
 	int err;
 
-	mmaptrack_drain(r->mt, r->s->procs);
+	session_procs_refresh(r->s);
 	for (size_t i = 0; (m = procmeta_at(r->s->procs, i)); i++) {
 		err = rec_writer_procmeta(r->w, m);
 		if (err)
@@ -386,6 +561,15 @@ static int cmd_record(int argc, char **argv)
 			return errmsg(EX_OSERR, "cannot set up the output: %s", strerror(errno));
 		}
 	}
+	/*
+	 * The tables recorded (start, end) are those of the namespace traced:
+	 * enter the one asked for (ids mean nothing in another).
+	 */
+	if (a.o.ipcns_arg && (err = ipcns_enter(a.o.ipcns_arg))) {
+		opts_finish(&a.o);
+		return errmsg(exit_for_errno(-err), "cannot enter IPC namespace %s: %s",
+			      a.o.ipcns_arg, hint_for_errno(-err));
+	}
 	/* An existing file keeps its mode through O_TRUNC: tighten it. */
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (st.st_mode & 077))
 		fchmod(fd, 0600);
@@ -404,10 +588,26 @@ static int cmd_record(int argc, char **argv)
 	r.o = &a.o;
 	r.tty = isatty(2);
 	r.stack_fd = live_stack_fd(s.src);
-	r.mt = mmaptrack_open(&err);
-	if (!r.mt)
-		debugmsg("no perf mmap tracking (%s): short-lived processes may lack mappings",
-			 strerror(-err));
+	session_stack_resolver(&s, &r.res);
+	{
+		struct waitscan_config wc = {
+			.ipcns = a.o.ipcns, .inflight_fd = live_inflight_fd(s.src), .bpf = true,
+			.root = rl.cmd ? cmd.pid : a.o.pid,
+		};
+
+		/* only with exact starts: a wait is written once, by its start */
+		r.scan = waitscan_open(&wc);
+		if (r.scan && !waitscan_has_starts(r.scan)) {
+			waitscan_close(r.scan);
+			r.scan = NULL;
+		}
+	}
+	{
+		struct leaks_opts lo = { .stack = resolve_cb, .stack_ctx = &r,
+					 .ipcns = a.o.ipcns };
+
+		r.pending = leaks_new(&lo, s.start);
+	}
 	rec_host_fill(&host);
 	host.mono_to_real_ns = s.mono_to_real_ns ? s.mono_to_real_ns : host.mono_to_real_ns;
 	r.w = rec_writer_new(fd, &host, &err);
@@ -447,6 +647,7 @@ static int cmd_record(int argc, char **argv)
 		fprintf(stderr, "Recording System V IPC to %s... Hit Ctrl-C to end.\n", a.o.out_path);
 
 	status = session_drive(&s, &rl);
+	resolve_stacks(&r, 0);         /* every object still there */
 	if (!r.err) {
 		rec_writer_lost(r.w, s.lost_events, s.bus.malformed);
 		if (!write_all_procs(&r) && !write_snapshot(&r, REC_SNAP_END)) {
@@ -481,7 +682,11 @@ static int cmd_record(int argc, char **argv)
 out_writer:
 	rec_writer_free(r.w);
 out_live:
-	mmaptrack_close(r.mt);
+	leaks_free(r.pending);
+	if (r.scan)
+		waitscan_close(r.scan);
+	wait_facts_free(&r.facts);
+	free(r.marks);
 	free(r.pids);
 	session_fini(&s);
 	if (a.o.out == stdout && fd >= 0)

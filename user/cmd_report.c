@@ -7,16 +7,41 @@
 #include <string.h>
 
 #include "analyses.h"
+#include "analysis/blocked.h"
 #include "ipcscope.h"
 #include "source/file.h"
+#include "view/blocked_view.h"
 
 /* Bodies written in other parts of ipcscope; a build may lack some. */
 #pragma weak trace_session
 #pragma weak leaks_session
-#pragma weak blocked_session
 #pragma weak latency_session
 
 typedef int (*analysis_fn)(struct session *, struct common_opts *, struct run_loop *);
+
+/* The blocked analysis over the recording, printed as `blocked` prints it. */
+static int report_blocked(struct session *s, struct common_opts *o, struct run_loop *rl)
+{
+	struct blocked_opts bo = { .replay = true, .keep_history = true };
+	struct blocked *b = blocked_new(&bo);
+	struct blocked_view v = { .out = o->out, .json = o->json,
+				  .mono_to_real_ns = s->mono_to_real_ns };
+	int status;
+
+	if (!b || ev_bus_add(&s->bus, blocked_event, b)) {
+		blocked_free(b);
+		return errmsg(EX_SOFTWARE, "cannot set up the blocked analysis: out of memory");
+	}
+	status = session_drive(s, rl);
+	if (!status && blocked_replay(b, s->last_ts_ns))
+		status = errmsg(EX_OSERR, "out of memory analysing the recording");
+	if (!status) {
+		v.lost_events = s->lost_events;
+		blocked_view_summary(&v, b, s->last_ts_ns);
+	}
+	blocked_free(b);
+	return status;
+}
 
 static analysis_fn analysis_by_name(const char *name, bool *known)
 {
@@ -24,7 +49,7 @@ static analysis_fn analysis_by_name(const char *name, bool *known)
 		{ "summary", summary_session },
 		{ "trace", trace_session },
 		{ "leaks", leaks_session },
-		{ "blocked", blocked_session },
+		{ "blocked", report_blocked },
 		{ "latency", latency_session },
 	};
 
@@ -36,6 +61,16 @@ static analysis_fn analysis_by_name(const char *name, bool *known)
 		}
 	return NULL;
 }
+
+enum { OPT_SYMFS = 0x2400 };
+
+static const struct argp_option report_options[] = {
+	{ "symfs", OPT_SYMFS, "DIR", 0,
+	  "Name creators' frames with the symbols of DIR: files found by build-id "
+	  "(DIR/.build-id/xx/rest.debug, as /usr/lib/debug holds them) or by module "
+	  "path or name, used only when their build-id matches (leaks)", 0 },
+	{ 0 },
+};
 
 struct report_args {
 	struct common_opts o;
@@ -50,6 +85,9 @@ static error_t report_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case ARGP_KEY_INIT:
 		opts_child_inputs(state, &a->o);
+		break;
+	case OPT_SYMFS:
+		a->o.symfs = arg;
 		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0)
@@ -74,7 +112,7 @@ static const struct argp_child report_children[] = {
 };
 
 static const struct argp report_argp = {
-	NULL, report_parse, "FILE [summary|trace|leaks|blocked|latency]",
+	report_options, report_parse, "FILE [summary|trace|leaks|blocked|latency]",
 	"Analyse a recording made with `ipcscope record`, on any machine, without BPF "
 	"and without root.  The analyses are the code of the live commands; only the "
 	"event source differs, so the output has the same form as `ipcscope trace`, "
@@ -88,7 +126,8 @@ static const struct argp report_argp = {
 	"Examples:\n"
 	"  ipcscope report night.ipcs\n"
 	"  ipcscope report night.ipcs leaks --json\n"
-	"  ipcscope report night.ipcs trace -o trace.txt\n\n"
+	"  ipcscope report night.ipcs trace -o trace.txt\n"
+	"  ipcscope report night.ipcs leaks --symfs /usr/lib/debug\n\n"
 	"Exit status: that of the analysis (0, or 1 for findings); 64 usage, "
 	"65 not a recording / newer format / nothing readable, 66 no such file, "
 	"69 analysis not built in.",
@@ -109,11 +148,6 @@ static int cmd_report(int argc, char **argv)
 	status = opts_parse(&report_argp, argc, argv, &a, &a.o);
 	if (status)
 		return status;
-	if (a.o.cmd_argv) {
-		opts_finish(&a.o);
-		return errmsg(EX_USAGE, "report reads a recording and runs no command: drop `-- %s`",
-			      a.o.cmd_argv[0]);
-	}
 	if (!a.analysis)
 		a.analysis = "summary";
 	fn = analysis_by_name(a.analysis, &known);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * ipcscope restore DIR: recreate the objects `clean --save DIR` removed,
- * from its manifest (user/tables/ipcsave.h).  Objects get new ids; keys,
+ * from its manifest (user/action/ipcsave.h).  Objects get new ids; keys,
  * modes and owners are kept.  An object whose key is in use again is not
  * recreated (that would merge two users of one key) unless --private.
  */
@@ -22,7 +22,7 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "tables/ipcns.h"
-#include "tables/ipcsave.h"
+#include "action/ipcsave.h"
 
 enum { OPT_PRIVATE = 0x2300, OPT_IPCNS };
 
@@ -352,7 +352,7 @@ static int cmd_restore(int argc, char **argv)
 			else
 				jsonw_string_field(&w, "error", id == -EEXIST ? "key in use" :
 						   strerror(-id));
-			jsonw_int_field(&w, "key", key);
+			jsonw_uint_field(&w, "key", (uint32_t)key);
 			jsonw_end_object(&w);
 		} else if (id >= 0) {
 			fprintf(a.o.out, "restored %s %d as %d (key 0x%08x%s)\n", kind, old, id,

@@ -15,7 +15,7 @@
 
 #include "ipcscope.h"
 #include "opts.h"
-#include "tables/nsread.h"
+#include "source/nsread.h"
 #include "tables/posix.h"
 #include "tables/proc.h"
 #include "tables/sysvipc.h"

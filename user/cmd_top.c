@@ -5,22 +5,23 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/blocked.h"
 #include "analysis/objstats.h"
 #include "event.h"
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/live.h"
-#include "tables/deadlocks.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
+#include "tables/waitscan.h"
+#include "util/names_db.h"
 #include "view/jsonw.h"
 #include "view/top.h"
 
@@ -118,7 +119,7 @@ static const struct argp top_argp = {
 	children, NULL, NULL,
 };
 
-/* ---- owner names (cached: getpwuid is slow with NSS) ------------------ */
+/* ---- owner names (cached: each lookup reads /etc/passwd) --------------- */
 
 struct owner_cache {
 	uint32_t uid[64];
@@ -128,8 +129,6 @@ struct owner_cache {
 
 static const char *owner_name(struct owner_cache *oc, uint32_t uid)
 {
-	struct passwd pw, *res = NULL;
-	char buf[1024];
 	size_t i;
 
 	for (i = 0; i < oc->n; i++)
@@ -137,9 +136,8 @@ static const char *owner_name(struct owner_cache *oc, uint32_t uid)
 			return oc->name[i];
 	i = oc->n < 64 ? oc->n++ : uid % 64;
 	oc->uid[i] = uid;
-	if (!getpwuid_r(uid, &pw, buf, sizeof(buf), &res) && res)
-		snprintf(oc->name[i], sizeof(oc->name[i]), "%s", pw.pw_name);
-	else
+	/* util/names_db.h: the passwd file itself, never NSS; a name too long for the column shows the uid. */
+	if (names_db_lookup(NAMES_DB_PASSWD, uid, oc->name[i], sizeof(oc->name[i])))
 		snprintf(oc->name[i], sizeof(oc->name[i]), "%u", uid);
 	return oc->name[i];
 }
@@ -180,11 +178,10 @@ struct top_ctx {
 	struct ev_source *src;
 	struct objstats st;
 	double last_tick;
-	/* who waits on what, and deadlock cycles, per build */
-	struct waitgraph g;
-	struct wg_balance bal;          /* observed holder evidence (tracing) */
-	struct undo_reader *undo;       /* SEM_UNDO holders (tracing), or NULL */
-	struct deadlock_ids prev, cur;  /* sets in a cycle at the last two builds */
+	/* who waits on what, and deadlocks (analysis/blocked.h), per build */
+	struct blocked *an;
+	struct waitscan *scan;          /* the kernel's wait state */
+	struct wait_facts facts;
 	bool have_graph;
 };
 
@@ -222,28 +219,32 @@ static int build(struct top_ctx *t)
 	unsigned int kinds = t->o->c.kinds;
 	int err;
 
+	/* the blocked threads first: they also give the semaphores' wait counts */
+	t->have_graph = t->scan && waitscan_read(t->scan, &t->facts) == 0;
 	memset(&snap, 0, sizeof(snap));
-	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS);
+	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS | (t->have_graph ? SNAP_NOSEMCNT : 0));
 	if (err) {
 		snapshot_free(&snap);
 		return err;
 	}
+	if (t->have_graph)
+		snapshot_count_waiters(&snap, &t->facts);
 	top_model_reset(m);
 	if (t->src) {
 		double now = mono_now_s();
 
 		objstats_tick(&t->st, now - t->last_tick);
+		objstats_retain(&t->st, &snap);
 		t->last_tick = now;
 		m->tracing = true;
 		m->calls_per_s = t->st.rate;
 		m->lost_events = t->src->lost ? t->src->lost(t->src) : 0;
 	}
-	/* Waiters from /proc work without tracing; tracing adds holder evidence. */
-	t->have_graph = deadlocks_scan(&t->g, &snap, t->src ? &t->bal : NULL, t->undo) == 0 &&
-			deadlock_ids_of(&t->g, &t->cur) == 0;
+	/* Waiters work without tracing (/proc); tracing adds holder evidence. */
+	t->have_graph = t->have_graph && blocked_observe(t->an, mono_now_ns(), &t->facts) == 0;
 	if (t->have_graph) {
 		m->have_deadlocks = true;
-		m->deadlocks = (unsigned int)deadlocks_stable(&t->g, &t->prev);
+		m->deadlocks = (unsigned int)blocked_deadlocks_now(t->an);
 	}
 	m->objects[KIND_SHM] = snap.nshm;
 	m->objects[KIND_SEM] = snap.nsem;
@@ -284,16 +285,14 @@ static int build(struct top_ctx *t)
 		r->nsems = s->nsems;
 		r->size = s->nsems;
 		r->waiters = w;
-		/* In a cycle now and at the previous refresh. */
-		r->in_deadlock = t->have_graph && deadlock_ids_has(&t->cur, s->c.id) &&
-				 deadlock_ids_has(&t->prev, s->c.id);
+		r->in_deadlock = t->have_graph && blocked_set_deadlocked(t->an, 0, s->c.id);
 		add_stats(t, r);
 	}
 	for (size_t i = 0; i < snap.nmsg; i++) {
 		const struct msg_obj *q = &snap.msg[i];
 		struct top_row *r;
 
-		uint32_t w = t->have_graph ? deadlocks_queue_waiters(&t->g, q->c.id) : 0;
+		uint32_t w = t->have_graph ? blocked_queue_waiters(t->an, q->c.id) : 0;
 
 		m->msg_bytes += q->cbytes;
 		m->msg_count += q->qnum;
@@ -307,12 +306,6 @@ static int build(struct top_ctx *t)
 		r->fill = q->qbytes ? (double)q->cbytes / (double)q->qbytes : 0;
 		r->waiters = w;
 		add_stats(t, r);
-	}
-	if (t->have_graph) {
-		struct deadlock_ids tmp = t->prev;
-
-		t->prev = t->cur;
-		t->cur = tmp;
 	}
 	snapshot_free(&snap);
 	return 0;
@@ -438,7 +431,8 @@ static int stats_sink(void *ctx, const struct ev_hdr *ev)
 		self = (uint32_t)getpid();
 	if (ev->pid == self)
 		return 0;
-	wg_balance_event(&t->bal, ev);
+	if (blocked_event(t->an, ev))
+		return -ENOMEM;
 	return objstats_event(&t->st, ev);
 }
 
@@ -468,10 +462,6 @@ static int start_tracing(struct top_ctx *t)
 		objstats_mark_preexisting(&t->st, &snap);
 	snapshot_free(&snap);
 	t->last_tick = mono_now_s();
-	/* SEM_UNDO holders need the task iterator; without it, other evidence. */
-	t->undo = undo_open(t->o->c.ipcns, &status);
-	if (!t->undo)
-		debugmsg("no SEM_UNDO evidence: %s", strerror(-status));
 	return 0;
 }
 
@@ -495,11 +485,32 @@ static int cmd_top(int argc, char **argv)
 	/* The tables are read in our own namespace: move there first. */
 	if (o.c.ipcns_arg && (status = ipcns_enter_arg(o.c.ipcns_arg)))
 		return status;
-	wg_init(&t.g);
+	{
+		struct blocked_opts bo = { .use_lastpid = true, .self_pid = (uint32_t)getpid() };
+
+		if (!(t.an = blocked_new(&bo)))
+			return errmsg(EX_OSERR, "out of memory: free some memory and retry");
+	}
 	if (!o.no_trace) {
 		status = start_tracing(&t);
-		if (status)
+		if (status) {
+			blocked_free(t.an);
 			return status;
+		}
+	}
+	{
+		/* tracing: the task iterators (waits, SEM_UNDO); else /proc */
+		struct waitscan_config wc = {
+			.ipcns = self_ipcns(), .bpf = t.src != NULL,
+			.inflight_fd = t.src ? live_inflight_fd(t.src) : -1,
+		};
+
+		t.scan = waitscan_open(&wc);
+		/* waits without a start began before this (else: the first look) */
+		if (waitscan_has_starts(t.scan))
+			blocked_set_trace_start(t.an, mono_now_ns());
+		if (t.src && !waitscan_has_undo(t.scan))
+			debugmsg("no SEM_UNDO evidence");
 	}
 	/* Before initscr, so ncurses leaves our handlers alone. */
 	sigaction(SIGINT, &sa, NULL);
@@ -510,12 +521,9 @@ static int cmd_top(int argc, char **argv)
 		t.src->destroy(t.src);
 		objstats_fini(&t.st);
 	}
-	if (t.undo)
-		undo_close(t.undo);
-	wg_free(&t.g);
-	wg_balance_free(&t.bal);
-	deadlock_ids_free(&t.prev);
-	deadlock_ids_free(&t.cur);
+	waitscan_close(t.scan);
+	wait_facts_free(&t.facts);
+	blocked_free(t.an);
 	top_model_free(&t.m);
 	fin = opts_finish(&o.c);
 	return status ? status : fin;

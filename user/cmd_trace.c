@@ -1,78 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* ipcscope trace: one line (or JSON object) per System V IPC call. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analyses.h"
 #include "ipcscope.h"
 #include "source/live.h"
 #include "view/trace_fmt.h"
-
-struct trace_state {
-	struct common_opts *o;
-	struct session *s;
-	struct jsonw w;
-	uint64_t calls, errors, proc_events;
-};
-
-static int trace_sink(void *ctx, const struct ev_hdr *ev)
-{
-	struct trace_state *t = ctx;
-
-	if (ev->type == EV_CALL) {
-		t->calls++;
-		if (((const struct ev_call *)ev)->err)
-			t->errors++;
-	} else if (ev->type == EV_FORK || ev->type == EV_EXEC || ev->type == EV_EXIT) {
-		t->proc_events++;
-	}
-	if (t->o->json) {
-		if (trace_fmt_json(&t->w, ev))
-			jsonw_eol(&t->w);
-	} else {
-		trace_fmt_text(t->o->out, ev, t->s->mono_to_real_ns);
-	}
-	return 0;
-}
-
-int trace_session(struct session *s, struct common_opts *o, struct run_loop *rl)
-{
-	struct trace_state t = { .o = o, .s = s };
-	int r;
-
-	jsonw_init(&t.w, o->out, false);
-	if (ev_bus_add(&s->bus, trace_sink, &t))
-		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
-	r = session_drive(s, rl);
-
-	if (o->json) {
-		jsonw_start_object(&t.w);
-		jsonw_name(&t.w, "summary");
-		jsonw_start_object(&t.w);
-		jsonw_uint_field(&t.w, "calls", t.calls);
-		jsonw_uint_field(&t.w, "errors", t.errors);
-		jsonw_uint_field(&t.w, "proc_events", t.proc_events);
-		jsonw_uint_field(&t.w, "events", s->bus.delivered);
-		jsonw_uint_field(&t.w, "malformed", s->bus.malformed);
-		jsonw_uint_field(&t.w, "lost_events", s->lost_events);
-		if (s->last_ts_ns > s->first_ts_ns)
-			jsonw_uint_field(&t.w, "span_ns", s->last_ts_ns - s->first_ts_ns);
-		jsonw_end_object(&t.w);
-		jsonw_end_object(&t.w);
-		jsonw_eol(&t.w);
-	} else {
-		fprintf(o->out, "--- %" PRIu64 " calls (%" PRIu64 " failed), %" PRIu64
-			" lost events ---\n", t.calls, t.errors, s->lost_events);
-	}
-	if (s->lost_events)
-		warnmsg("%" PRIu64 " events were lost (the reader fell behind): raise --buffer-size or trace less with filters",
-			s->lost_events);
-	if (s->bus.malformed)
-		warnmsg("%" PRIu64 " malformed records were skipped", s->bus.malformed);
-	return r;
-}
 
 /* ------------------------------------------------------------- command */
 
@@ -166,7 +104,9 @@ static const struct argp trace_argp = {
 	"with its arguments, result and latency (in seconds, at the end).\n\n"
 	"Without -- CMD it traces the whole machine (or what the filters select) until "
 	"Ctrl-C or -d; with -- CMD it runs CMD, follows its children, and exits with "
-	"CMD's status.  --json prints one object per line and a final "
+	"CMD's status; its output then goes to stderr unless -o is given (`-o -`: "
+	"stdout), so that it never mixes with CMD's stdout.  --json prints one "
+	"object per line and a final "
 	"{\"summary\": {..., \"lost_events\": N}} line.\v"
 	"Examples:\n"
 	"  ipcscope trace -t sem --errors        failed semaphore calls, machine-wide\n"
@@ -176,6 +116,31 @@ static const struct argp trace_argp = {
 	"else 0, 64 usage, 69 kernel feature missing, 77 not privileged.",
 	trace_children, NULL, NULL,
 };
+
+/*
+ * With -- CMD and no -o, CMD owns stdout: the trace goes to stderr, as
+ * strace's does, a whole line per write (line-buffered) so that it never
+ * splits a line of CMD's and CMD's output never splits one of ours.
+ * opts_finish() closes the stream (a dup of fd 2).
+ */
+static int trace_to_stderr(struct common_opts *o)
+{
+	static char lbuf[1 << 16];
+	int fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	if (!f) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return errmsg(EX_OSERR, "cannot write the trace to stderr: %s: give -o FILE",
+			      strerror(e));
+	}
+	setvbuf(f, lbuf, _IOLBF, sizeof(lbuf));
+	o->out = f;
+	return 0;
+}
 
 static int cmd_trace(int argc, char **argv)
 {
@@ -192,6 +157,11 @@ static int cmd_trace(int argc, char **argv)
 	status = opts_parse(&trace_argp, argc, argv, &a, &a.o);
 	if (status)
 		return status;
+	if (a.o.cmd_argc && !a.o.out_path) {
+		status = trace_to_stderr(&a.o);
+		if (status)
+			return status;
+	}
 
 	cfg.opts = &a.o;
 	cfg.calls = true;

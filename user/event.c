@@ -26,6 +26,18 @@ int ev_bus_add(struct ev_bus *bus, ev_sink_fn fn, void *ctx)
 	return 0;
 }
 
+void ev_bus_del(struct ev_bus *bus, ev_sink_fn fn, void *ctx)
+{
+	for (int i = 0; i < bus->n; i++) {
+		if (bus->sinks[i].fn != fn || bus->sinks[i].ctx != ctx)
+			continue;
+		memmove(&bus->sinks[i], &bus->sinks[i + 1],
+			(size_t)(bus->n - i - 1) * sizeof(bus->sinks[0]));
+		bus->n--;
+		return;
+	}
+}
+
 size_t ev_min_size(unsigned int type)
 {
 	switch (type) {
@@ -41,6 +53,8 @@ size_t ev_min_size(unsigned int type)
 		return offsetof(struct ev_create, stack);
 	case EV_KOBJ:
 		return sizeof(struct ev_kobj);
+	case EV_STACK:
+		return sizeof(struct ev_stack);
 	default:
 		return 0;
 	}
@@ -114,6 +128,7 @@ const char *ev_type_name(unsigned int type)
 	case EV_CREATE: return "create";
 	case EV_KOBJ: return "kobj";
 	case EV_BLOCK: return "block";
+	case EV_STACK: return "stack";
 	default: return "?";
 	}
 }
@@ -125,6 +140,13 @@ const char *errno_name(int err)
 
 	if (err == 0)
 		return "0";
+	/* ERESTARTSYS, ERESTARTNOHAND, ERESTART_RESTARTBLOCK: EINTR when a handler
+	 * ran (trace says the call may have restarted instead); ERESTARTNOINTR
+	 * always restarts */
+	if (err == 512 || err == 514 || err == 516)
+		return "EINTR";
+	if (err == 513)
+		return "ERESTART";
 	n = strerrorname_np(err);
 	if (n)
 		return n;
@@ -172,6 +194,24 @@ const char *ctl_cmd_name(unsigned int kind, int cmd)
 	}
 	snprintf(buf, sizeof(buf), "%d", cmd);
 	return buf;
+}
+
+bool ctl_cmd_reads_only(unsigned int kind, int cmd)
+{
+	switch (cmd) {
+	case IPC_STAT: case IPC_INFO:
+		return true;
+	}
+	switch (kind) {
+	case KIND_SHM:
+		return cmd == SHM_STAT || cmd == SHM_INFO || cmd == SHM_STAT_ANY;
+	case KIND_SEM:
+		return cmd == GETPID || cmd == GETVAL || cmd == GETALL || cmd == GETNCNT ||
+		       cmd == GETZCNT || cmd == SEM_STAT || cmd == SEM_INFO || cmd == SEM_STAT_ANY;
+	case KIND_MSG:
+		return cmd == MSG_STAT || cmd == MSG_INFO || cmd == MSG_STAT_ANY;
+	}
+	return false;
 }
 
 uint64_t mono_now_ns(void)

@@ -32,6 +32,8 @@ struct ev_bus {
 
 void ev_bus_init(struct ev_bus *bus);
 int ev_bus_add(struct ev_bus *bus, ev_sink_fn fn, void *ctx);
+/* Remove a sink added with the same fn and ctx (no-op if absent). */
+void ev_bus_del(struct ev_bus *bus, ev_sink_fn fn, void *ctx);
 /*
  * Validate the record (type known, size fits its type) and hand it to every
  * sink in order.  A sink returning non-zero stops the run (returned).
@@ -54,6 +56,12 @@ struct ev_source {
 	void (*destroy)(struct ev_source *src);
 	int64_t mono_to_real_ns;          /* add to ts_ns for wall-clock time */
 	uint64_t boot_mono_ns;            /* CLOCK_MONOTONIC when the source began */
+	/*
+	 * The first non-zero a sink returned (an exit status, or -errno): the
+	 * source stops delivering, live and file alike, and session_drive()
+	 * makes it the run's status (a failed replay never exits 0).
+	 */
+	int sink_status;
 };
 
 /* Names */
@@ -61,8 +69,14 @@ const char *call_name(unsigned int call);        /* "semtimedop", "?" */
 int call_from_name(const char *name);            /* CALL_*, or -1 */
 unsigned int call_kind(unsigned int call);       /* KIND_* */
 const char *kind_name(unsigned int kind);        /* "shm", "sem", "msg", "none" */
-const char *errno_name(int err);                 /* "EIDRM", or "E<number>" (static buffer) */
+const char *errno_name(int err);                 /* "EIDRM", or "E<number>" (static buffer);
+                                                    the kernel's restart codes (512-516) as
+                                                    what the program saw: "EINTR"/"ERESTART" */
+/* An IPC key in text, everywhere (lsipc's format); JSON: the unsigned number. */
+#define IPCS_KEY_FMT "0x%08x"
 const char *ctl_cmd_name(unsigned int kind, int cmd); /* "IPC_RMID", "GETVAL", ... */
+/* A *ctl command that only reads (IPC_STAT, GETVAL, ...): a monitor's look, not use. */
+bool ctl_cmd_reads_only(unsigned int kind, int cmd);
 const char *ev_type_name(unsigned int type);     /* "call", "fork", ... */
 
 /* Wall-clock time of an event for display, e.g. "12:03:04.123456". */

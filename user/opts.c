@@ -106,9 +106,15 @@ int resolve_ipcns(const char *arg, uint32_t *inode)
 		return -EINVAL;
 	/* Namespace inodes are large (0xEFFFFFFF-based); pids are small. */
 	if (v < 0x10000000L) {
+		struct stat st;
+
 		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", v);
-		*inode = ns_inode_of(path);
-		return *inode ? 0 : -ESRCH;
+		/* the real cause: EACCES for another user's process, ENOENT/ESRCH
+		 * for none */
+		if (stat(path, &st))
+			return errno == ENOENT ? -ESRCH : -errno;
+		*inode = (uint32_t)st.st_ino;
+		return 0;
 	}
 	*inode = (uint32_t)v;
 	return 0;
@@ -298,6 +304,11 @@ static int resolve_filters(struct common_opts *c)
 	if (c->ipcns_arg) {
 		int err = resolve_ipcns(c->ipcns_arg, &c->ipcns);
 
+		if (err == -EACCES || err == -EPERM)
+			return errmsg(EX_NOPERM,
+				      "--ipcns '%s': cannot read /proc/%s/ns/ipc: %s: run as root or "
+				      "as that process's user", c->ipcns_arg, c->ipcns_arg,
+				      strerror(-err));
 		if (err)
 			return errmsg(EX_USAGE,
 				      "--ipcns '%s' names no IPC namespace: give a live PID or a namespace inode (see `lsns -t ipc`)",
@@ -405,6 +416,11 @@ int opts_parse(const struct argp *argp, int argc, char **argv, void *input,
 	}
 	if (c->cmd_argv && c->cmd_argc == 0)
 		return errmsg(EX_USAGE, "nothing after `--`: give the command to run, e.g. `-- ./app arg`");
+	/* The usage line is the declaration: only commands that say `-- CMD` run one. */
+	if (c->cmd_argv && !(argp->args_doc && strstr(argp->args_doc, "-- CMD")))
+		return errmsg(EX_USAGE, "`ipcscope %s` runs no command: drop `-- %s...` "
+			      "(trace, latency, leaks, blocked and record run one)",
+			      argv[0], c->cmd_argv[0]);
 
 	snprintf(name, sizeof(name), "ipcscope %s", argv[0]);
 	argp_cap.cmd = argv[0];

@@ -41,6 +41,11 @@ struct common_opts {
 	/* positional [interval [count]] for periodic commands */
 	double interval;
 	long count;
+	/* report: a directory of better symbols (unstripped binaries, .debug
+	 * files by build-id) to name recorded frames with */
+	const char *symfs;
+	/* exit 1 when the analysis finds something (--fail, --fail-on) */
+	bool fail_findings;
 };
 
 extern const struct argp output_argp;

@@ -12,8 +12,11 @@
 #include <stdint.h>
 
 #include "event.h"
+#include "stack/resolve.h"
 #include "tables/procmeta.h"
 #include "tables/sysvipc.h"
+
+struct mmaptrack;
 
 struct session {
 	struct ev_source *src;
@@ -21,8 +24,17 @@ struct session {
 	bool live;                        /* false: replaying a recording */
 	struct ipc_snapshot *start;       /* tables when the source began (may be NULL) */
 	struct ipc_snapshot *end;         /* tables at the end (NULL while live) */
+	bool end_derived;                 /* `end` was rebuilt from the events: the
+					     recording has no tables at its end */
 	struct procmeta_cache *procs;     /* pid -> comm/cmdline/exe/maps, filled on
 					     EV_CREATE/EV_EXEC (live) or from the file */
+	/*
+	 * Live, with creation contexts: perf's fork/exec/mmap/exit records,
+	 * applied to `procs` in the order they happened (session_procs_refresh),
+	 * so that a process gone within a millisecond still has the mappings
+	 * it had when it created something.  NULL otherwise.
+	 */
+	struct mmaptrack *mt;
 	/*
 	 * The current tables: live reads the kernel now; a recording returns
 	 * its last snapshot.  0 or -errno; free with snapshot_free().
@@ -40,5 +52,10 @@ struct session {
 	 */
 	int (*stack_ips)(struct session *s, int32_t id, uint64_t *ips, size_t max);
 };
+
+/* Apply what perf has said about processes since the last call (live). */
+void session_procs_refresh(struct session *s);
+/* A stack resolver over this session's process model and stacks. */
+void session_stack_resolver(struct session *s, struct stack_resolver *r);
 
 #endif

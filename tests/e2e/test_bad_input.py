@@ -187,6 +187,45 @@ def test_report_empty_and_foreign_files(tmp_path):
         assert "not an ipcscope recording" in one_line(run(cmd), EX_DATAERR)
 
 
+def test_report_device_is_refused_at_once():
+    """/dev/zero is endless: the missing magic is seen in its first bytes."""
+    line = one_line(run(["report", "/dev/zero"]), EX_DATAERR)
+    assert "not an ipcscope recording" in line
+
+
+def test_report_directory_is_missing_input(tmp_path):
+    line = one_line(run(["report", str(tmp_path)]), EX_NOINPUT)
+    assert "is a directory" in line
+
+
+def test_report_reads_a_fifo_as_a_stream(tmp_path, recording):
+    """A FIFO fed a little at a time: the same report as from the file."""
+    path = tmp_path / "ok.rec"
+    path.write_bytes(recording)
+    want = run(["report", str(path), "--json"])
+    assert want.returncode == 0, want.stderr
+    fifo = tmp_path / "rec.fifo"
+    os.mkfifo(fifo)
+    p = subprocess.Popen([IPCSCOPE, "report", str(fifo), "--json"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    with open(fifo, "wb") as f:
+        for i in range(0, len(recording), 1000):
+            f.write(recording[i:i + 1000])
+            f.flush()
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert out == want.stdout
+    # and a FIFO that is not a recording fails at its first bytes, without
+    # waiting for the writer to finish
+    p = subprocess.Popen([IPCSCOPE, "report", str(fifo)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    with open(fifo, "wb") as f:
+        f.write(b"x" * 4096)
+        f.flush()
+        out, err = p.communicate(timeout=30)
+    assert p.returncode == EX_DATAERR and "not an ipcscope recording" in err
+
+
 def test_report_truncated_header(tmp_path, recording):
     cut = tmp_path / "cut.rec"
     cut.write_bytes(recording[:100])

@@ -104,3 +104,12 @@ def test_bench_smoke(tmp_path):
         assert data["inventory"]["tools"]["ipcscope snapshot --json"]["objects"] == 700
     else:
         assert snap == "n/a (not built)"
+
+    # blocked/top/metrics with and without idle processes: a number each
+    idle = data["meta"]["idle"]
+    assert "error" not in idle, idle
+    assert len(idle["cpu_s"]) == 3
+    for name, v in idle["cpu_s"].items():
+        for count in map(str, idle["counts"]):
+            assert isinstance(v[count], float) and v[count] > 0, (name, v)
+    assert "### Idle processes" in md

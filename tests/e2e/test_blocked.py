@@ -1,6 +1,7 @@
 """blocked: waiters, holders and deadlock cycles from real blocked processes."""
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -99,8 +100,9 @@ def test_deadlock_that_predates_ipcscope_is_shown_at_once(ipcns):
     try:
         info = ready_line(abba)
         time.sleep(1.3)
-        # -d 0.05: only the first scan (and the closing one) can see it
-        rep, _ = run_json(ipcns, ["-d", "0.05"])
+        # -d 0.3: present since tracing began, confirmed 100 ms after it (one
+        # rule for every cycle; it was "at once" for SEM_UNDO evidence before)
+        rep, _ = run_json(ipcns, ["-d", "0.3"])
         assert len(rep["deadlocks"]) == 1, rep
         check_abba_cycle(rep["deadlocks"][0], info, {"undo"})
         waits = {w["pid"]: w for w in rep["waits"]}
@@ -197,3 +199,80 @@ def test_pid_filter_keeps_one_process_tree(ipcns):
         for p in (one, two):
             p.send_signal(signal.SIGKILL)
             p.wait(timeout=10)
+
+
+def test_live_and_recorded_agree_on_one_run(ipcns, tmp_path):
+    """One ABBA, watched live by `blocked` and recorded at the same time:
+    `report FILE blocked` names the same cycle, formed at the same moment
+    (the last member's wait began) and lasting as long."""
+    out, rec = tmp_path / "live.json", tmp_path / "abba.ipcs"
+    r = ipcns.run([IPCSCOPE, "blocked", "--json", "-o", str(out), "--",
+                   IPCSCOPE, "record", "-o", str(rec), "--", workload("abba"), "-t", "1.5"],
+                  timeout=90)
+    assert r.returncode in (0, 1), r.stderr
+    info = json.loads(r.stdout.splitlines()[0])
+    live = json.loads(out.read_text())
+    r = subprocess.run([IPCSCOPE, "report", str(rec), "blocked", "--json"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads(r.stdout.splitlines()[-1])
+    assert len(live["deadlocks"]) == 1 and len(rep["deadlocks"]) == 1, (live, rep)
+    lv, rc = live["deadlocks"][0], rep["deadlocks"][0]
+    # SEM_UNDO is read live only; the recording names holders by their calls
+    check_abba_cycle(lv, info, {"undo"})
+    check_abba_cycle(rc, info, {"observed"})
+    # two tracers' hooks on one syscall entry: microseconds apart
+    assert abs(lv["formed_at_mono_ns"] - rc["formed_at_mono_ns"]) < 2_000_000, (lv, rc)
+    assert abs(lv["duration_ns"] - rc["duration_ns"]) < 5_000_000, (lv, rc)
+    assert lv["formed_before_trace"] is False and rc["formed_before_trace"] is False
+    assert 1.3e9 < rc["duration_ns"] < 1.6e9
+    # the text views say the same, to the printed precision
+    text = ipcns.run([IPCSCOPE, "report", str(rec), "blocked"]).stdout
+    assert f"lasting {rc['duration_ns'] / 1e9:.1f}s" in text, text
+
+
+def test_deadlock_older_than_tracing_says_so(ipcns):
+    """A cycle whose waits all began before ipcscope: never "formed" when
+    ipcscope started, but before that moment, lasting at least so long."""
+    abba = ipcns.popen([workload("abba"), "-t", "60"], stdout=subprocess.PIPE, text=True)
+    try:
+        info = ready_line(abba)
+        time.sleep(0.5)   # not synchronisation: the cycle is older than the tracer
+        rep, _ = run_json(ipcns, ["-d", "0.4"])
+        assert len(rep["deadlocks"]) == 1, rep
+        dl = rep["deadlocks"][0]
+        check_abba_cycle(dl, info, {"undo"})
+        assert dl["formed_before_trace"] is True
+        assert dl["still_deadlocked"] is True
+        assert 0.3e9 <= dl["duration_ns"] < 5e9   # at least the traced time
+        assert abs(dl["formed_at"] - time.time()) < 10
+        r = ipcns.run([IPCSCOPE, "blocked", "-d", "0.4"])
+        assert re.search(r"DEADLOCK formed before \d\d:\d\d:\d\d\.\d+ \(when tracing "
+                         r"began\), lasting at least \d+\.\ds:", r.stdout), r.stdout
+    finally:
+        abba.send_signal(signal.SIGKILL)
+        abba.wait(timeout=10)
+
+
+def test_many_idle_processes_do_not_change_the_answer(ipcns):
+    """1000 idle processes in the namespace: blocked still finds the one
+    deadlock and only its waits (it no longer reads /proc for every thread
+    at every scan: a task iterator, and semctl on the waited-on sets)."""
+    idle = ipcns.popen([workload("idlers"), "1000"], stdin=subprocess.PIPE,
+                       stdout=subprocess.PIPE, text=True)
+    abba = None
+    try:
+        assert idle.stdout.readline().split() == ["ready", "1000"]
+        abba = ipcns.popen([workload("abba"), "-t", "60"], stdout=subprocess.PIPE, text=True)
+        info = ready_line(abba)
+        rep, r = run_json(ipcns, ["-v", "-d", "0.5"])
+        assert "found by the task iterator" in r.stderr, r.stderr
+        assert len(rep["deadlocks"]) == 1, rep
+        check_abba_cycle(rep["deadlocks"][0], info, {"undo"})
+        assert {w["pid"] for w in rep["waits"]} == {info["a"], info["b"]}
+    finally:
+        if abba:
+            abba.send_signal(signal.SIGKILL)
+            abba.wait(timeout=10)
+        idle.stdin.close()
+        assert idle.wait(timeout=60) == 0

@@ -20,7 +20,7 @@ def test_demo_finds_what_it_stages():
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     out = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout)
-    for n in range(1, 10):
+    for n in range(1, 12):
         assert re.search(rf"^== {n}\. ", out, re.M), f"section {n} missing"
 
     # 1: leaks attributed to their creators, with no lost events
@@ -38,4 +38,11 @@ def test_demo_finds_what_it_stages():
     assert m and int(m.group(1)) > 0, out
     # 9: the recording and its report
     assert "Lost events: 0" in out and "Deadlocks: 1" in out
+    # 10: the killed recording, reported without the binary: functions named
+    sec10 = out.split("== 10.")[1].split("== 11.")[0]
+    assert "ended early" in sec10, sec10
+    assert "make_leaky_segment" in sec10 and "(exited)" in sec10, sec10
+    # 11: the zombie's segment is an orphan
+    sec11 = out.split("== 11.")[1]
+    assert re.search(r"orphaned-shm\s+shm \d+", sec11), sec11
     assert "everything it created is gone with it" in out

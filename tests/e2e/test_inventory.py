@@ -116,7 +116,7 @@ def test_binary_walk_matches_proc_text(ipcns):
         for kind in ("sem", "msg", "shm"):
             assert len(walk[kind]) == (20 if kind == "shm" else 200)
             # ages move on between the two runs; everything else is the same
-            strip = lambda objs_: [{k: v for k, v in o.items() if k != "age_s"}
+            strip = lambda objs_: [{k: v for k, v in o.items() if k != "changed_s"}
                                    for o in objs_]
             assert strip(walk[kind]) == strip(text[kind]), kind
         assert any(o["qnum"] for o in walk["msg"]), "workload queued no messages"
@@ -324,9 +324,10 @@ def test_audit_limits_and_stale(ipcns):
     objs = Objects(ipcns, "-q", "2")
     try:
         f = audit(ipcns)
-        lim = [x for x in f if x["rule"] == "limit-near-exhaustion"]
+        # set below the host's 32000, as a container runtime might: limit-below-host
+        lim = [x for x in f if x["rule"] in ("limit-near-exhaustion", "limit-below-host")]
         assert len(lim) == 1 and lim[0]["object"] == "limit MSGMNI"
-        assert lim[0]["remedy"] == "sysctl -w kernel.msgmni=4"
+        assert lim[0]["remedy"].startswith("sysctl -w kernel.msgmni=4")
         time.sleep(2.2)   # --stale takes days; 0.00002 days is 1.7 s
         f = audit(ipcns, "--stale", "0.00002")
         assert rules_for(f, "msg", objs.info["msg"]) == {("stale", i) for i in objs.info["msg"]}

@@ -387,7 +387,14 @@ def test_metrics_deadlock_and_waiters(ipcns):
         dl = ipcns.popen([workload("ops_deadlock")], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
         assert dl.stdout.readline().startswith("ready ")
-        m = parse_exposition(http_get(f"http://{addr}/metrics")[2])
+        # A cycle is a deadlock once present for 100 ms of event time, judged
+        # over successive scrapes (a scrape never waits): scrape until it is.
+        deadline = time.monotonic() + 10
+        while True:
+            m = parse_exposition(http_get(f"http://{addr}/metrics")[2])
+            if m[("ipcscope_deadlock_cycles", frozenset())] == 1 or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)   # not synchronisation: the next scrape
         assert m[("ipcscope_deadlock_cycles", frozenset())] == 1
         assert m[("ipcscope_blocked_waiters", frozenset({("kind", "sem")}))] == 2
         dl.stdin.close()

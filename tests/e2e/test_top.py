@@ -130,7 +130,7 @@ def test_top_table_sort_kind_resize_quit(ipcns, tmux):
     s = tmux.wait("80 columns", lambda s: max(len(line) for line in s.splitlines()) <= 80
                   and s.startswith("ipcscope top") and "KIND" in s and len(rows(s)) == 7)
     assert len(s.splitlines()) <= 24
-    assert re.search(r"KIND +ID KEY +OWNER +CALLS/s +P99 +WAIT FILL/ATT COMM", s), s
+    assert re.search(r"KIND +ID KEY +OWNER +CALLS/s +P99 +WAIT FILL/ATT CREATOR", s), s
     # Small terminal: the table is cut, not garbled.
     tmux("resize-window", "-t", "top", "-x", "80", "-y", "10")
     s = tmux.wait("10 lines", lambda s: len(s.splitlines()) <= 10 and
@@ -174,7 +174,7 @@ def test_top_batch_json(ipcns):
     assert len(docs) == 2
     d = docs[-1]
     assert d["objects"] == {"shm": 3, "sem": 1, "msg": 3} and d["tracing"] is False
-    assert d["rows"][0]["key"] == "0x6f700002" and d["rows"][0]["size"] == 3 * os.sysconf("SC_PAGE_SIZE")
+    assert d["rows"][0]["key"] == 0x6f700002 and d["rows"][0]["size"] == 3 * os.sysconf("SC_PAGE_SIZE")
     sem = [x for x in d["rows"] if x["kind"] == "sem"][0]
     assert sem["waiters"] == 1 and sem["nsems"] == 2
     # The same in text, and -o writes it to a file.
@@ -224,7 +224,8 @@ def test_top_batch_marks_deadlock(ipcns):
     dl = ipcns.popen([workload("ops_deadlock")], stdin=subprocess.PIPE,
                      stdout=subprocess.PIPE, text=True)
     assert dl.stdout.readline().startswith("ready ")
-    # Two refreshes: a cycle counts once it held at two scans in a row.
+    # Two refreshes 0.3 s apart: the cycle, older than top, has then been
+    # present for at least 100 ms of its watch (the one confirmation rule).
     r = ipcns.run([IPCSCOPE, "top", "-b", "-n", "2", "-D", "0.3", "--json"], check=True)
     docs = [json.loads(line) for line in r.stdout.splitlines()]
     assert docs[-1]["deadlocks"] == 1

@@ -225,8 +225,8 @@ def test_text_output(ipcns, tmp_path):
     text = out.read_text()
     assert "semget(IPC_PRIVATE, 2, IPC_CREAT|0600) = " in text
     assert "= -1 EIDRM (Identifier removed) <" in text
-    assert "[{0, -1, SEM_UNDO}], 1, NULL) = 0 <" in text
-    assert "msgsnd(" in text and "{mtype=7}, 5, 0) = 0 <" in text
+    assert "[{sem_num=0, sem_op=-1, sem_flg=SEM_UNDO}], 1, NULL) = 0 <" in text
+    assert "msgsnd(" in text and "{mtype=7, ...}, 5, 0) = 0 <" in text
     assert text.rstrip().endswith("lost events ---")
     assert " 0 lost events" in text.splitlines()[-1]
 
@@ -350,3 +350,20 @@ def test_nothing_after_double_dash():
     r = subprocess.run([IPCSCOPE, "trace", "--"], capture_output=True, text=True)
     assert r.returncode == 64
     assert "nothing after `--`" in r.stderr
+
+
+def test_command_output_and_trace_never_mix(ipcns):
+    """-- CMD without -o: CMD keeps stdout, the trace goes to stderr (as
+    strace's does), whole lines; `-o -` asks for stdout."""
+    r = ipcns.run([IPCSCOPE, "trace", "--", workload("allcalls")])
+    assert r.returncode == 0, r.stderr
+    expected = parse_lines(r.stdout)
+    assert len(expected) >= 30
+    assert len(expected) == len(r.stdout.splitlines()), "only CMD's lines on stdout"
+    traced = [l for l in r.stderr.splitlines() if "] sem" in l or "] shm" in l or "] msg" in l]
+    assert len(traced) == len(expected)
+    assert all(l.endswith(">") for l in traced), "whole trace lines"
+    assert r.stderr.rstrip().endswith("lost events ---")
+    r = ipcns.run([IPCSCOPE, "trace", "-o", "-", "--", workload("allcalls")])
+    assert r.returncode == 0, r.stderr
+    assert "lost events ---" in r.stdout

@@ -25,8 +25,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "tables/ipcremove.h"
-#include "tables/ipcsave.h"
+#include "action/ipcremove.h"
+#include "action/ipcsave.h"
 
 static bool in_private_ns;
 

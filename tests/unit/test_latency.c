@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "analysis/latency.h"
+#include "view/latency_view.h"
 #include "event.h"
 
 #define NS 4026531839u

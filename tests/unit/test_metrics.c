@@ -468,8 +468,7 @@ static void test_objstats(void **st)
 	c = call_ev(CALL_SEMCTL, KIND_SEM, 3, 100, 0, "user");
 	c.cmd = IPC_RMID;
 	objstats_event(&s, &c.h);
-	assert_int_equal(objstats_get(&s, KIND_SEM, 3)->calls_total, 0);
-	assert_string_equal(objstats_get(&s, KIND_SEM, 3)->creator, "");
+	assert_null(objstats_get(&s, KIND_SEM, 3));
 
 	/* Many objects: the table grows and keeps every entry. */
 	for (int id = 1000; id < 3000; id++) {
@@ -478,6 +477,38 @@ static void test_objstats(void **st)
 	}
 	for (int id = 1000; id < 3000; id++)
 		assert_int_equal(objstats_get(&s, KIND_SHM, id)->calls_total, 1);
+
+	/* Churn: 100 k objects made and removed leave nothing behind, and every
+	 * deletion keeps the other entries reachable (probe chains intact). */
+	for (int id = 10000; id < 110000; id++) {
+		c = call_ev(CALL_SHMGET, KIND_SHM, id, 10, 0, "churn");
+		objstats_event(&s, &c.h);
+		c = call_ev(CALL_SHMCTL, KIND_SHM, id, 10, 0, "churn");
+		c.cmd = IPC_RMID;
+		objstats_event(&s, &c.h);
+	}
+	assert_int_equal(s.n, 2000 + 1);        /* the shm above and queue 7 */
+	for (int id = 1000; id < 3000; id++)
+		assert_int_equal(objstats_get(&s, KIND_SHM, id)->calls_total, 1);
+
+	/* Removed unseen: gone from the tables and quiet for two windows. */
+	objstats_retain(&s, &snap);             /* every shm was busy lately */
+	assert_int_equal(s.n, 2001);
+	objstats_tick(&s, 1.0);
+	for (int id = 1000; id < 3000; id += 2) {
+		c = call_ev(CALL_SHMAT, KIND_SHM, id, 10, 0, "x");
+		objstats_event(&s, &c.h);       /* even ids busy in the next window */
+	}
+	objstats_tick(&s, 1.0);
+	objstats_retain(&s, &snap);             /* odd ids quiet for two windows */
+	assert_int_equal(s.n, 1001);
+	for (int id = 1000; id < 3000; id += 2)
+		assert_non_null(objstats_get(&s, KIND_SHM, id));
+	objstats_tick(&s, 1.0);
+	objstats_tick(&s, 1.0);
+	objstats_retain(&s, &snap);
+	assert_int_equal(s.n, 1);
+	assert_non_null(objstats_get(&s, KIND_MSG, 7));   /* still in the tables */
 	objstats_fini(&s);
 }
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 #include "tables/procmeta.h"
 
 static void test_parse_map_line(void **state)
@@ -201,9 +201,41 @@ static void test_add_clear_maps(void **state)
 	assert_string_equal(procmeta_find_map(m, 0x2800)->path, "/b");
 	assert_null(procmeta_find_map(m, 0x1800));
 	assert_string_equal(procmeta_find_map(m, 0x8800)->path, "/d");
-	assert_int_equal(procmeta_clear_maps(c, 7), 0);
+	/* an exec at t=1000: the image goes to history, the new one starts empty */
+	assert_int_equal(procmeta_end_image(c, 7, 1000), 0);
 	assert_int_equal(m->nmaps, 0);
 	assert_null(procmeta_find_map(m, 0x8800));
+	{
+		struct proc_map e = { .start = 0x8000, .end = 0xa000, .path = "/e" };
+		struct proc_meta tmp;
+		const struct proc_meta *then;
+
+		assert_int_equal(procmeta_add_map(c, 7, &e), 0);
+		/* a creation before the exec sees the old image, after it the new */
+		then = procmeta_at_time(m, 999, &tmp);
+		assert_ptr_equal(then, &tmp);
+		assert_int_equal(then->nmaps, 2);
+		assert_string_equal(procmeta_find_map(then, 0x8800)->path, "/d");
+		assert_string_equal(procmeta_find_map(then, 0x2800)->path, "/b");
+		assert_ptr_equal(procmeta_at_time(m, 1000, &tmp), m);
+		assert_string_equal(procmeta_find_map(m, 0x8800)->path, "/e");
+		assert_ptr_equal(procmeta_at_time(m, 0, &tmp), m);
+		/* a second exec: three images, each found at its own time */
+		assert_int_equal(procmeta_end_image(c, 7, 2000), 0);
+		assert_string_equal(procmeta_find_map(procmeta_at_time(m, 1500, &tmp), 0x8800)->path,
+				    "/e");
+		assert_string_equal(procmeta_find_map(procmeta_at_time(m, 500, &tmp), 0x8800)->path,
+				    "/d");
+		assert_int_equal(procmeta_at_time(m, 2500, &tmp)->nmaps, 0);
+		/* many execs: the history stays bounded */
+		for (uint64_t t = 3000; t < 3000 + 1000; t++) {
+			assert_int_equal(procmeta_add_map(c, 7, &e), 0);
+			assert_int_equal(procmeta_end_image(c, 7, t), 0);
+		}
+		assert_true(m->nold <= 256);
+		assert_string_equal(procmeta_find_map(procmeta_at_time(m, 3998, &tmp), 0x8800)->path,
+				    "/e");
+	}
 	procmeta_free(c);
 }
 

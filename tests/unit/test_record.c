@@ -23,6 +23,8 @@
 #include "record/reader.h"
 #include "record/writer.h"
 #include "source/file.h"
+#include "analyses.h"
+#include "ipcscope.h"
 #include "analysis/summary.h"
 #include "view/export.h"
 
@@ -849,9 +851,32 @@ static void test_corpus(void **state)
 	}
 }
 
+static int failing_sink(void *ctx, const struct ev_hdr *ev)
+{
+	int *n = ctx;
+
+	return ++*n == 2 ? -ENOMEM : 0;
+}
+
+/* A sink that fails during replay fails the run, as it does live. */
+static void test_replay_sink_error(void **state)
+{
+	struct file f = write_recording();
+	struct session s;
+	int n = 0;
+
+	assert_int_equal(file_session_open_mem(&s, f.p, f.len, "mem", true), 0);
+	assert_int_equal(ev_bus_add(&s.bus, failing_sink, &n), 0);
+	assert_int_equal(session_drive(&s, NULL), EX_SOFTWARE);
+	assert_int_equal(n, 2);                  /* no event after the failure */
+	file_session_close(&s);
+	free(f.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_sink_error),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_truncation_every_offset),
 		cmocka_unit_test(test_truncated_message),

@@ -154,7 +154,13 @@ static void test_container_id(void **st)
 	const char *cg = "/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope";
 
 	assert_true(cgroup_container_id(cg, id, sizeof(id)));
-	assert_string_equal(id, "0123456789ab");
+	assert_string_equal(id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	/* containerd's cri and podman's names, and the first run is not taken */
+	assert_true(cgroup_container_id("/kubepods/burstable/pod1/cri-containerd-"
+					"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.scope",
+					id, sizeof(id)));
+	assert_int_equal(strlen(id), 64);
+	assert_false(cgroup_container_id("/user.slice/deadbeefdeadbeefdeadbeefdeadbeefx", id, sizeof(id)));
 	assert_false(cgroup_container_id("/user.slice/user-0.slice/session-1.scope", id, sizeof(id)));
 }
 

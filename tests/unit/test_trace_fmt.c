@@ -93,8 +93,9 @@ static void test_text_semop_eidrm(void **state)
 
 	memcpy(raw, &e, sizeof(e));
 	s = format_bytes(raw, sizeof(raw), false, NULL);
-	assert_non_null(strstr(s, " worker[42/43] semtimedop(5, [{0, -1, SEM_UNDO}, "
-			       "{1, 1, SEM_UNDO|IPC_NOWAIT}], 2, NULL) = -1 EIDRM "
+	assert_non_null(strstr(s, " worker[42/43] semtimedop(5, [{sem_num=0, sem_op=-1, "
+			       "sem_flg=SEM_UNDO}, {sem_num=1, sem_op=1, sem_flg=SEM_UNDO|IPC_NOWAIT}], "
+			       "2, NULL) = -1 EIDRM "
 			       "(Identifier removed) <0.001500>\n"));
 	free(s);
 }
@@ -134,7 +135,7 @@ static void test_json_shmget_and_truncated_sops(void **state)
 	assert_non_null(strstr(s, "\"stack_id\":7,\"size\":4096,\"flags\":1952}"));
 	free(s);
 	s = format_bytes(&e, sizeof(e), false, NULL);
-	assert_non_null(strstr(s, "shmget(0x5eed, 4096, IPC_CREAT|IPC_EXCL|0640) = 3 <0.000000>"));
+	assert_non_null(strstr(s, "shmget(0x00005eed, 4096, IPC_CREAT|IPC_EXCL|0640) = 3 <0.000000>"));
 	free(s);
 
 	e = semop_eidrm();
@@ -172,15 +173,27 @@ static void test_shmdt_ctl_msg(void **state)
 	e.semnum = 2;
 	e.cmd = 16;   /* SETVAL */
 	trace_fmt_args(buf, sizeof(buf), &e);
-	assert_string_equal(buf, "9, 2, SETVAL");
+	/* the fourth argument as strace shows it (addr and uptr share bytes) */
+	assert_string_equal(buf, "9, 2, SETVAL, 0x7f0000001000");
+	e.uptr = 0;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "9, 2, SETVAL, NULL");
 
 	e.call = CALL_MSGRCV;
 	e.kind = KIND_MSG;
 	e.size = 64;
 	e.mtype = -5;
 	e.iflags = 04000 | 010000;
+	e.uptr = 0x7ffc0000;
+	e.err = ENOMSG;
+	e.ret = -ENOMSG;
 	trace_fmt_args(buf, sizeof(buf), &e);
-	assert_string_equal(buf, "9, 64, -5, IPC_NOWAIT|MSG_NOERROR");
+	assert_string_equal(buf, "9, 0x7ffc0000, 64, -5, IPC_NOWAIT|MSG_NOERROR");
+	e.err = 0;
+	e.ret = 5;
+	e.rcv_mtype = 3;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "9, {mtype=3, ...}, 64, -5, IPC_NOWAIT|MSG_NOERROR");
 
 	e.call = CALL_SHMAT;
 	e.kind = KIND_SHM;
@@ -192,6 +205,210 @@ static void test_shmdt_ctl_msg(void **state)
 	e.call = CALL_MSGRCV;
 	trace_fmt_args(buf, 8, &e);
 	assert_int_equal(strlen(buf), 7);
+}
+
+/* Every call's arguments in strace's order (strace 6.1 -e trace=ipc). */
+static void test_strace_order(void **state)
+{
+	struct ev_call e;
+	char buf[256];
+
+	memset(&e, 0, sizeof(e));
+	e.call = CALL_SHMAT;
+	e.kind = KIND_SHM;
+	e.id = 11;
+	e.addr = 0x7f584b45b000ull;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "11, NULL, 0");
+	e.shmaddr = 0x7f0000000000ull;
+	e.iflags = 010000;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "11, 0x7f0000000000, SHM_RDONLY");
+
+	memset(&e, 0, sizeof(e));
+	e.call = CALL_SHMCTL;
+	e.kind = KIND_SHM;
+	e.id = 0;
+	e.cmd = 0;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "0, IPC_RMID, NULL");
+	e.call = CALL_MSGCTL;
+	e.kind = KIND_MSG;
+	e.cmd = -1;      /* an invalid command stays itself */
+	e.uptr = 0x7ffd1000;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "0, -1, 0x7ffd1000");
+
+	memset(&e, 0, sizeof(e));
+	e.call = CALL_MSGSND;
+	e.kind = KIND_MSG;
+	e.mtype = 7;
+	e.size = 5;
+	e.uptr = 0x7ffc0000;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "0, {mtype=7, ...}, 5, 0");
+
+	memset(&e, 0, sizeof(e));
+	e.call = CALL_SEMTIMEDOP;
+	e.kind = KIND_SEM;
+	e.nsops = 1;
+	e.nsops_copied = 1;
+	e.sops[0] = (struct ipcs_sembuf){ 1, 1, 04000 };
+	e.flags = EVF_HAS_TIMEOUT;
+	e.timeout_ns = 1000000500;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "0, [{sem_num=1, sem_op=1, sem_flg=IPC_NOWAIT}], 1, "
+			    "{tv_sec=1, tv_nsec=500}");
+
+	memset(&e, 0, sizeof(e));
+	e.call = CALL_MSGGET;
+	e.kind = KIND_MSG;
+	e.key = (int32_t)0x8cc76df9u;
+	e.iflags = 01000 | 0600;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "0x8cc76df9, IPC_CREAT|0600");
+	e.key = 0x10ef;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "0x000010ef, IPC_CREAT|0600");
+}
+
+/* Unreadable pointers are said to be unreadable, never shown as zeros. */
+static void test_unreadable_pointers(void **state)
+{
+	struct ev_call e;
+	char buf[256], *s;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, EV_CALL, sizeof(e));
+	e.call = CALL_SEMTIMEDOP;
+	e.kind = KIND_SEM;
+	e.id = 4;
+	e.nsops = 1;
+	e.nsops_copied = 1;
+	e.flags = EVF_HAS_TIMEOUT | EVF_PTR_FAULT;
+	e.uptr = 0x1;
+	e.err = EFAULT;
+	e.ret = -EFAULT;
+	e.stack_id = -1;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "4, [{sem_num=0, sem_op=0, sem_flg=0}], 1, 0x1 <unreadable>");
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"timeout_unreadable\":true"));
+	assert_null(strstr(s, "timeout_ns"));
+	free(s);
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, EV_CALL, sizeof(e));
+	e.call = CALL_MSGSND;
+	e.kind = KIND_MSG;
+	e.id = 2;
+	e.size = 8;
+	e.flags = EVF_PTR_FAULT;
+	e.err = EFAULT;
+	e.ret = -EFAULT;
+	e.stack_id = -1;
+	trace_fmt_args(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "2, NULL, 8, 0");
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"mtype\":null,"));
+	assert_non_null(strstr(s, "\"mtype_unreadable\":true"));
+	free(s);
+}
+
+/* The kernel's restart codes come out as what the program saw. */
+static void test_interrupted(void **state)
+{
+	static const int codes[] = { 512, 514, 516 };
+	struct ev_call e;
+	char buf[256], *s;
+
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		hdr(&e.h, EV_CALL, sizeof(e));
+		e.call = CALL_MSGRCV;
+		e.kind = KIND_MSG;
+		e.err = codes[i];
+		e.ret = -codes[i];
+		e.stack_id = -1;
+		trace_fmt_result(buf, sizeof(buf), &e);
+		assert_non_null(strstr(buf, "-1 EINTR (Interrupted system call) <interrupted by a signal: restarted instead if no handler ran"));
+		assert_null(strstr(buf, "51"));
+		s = format_bytes(&e, sizeof(e), true, NULL);
+		assert_non_null(strstr(s, "\"errno\":\"EINTR\",\"interrupted\":true,\"restart\":\"no_handler"));
+		assert_null(strstr(s, "E51"));
+		free(s);
+		s = format_bytes(&e, sizeof(e), false, NULL);
+		assert_null(strstr(s, "E51"));
+		free(s);
+	}
+	e.err = 513;     /* ERESTARTNOINTR: always restarted */
+	e.ret = -513;
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "? <interrupted by a signal: restarted>");
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"errno\":null,\"interrupted\":true,\"restart\":\"always\""));
+	free(s);
+	assert_string_equal(errno_name(514), "EINTR");
+
+	/* what the exit program recorded: the outcome and the signal */
+	e.err = 514;
+	e.ret = -514;
+	e.intr = EVI_EINTR | 14 << 8;
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "-1 EINTR (Interrupted system call) <interrupted by SIGALRM: "
+			    "its handler ran>");
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"ret\":-1,\"errno\":\"EINTR\",\"interrupted\":true,"
+			       "\"signal\":\"SIGALRM\",\"outcome\":\"eintr\","));
+	free(s);
+	e.intr = EVI_RESTARTED | 19 << 8;
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "? <interrupted by SIGSTOP: restarted>");
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"ret\":null,\"errno\":null,\"interrupted\":true,"
+			       "\"signal\":\"SIGSTOP\",\"outcome\":\"restarted\","));
+	free(s);
+	e.intr = EVI_KILLED | 15 << 8;
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "? <interrupted by SIGTERM: it killed the process>");
+	e.intr = EVI_RESTARTED;          /* no signal pending (freezer) */
+	trace_fmt_result(buf, sizeof(buf), &e);
+	assert_string_equal(buf, "? <interrupted by a signal: restarted>");
+	assert_string_equal(errno_name(EIDRM), "EIDRM");
+}
+
+/* sem_flg with bit 15: unsigned, known bits named (strace). */
+static void test_sem_flg_high_bit(void **state)
+{
+	struct ev_call e = semop_eidrm();
+	char buf[64], *s;
+
+	trace_fmt_sem_flg(buf, sizeof(buf), (int16_t)0x9000);
+	assert_string_equal(buf, "SEM_UNDO|0x8000");
+	e.sops[0].flg = (int16_t)0x9800;
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"flg\":38912}"));
+	free(s);
+	s = format_bytes(&e, sizeof(e), false, NULL);
+	assert_non_null(strstr(s, "sem_flg=SEM_UNDO|IPC_NOWAIT|0x8000}"));
+	free(s);
+}
+
+/* JSON keys are unsigned numbers. */
+static void test_json_key_unsigned(void **state)
+{
+	struct ev_call e;
+	char *s;
+
+	memset(&e, 0, sizeof(e));
+	hdr(&e.h, EV_CALL, sizeof(e));
+	e.call = CALL_SEMGET;
+	e.kind = KIND_SEM;
+	e.key = (int32_t)0x8cc76df9u;
+	e.stack_id = -1;
+	s = format_bytes(&e, sizeof(e), true, NULL);
+	assert_non_null(strstr(s, "\"key\":2361880057,"));
+	free(s);
 }
 
 static void test_proc_events(void **state)
@@ -369,12 +586,15 @@ static void test_fast_json_matches_jsonw(void **state)
 			e.iflags = 01000 | 0600;
 			e.addr = UINT64_MAX;
 			e.flags = variant == 1 ? (EVF_SOPS_TRUNC | EVF_HAS_TIMEOUT | EVF_ID_FROM_ADDR | EVF_WAITED) :
-				  variant == 2 ? EVF_SOPS_FAULT : 0;
+				  variant == 2 ? EVF_SOPS_FAULT | EVF_PTR_FAULT | EVF_HAS_TIMEOUT : 0;
 			e.timeout_ns = 5;
 			e.offcpu_ns = variant;
 			e.stack_id = variant - 1;
-			e.err = variant == 0 ? EIDRM : 0;
-			e.ret = variant == 0 ? -EIDRM : INT64_MAX;
+			e.err = variant == 0 ? EIDRM : variant == 2 && call % 2 ? 514 + call % 3 - 1 : 0;
+			e.ret = variant == 0 ? -EIDRM : e.err ? -e.err : INT64_MAX;
+			e.sops[1].flg = (int16_t)0x8000;
+			e.intr = call % 4 == 0 ? EVI_EINTR | 10 << 8 : call % 4 == 1 ?
+				 EVI_RESTARTED | 19 << 8 : call % 4 == 2 ? EVI_KILLED : 0;
 			e.nsops_copied = variant == 1 ? IPCS_MAX_SOPS : 2;
 			{
 				static const char odd[IPCS_COMM_LEN] = "a\"b\\c\n\x01\x7f" "defghij";
@@ -408,6 +628,11 @@ int main(void)
 		cmocka_unit_test(test_json_semop_eidrm),
 		cmocka_unit_test(test_json_shmget_and_truncated_sops),
 		cmocka_unit_test(test_shmdt_ctl_msg),
+		cmocka_unit_test(test_strace_order),
+		cmocka_unit_test(test_unreadable_pointers),
+		cmocka_unit_test(test_interrupted),
+		cmocka_unit_test(test_sem_flg_high_bit),
+		cmocka_unit_test(test_json_key_unsigned),
 		cmocka_unit_test(test_proc_events),
 		cmocka_unit_test(test_create_cmdline),
 		cmocka_unit_test(test_kobj_records),

@@ -12,6 +12,10 @@
  *                    it attached until stdin closes ("ready" line first)
  *   leaker semwait   a child creates a semaphore and exits; this process
  *                    waits on it ("ready" line first; blocks until killed)
+ *   leaker thenexec  creates one of each kind, then execs `sleep 0.3`: the
+ *                    creator's pid runs another program when it is asked about
+ *   leaker zombie    a child creates a segment and exits; this process does
+ *                    not reap it until stdin closes ({"zombie": PID} line)
  *   leaker fill      leaks a segment and a queue with known contents
  *   leaker dump shm ID | msg ID    print contents (hex / "type:hex" lines)
  *
@@ -201,6 +205,32 @@ int main(int argc, char **argv)
 			die("pthread");
 	} else if (!strcmp(mode, "good")) {
 		behave_well();
+	} else if (!strcmp(mode, "thenexec")) {
+		leak_everything();
+		execlp("sleep", "sleep", "0.3", (char *)NULL);
+		die("exec sleep");
+	} else if (!strcmp(mode, "zombie")) {
+		int fds[2];
+		char c;
+
+		/* The child's exit is seen (its segment's creator is gone), but
+		 * nobody reaps it: /proc/PID stays, kill(PID, 0) succeeds. */
+		if (pipe(fds))
+			die("pipe");
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			make_leaky_segment(4096);
+			_exit(0);
+		}
+		close(fds[1]);
+		if (read(fds[0], &c, 1) < 0)   /* EOF: the child has exited */
+			die("read");
+		printf("{\"zombie\": %d}\n", (int)pid);
+		while (read(0, &c, 1) > 0)
+			;
+		wait_child(pid);
 	} else if (!strcmp(mode, "attach")) {
 		int fds[2], id;
 		char c;

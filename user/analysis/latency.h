@@ -13,7 +13,6 @@
 #include <stdio.h>
 
 #include "events.h"
-#include "view/jsonw.h"
 
 struct lat_entry {
 	struct hist_key key;
@@ -55,9 +54,6 @@ uint64_t lat_total_count(const struct lat_table *t);
 /* q in (0,1]: the latency below which a fraction q of calls fall, in ns. */
 uint64_t lat_percentile(const __u64 *slots, uint64_t count, uint64_t max_ns, double q);
 
-/* Views */
-void lat_print_text(FILE *f, const struct lat_table *t, bool per_object);
-void lat_print_json(struct jsonw *w, const struct lat_table *t, bool per_object);
 /* Queues from per-object msgsnd/msgrcv entries; fill peaks looked up by id. */
 size_t lat_queues(const struct lat_table *t, struct lat_queue **out);
 

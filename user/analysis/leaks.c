@@ -2,10 +2,19 @@
 /*
  * Leak attribution over events and snapshots (see leaks.h).
  *
- * Every object an event names gets an entry keyed by (kind, id): its
- * creation (if seen), removal, attachment and last user.  A *get result is a
- * creation when the key is IPC_PRIVATE, or IPC_CREAT was given and the id
- * was not in the start tables (or was removed since: ids are reused).
+ * Every object that exists gets an entry keyed by (kind, id): its creation
+ * (if seen), attachment and last user.  A *get result is a creation when the
+ * key is IPC_PRIVATE, or IPC_CREAT was given and the id was not in the start
+ * tables (or was removed since: ids are reused).
+ *
+ * Memory is bounded by what exists, not by what happened: an object's entry
+ * is dropped when its removal is seen (and its id leaves the start set), a
+ * call on an object we know nothing of (not in the start tables, creation
+ * not seen) makes no entry, leaks_find() drops entries whose object is no
+ * longer in the tables (a removal we did not see), and exited pids that no
+ * creator needs are forgotten once there are many (the `alive` callback
+ * answers for them).  A metrics agent under 30 k creations a second must
+ * not grow for months.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +22,8 @@
 #include <sys/ipc.h>
 
 #include "analysis/leaks.h"
+#include "stack/frame.h"
+#include "util/u64map.h"
 #include "util/vec.h"
 
 struct obj {
@@ -20,7 +31,6 @@ struct obj {
 	int32_t id;
 	bool created;              /* creation seen while tracing */
 	bool have_ctx;             /* from EV_CREATE (cmdline, unwound stack) */
-	bool removed;              /* IPC_RMID or kernel destroy seen */
 	bool attached;             /* a shmat succeeded */
 	int32_t key;
 	struct leak_creator cr;
@@ -30,97 +40,25 @@ struct obj {
 	 * before anyone asks (leaks_find() resolves the others).
 	 */
 	struct ev_hdr *pending;
+	bool stack_given;          /* leaks_resolve_pending() handed it out */
 	int32_t last_pid;
 	char last_comm[16];
 	uint8_t last_call;
-};
-
-/* u64 -> u64 map, open addressing; key 0 marks an empty slot. */
-struct kv {
-	uint64_t k, v;
-};
-
-struct idset {
-	struct kv *v;
-	size_t cap, n;
+	uint64_t last_ts;          /* newest event about it (CLOCK_MONOTONIC) */
 };
 
 struct leaks {
 	struct leaks_opts o;
 	struct obj *objs;
 	size_t nobjs, capobjs;
-	struct idset index;        /* (kind, id) -> objs[] index, packed */
-	struct idset started;      /* (kind, id) present in the start tables */
-	struct idset exited;       /* tgids whose exit was seen */
+	struct u64map index;        /* (kind, id) -> objs[] index, packed */
+	struct u64map started;      /* (kind, id) present in the start tables */
+	struct u64map exited;       /* tgids whose exit was seen */
+	size_t exited_prune_at;    /* prune `exited` when it reaches this size */
 };
 
-/* ---- small hash set / map of u64 ------------------------------------- */
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return x;
-}
-
-static int set_grow(struct idset *s)
-{
-	size_t cap = s->cap ? s->cap * 2 : 256;
-	struct kv *nv = calloc(cap, sizeof(*nv));
-	struct kv *old = s->v;
-
-	if (!nv)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->cap; i++) {
-		if (!old[i].k)
-			continue;
-		size_t j = mix(old[i].k) & (cap - 1);
-
-		while (nv[j].k)
-			j = (j + 1) & (cap - 1);
-		nv[j] = old[i];
-	}
-	free(old);
-	s->v = nv;
-	s->cap = cap;
-	return 0;
-}
-
-/* key must be non-zero */
-static struct kv *set_find(const struct idset *s, uint64_t key)
-{
-	struct kv *t = s->v;
-
-	if (!s->cap)
-		return NULL;
-	for (size_t i = mix(key) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
-		if (!t[i].k)
-			return NULL;
-		if (t[i].k == key)
-			return &t[i];
-	}
-}
-
-static int set_put(struct idset *s, uint64_t key, uint64_t val)
-{
-	struct kv *e = set_find(s, key), *t;
-	size_t i;
-
-	if (e) {
-		e->v = val;
-		return 0;
-	}
-	if ((s->n + 1) * 2 > s->cap && set_grow(s))
-		return -ENOMEM;
-	t = s->v;
-	for (i = mix(key) & (s->cap - 1); t[i].k; i = (i + 1) & (s->cap - 1))
-		;
-	t[i].k = key;
-	t[i].v = val;
-	s->n++;
-	return 0;
-}
+/* Below this many exited pids nothing is pruned (replays never prune). */
+#define EXITED_PRUNE_MIN 4096
 
 static uint64_t obj_key(unsigned int kind, int32_t id)
 {
@@ -142,13 +80,14 @@ struct leaks *leaks_new(const struct leaks_opts *o, const struct ipc_snapshot *s
 		return NULL;
 	if (o)
 		l->o = *o;
+	l->exited_prune_at = l->o.alive ? EXITED_PRUNE_MIN : SIZE_MAX;
 	if (start) {
 		for (size_t i = 0; i < start->nshm; i++)
-			set_put(&l->started, obj_key(KIND_SHM, start->shm[i].c.id), 1);
+			u64map_put(&l->started, obj_key(KIND_SHM, start->shm[i].c.id), 1);
 		for (size_t i = 0; i < start->nsem; i++)
-			set_put(&l->started, obj_key(KIND_SEM, start->sem[i].c.id), 1);
+			u64map_put(&l->started, obj_key(KIND_SEM, start->sem[i].c.id), 1);
 		for (size_t i = 0; i < start->nmsg; i++)
-			set_put(&l->started, obj_key(KIND_MSG, start->msg[i].c.id), 1);
+			u64map_put(&l->started, obj_key(KIND_MSG, start->msg[i].c.id), 1);
 	}
 	return l;
 }
@@ -176,9 +115,9 @@ void leaks_free(struct leaks *l)
 		obj_drop_pending(&l->objs[i]);
 	}
 	free(l->objs);
-	free(l->index.v);
-	free(l->started.v);
-	free(l->exited.v);
+	u64map_free(&l->index);
+	u64map_free(&l->started);
+	u64map_free(&l->exited);
 	free(l);
 }
 
@@ -187,13 +126,19 @@ size_t leaks_tracked(const struct leaks *l)
 	size_t n = 0;
 
 	for (size_t i = 0; l && i < l->nobjs; i++)
-		n += l->objs[i].created && !l->objs[i].removed;
+		n += l->objs[i].created;
 	return n;
+}
+
+void leaks_footprint(const struct leaks *l, size_t *objects, size_t *exited_pids)
+{
+	*objects = l->nobjs;
+	*exited_pids = l->exited.n;
 }
 
 static struct obj *obj_lookup(const struct leaks *l, unsigned int kind, int32_t id)
 {
-	struct kv *e = set_find(&l->index, obj_key(kind, id));
+	struct u64kv *e = u64map_find(&l->index, obj_key(kind, id));
 
 	return e ? &l->objs[e->v] : NULL;
 }
@@ -206,13 +151,43 @@ static struct obj *obj_get(struct leaks *l, unsigned int kind, int32_t id)
 		return o;
 	if (vec_grow(l->objs, l->nobjs, l->capobjs))
 		return NULL;
-	if (set_put(&l->index, obj_key(kind, id), l->nobjs))
+	if (u64map_put(&l->index, obj_key(kind, id), l->nobjs))
 		return NULL;
 	o = &l->objs[l->nobjs++];
 	memset(o, 0, sizeof(*o));
 	o->kind = kind;
 	o->id = id;
 	return o;
+}
+
+/* Drop an entry: the last one moves into its slot. */
+static void obj_forget(struct leaks *l, struct obj *o)
+{
+	size_t i = (size_t)(o - l->objs), last = l->nobjs - 1;
+
+	obj_clear_creator(o);
+	obj_drop_pending(o);
+	u64map_del(&l->index, obj_key(o->kind, o->id));
+	if (i != last) {
+		*o = l->objs[last];
+		u64map_put(&l->index, obj_key(o->kind, o->id), i);   /* replaces: no alloc */
+	}
+	l->nobjs--;
+}
+
+/*
+ * The entry of an object a call used: existing, or new for an object in
+ * the start tables.  An object neither made while tracing nor there at the
+ * start was made by a process outside the filters (or its creation event
+ * was lost): no entry, so that calls cannot grow the tracker.
+ */
+static struct obj *obj_used(struct leaks *l, unsigned int kind, int32_t id)
+{
+	struct obj *o = obj_lookup(l, kind, id);
+
+	if (o || !u64map_find(&l->started, obj_key(kind, id)))
+		return o;
+	return obj_get(l, kind, id);
 }
 
 /* NUL-separated argv (as BPF copies it) to one line. */
@@ -252,11 +227,9 @@ static bool is_creation(struct leaks *l, const struct obj *o, unsigned int kind,
 		return true;
 	if (!creat_flag)
 		return false;
-	if (o && o->removed)
-		return true;           /* id reused after a removal we saw */
 	if (o && o->created)
 		return false;          /* another IPC_CREAT on an object we saw made */
-	return !set_find(&l->started, obj_key(kind, id));
+	return !u64map_find(&l->started, obj_key(kind, id));
 }
 
 static void fill_creator(struct obj *o, const struct ev_hdr *h)
@@ -279,7 +252,7 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 		       int32_t id, int32_t key, bool creat_flag)
 {
 	struct obj *o = obj_lookup(l, kind, id);
-	bool same = o && o->created && !o->removed && o->cr.pid == (int32_t)h->pid;
+	bool same = o && o->created && o->cr.pid == (int32_t)h->pid;
 
 	if (!same) {
 		if (!is_creation(l, o, kind, id, key, creat_flag))
@@ -291,12 +264,14 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 		obj_drop_pending(o);
 		memset(&o->cr, 0, sizeof(o->cr));
 		o->created = true;
-		o->removed = false;
 		o->attached = false;
 		o->have_ctx = false;
+		o->stack_given = false;
 		o->key = key;
 		fill_creator(o, h);
 	}
+	if (h->ts_ns > o->last_ts)
+		o->last_ts = h->ts_ns;
 	if (l->o.describe && !o->cr.exe[0] && !o->cr.cgroup[0])
 		l->o.describe(l->o.stack_ctx, h, &o->cr);
 	if (h->type == EV_CREATE) {
@@ -324,24 +299,26 @@ static void on_created(struct leaks *l, const struct ev_hdr *h, unsigned int kin
 static void on_used(struct leaks *l, const struct ev_hdr *h, unsigned int kind,
 		    int32_t id, unsigned int call)
 {
-	struct obj *o = obj_get(l, kind, id);
+	struct obj *o = obj_used(l, kind, id);
 
 	if (!o)
 		return;
+	if (h->ts_ns > o->last_ts)
+		o->last_ts = h->ts_ns;
 	o->last_pid = h->pid;
 	memcpy(o->last_comm, h->comm, sizeof(o->last_comm));
 	o->last_comm[sizeof(o->last_comm) - 1] = '\0';
 	o->last_call = call;
 }
 
+/* Gone: nothing about it is ever shown again, and its id may come back. */
 static void on_removed(struct leaks *l, unsigned int kind, int32_t id)
 {
-	struct obj *o = obj_get(l, kind, id);
+	struct obj *o = obj_lookup(l, kind, id);
 
-	if (o) {
-		o->removed = true;
-		obj_drop_pending(o);    /* not a leak: its stack is never shown */
-	}
+	u64map_del(&l->started, obj_key(kind, id));
+	if (o)
+		obj_forget(l, o);
 }
 
 static void on_call(struct leaks *l, const struct ev_call *c)
@@ -355,7 +332,7 @@ static void on_call(struct leaks *l, const struct ev_call *c)
 		on_created(l, &c->h, kind, c->id, c->key, c->iflags & IPC_CREAT);
 		break;
 	case CALL_SHMAT: {
-		struct obj *o = obj_get(l, kind, c->id);
+		struct obj *o = obj_used(l, kind, c->id);
 
 		if (o)
 			o->attached = true;
@@ -366,11 +343,86 @@ static void on_call(struct leaks *l, const struct ev_call *c)
 			on_removed(l, kind, c->id);
 			return;
 		}
+		if (ctl_cmd_reads_only(kind, c->cmd))
+			return;         /* a monitor's IPC_STAT is not use */
 		break;
 	default:
 		break;
 	}
 	on_used(l, &c->h, kind, c->id, c->call);
+}
+
+/* Frames resolved when the creation was recorded: they win, nothing to unwind. */
+static void on_stack(struct leaks *l, const struct ev_hdr *ev)
+{
+	const struct ev_stack *st = (const void *)ev;
+	struct obj *o = obj_lookup(l, st->kind, st->id);
+	struct stack_frame *frames;
+	const char *how;
+	size_t n;
+
+	/* ts is EV_CREATE's, a moment after the *get's EV_CALL: the pid decides */
+	if (!o || !o->created || o->cr.pid != (int32_t)ev->pid)
+		return;                 /* not this object's creation (id reused) */
+	frames = stack_event_frames(ev, &n, &how);
+	if (!frames)
+		return;
+	obj_clear_creator(o);
+	obj_drop_pending(o);
+	o->cr.stack = frames;
+	o->cr.nstack = n;
+	o->cr.stack_how = how;
+	o->stack_given = true;
+}
+
+size_t leaks_resolve_pending(struct leaks *l, uint64_t before_ns, leaks_stack_fn done,
+			     void *ctx)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < l->nobjs; i++) {
+		struct obj *o = &l->objs[i];
+
+		if (!o->created || o->stack_given || !o->pending || o->pending->ts_ns >= before_ns)
+			continue;
+		set_stack(l, o, o->pending);
+		o->stack_given = true;
+		if (done && o->cr.stack)
+			done(ctx, o->pending, o->kind, o->id, &o->cr);
+		obj_drop_pending(o);
+		count++;
+	}
+	return count;
+}
+
+/*
+ * Forget exited pids that created none of the objects we track: a fork
+ * storm must not grow the set.  Only live (an `alive` callback answers for
+ * the forgotten; a replay has nothing else to ask).
+ */
+static void prune_exited(struct leaks *l)
+{
+	struct u64map keep = { 0 };
+	bool ok = true;
+
+	if (l->o.alive) {
+		for (size_t i = 0; ok && i < l->nobjs; i++) {
+			const struct obj *o = &l->objs[i];
+			struct u64kv *e = o->created ? u64map_find(&l->exited, pid_key(o->cr.pid)) : NULL;
+
+			if (e)
+				ok = !u64map_put(&keep, e->k, e->v);
+		}
+		if (ok) {
+			u64map_free(&l->exited);
+			l->exited = keep;
+		} else {
+			u64map_free(&keep);
+		}
+	}
+	l->exited_prune_at = 2 * l->exited.n > EXITED_PRUNE_MIN ? 2 * l->exited.n : EXITED_PRUNE_MIN;
+	if (!l->o.alive)
+		l->exited_prune_at = SIZE_MAX;
 }
 
 int leaks_event(void *ctx, const struct ev_hdr *ev)
@@ -391,8 +443,13 @@ int leaks_event(void *ctx, const struct ev_hdr *ev)
 			on_created(l, ev, c->kind, c->id, c->key, true);
 		break;
 	}
+	case EV_STACK:
+		on_stack(l, ev);
+		break;
 	case EV_EXIT:
-		set_put(&l->exited, pid_key(ev->pid), ev->ts_ns ? ev->ts_ns : 1);
+		u64map_put(&l->exited, pid_key(ev->pid), ev->ts_ns ? ev->ts_ns : 1);
+		if (l->exited.n >= l->exited_prune_at)
+			prune_exited(l);
 		break;
 	case EV_KOBJ: {
 		const struct ev_kobj *k = (const void *)ev;
@@ -412,7 +469,7 @@ int leaks_event(void *ctx, const struct ev_hdr *ev)
 /* true: pid is known gone; *ts gets the exit time if an event said so. */
 static bool pid_gone(const struct leaks *l, int32_t pid, uint64_t *ts)
 {
-	struct kv *e = set_find(&l->exited, pid_key(pid));
+	struct u64kv *e = u64map_find(&l->exited, pid_key(pid));
 
 	*ts = 0;
 	if (e) {
@@ -454,9 +511,15 @@ static void common(struct leak *k, unsigned int kind, const struct ipc_common *c
 	k->uid = c->uid;
 	k->cuid = c->cuid;
 	k->ctime = c->ctime;
-	k->age_s = now->taken_real && c->ctime ? now->taken_real - c->ctime : 0;
-	if (k->age_s < 0)
-		k->age_s = 0;
+	k->changed_s = now->taken_real && c->ctime ? now->taken_real - c->ctime : 0;
+	if (k->changed_s < 0)
+		k->changed_s = 0;
+	k->age_s = k->changed_s;
+	/* the creator is filled before: a traced creation dates the object */
+	k->age_from_creation = k->creator.known && k->creator.create_ts_ns &&
+			       now->taken_ns >= k->creator.create_ts_ns;
+	if (k->age_from_creation)
+		k->age_s = (int64_t)((now->taken_ns - k->creator.create_ts_ns) / 1000000000ull);
 }
 
 /*
@@ -476,8 +539,11 @@ static const struct obj *traced(const struct leaks *l, unsigned int kind,
 	return o;
 }
 
+/* k->last_pid holds the kernel's (lpid, sempid, lspid/lrpid): keep it as
+ * such, and let the last traced call, when there is one, be the last user. */
 static void last_user(struct leak *k, const struct obj *o)
 {
+	k->kernel_last_pid = k->last_pid;
 	if (o && o->last_pid) {
 		k->last_pid = o->last_pid;
 		memcpy(k->last_comm, o->last_comm, sizeof(k->last_comm));
@@ -620,8 +686,10 @@ static bool same_creator(const struct leak *a, const struct leak *b)
 
 	if (x->known != y->known)
 		return false;
+	/* Predates tracing: grouped by what is known, shm's cpid; sem and msg
+	 * keep no creator, so each is its own "unknown" group, never merged. */
 	if (!x->known)
-		return true;           /* one group: predates tracing */
+		return x->pid > 0 && x->pid == y->pid;
 	if (strcmp(x->cmdline, y->cmdline) || (!x->cmdline[0] && strcmp(x->comm, y->comm)))
 		return false;
 	if (x->nstack != y->nstack)
@@ -668,6 +736,37 @@ static int group(struct leak_report *r)
 	return 0;
 }
 
+/*
+ * Entries whose object is not in `now` were removed without an event we saw
+ * (lost events, a namespace torn down, shm_rmid_forced): drop them, unless
+ * an event about them is newer than the tables (created since).
+ */
+static int forget_absent(struct leaks *l, const struct ipc_snapshot *now, unsigned int kinds)
+{
+	struct u64map present = { 0 };
+	int err = 0;
+
+	for (size_t i = 0; !err && i < now->nshm; i++)
+		err = u64map_put(&present, obj_key(KIND_SHM, now->shm[i].c.id), 1);
+	for (size_t i = 0; !err && i < now->nsem; i++)
+		err = u64map_put(&present, obj_key(KIND_SEM, now->sem[i].c.id), 1);
+	for (size_t i = 0; !err && i < now->nmsg; i++)
+		err = u64map_put(&present, obj_key(KIND_MSG, now->msg[i].c.id), 1);
+	for (size_t i = 0; !err && i < l->nobjs;) {
+		struct obj *o = &l->objs[i];
+
+		if (!(kinds & KIND_BIT(o->kind)) || (now->taken_ns && o->last_ts > now->taken_ns) ||
+		    u64map_find(&present, obj_key(o->kind, o->id))) {
+			i++;
+			continue;
+		}
+		u64map_del(&l->started, obj_key(o->kind, o->id));
+		obj_forget(l, o);       /* the last entry moved to i: look again */
+	}
+	u64map_free(&present);
+	return err;
+}
+
 int leaks_find(struct leaks *l, const struct ipc_snapshot *now, struct leak_report *r)
 {
 	unsigned int kinds = l->o.kinds ? l->o.kinds : ~0u;
@@ -677,6 +776,9 @@ int leaks_find(struct leaks *l, const struct ipc_snapshot *now, struct leak_repo
 	memset(r, 0, sizeof(*r));
 	if (!now)
 		return 0;
+	err = forget_absent(l, now, kinds);
+	if (err)
+		return err;
 	/* the stacks of the objects still there (the candidates) */
 	for (size_t i = 0; i < l->nobjs; i++) {
 		struct obj *o = &l->objs[i];

@@ -6,6 +6,9 @@
  * (is a pid alive, what is a creator's stack) are callbacks, so the same
  * code runs live, on recordings and in unit tests.
  *
+ * EV_STACK (a creation's frames resolved when it was recorded) replaces the
+ * stack the callback would resolve.
+ *
  * A leak candidate is an object still present whose creator has exited;
  * shm also needs nattch == 0, and a semaphore with waiters is in use.
  * Objects that predate tracing: shm names its creator pid (cpid); sem and
@@ -19,7 +22,7 @@
 #include <stdint.h>
 
 #include "event.h"
-#include "stack/symbolize.h"
+#include "stack/frame.h"
 #include "tables/sysvipc.h"
 
 struct leak_creator {
@@ -49,11 +52,19 @@ struct leak {
 	uint32_t nsems;            /* sem */
 	uint64_t messages;         /* msg qnum */
 	const char *reason;        /* one word: creator-exited, never-attached, ... */
-	int64_t age_s;             /* now - ctime */
+	int64_t age_s;             /* since the traced creation if age_from_creation,
+	                              else since ctime (= changed_s) */
+	bool age_from_creation;    /* ipcscope saw the creation */
+	int64_t changed_s;         /* now - ctime: the kernel's ctime is creation or
+	                              the last IPC_SET/SETVAL/SETALL, not an age */
 	int64_t ctime;
-	int32_t last_pid;          /* last process to use it, 0 if unknown */
+	int32_t last_pid;          /* last process to use it, 0 if unknown: the last
+	                              traced call's, else the kernel's (last_call
+	                              CALL_NONE) */
 	char last_comm[16];        /* "" unless seen while tracing */
 	uint8_t last_call;         /* CALL_*, CALL_NONE if from the tables */
+	int32_t kernel_last_pid;   /* the kernel's: shm lpid, sem sempid (first
+	                              set), msg lspid/lrpid (the later); 0 if none */
 	struct leak_creator creator;
 };
 
@@ -102,6 +113,20 @@ void leaks_free(struct leaks *l);
 int leaks_event(void *l, const struct ev_hdr *ev);
 /* Objects seen created while tracing (and not removed since). */
 size_t leaks_tracked(const struct leaks *l);
+/* What the tracker holds: object entries and exited pids (bounded by what
+ * exists, whatever the churn; for tests and self-monitoring). */
+void leaks_footprint(const struct leaks *l, size_t *objects, size_t *exited_pids);
+
+/*
+ * Resolve now the stacks of creations made before `before_ns` whose object
+ * is still there (not removed since), and give each to `done` (a recorder
+ * stores them as EV_STACK, so that the recording names the functions
+ * without the binaries).  A creation is given once.  Returns how many.
+ */
+typedef void (*leaks_stack_fn)(void *ctx, const struct ev_hdr *create, unsigned int kind,
+			       int32_t id, const struct leak_creator *cr);
+size_t leaks_resolve_pending(struct leaks *l, uint64_t before_ns, leaks_stack_fn done,
+			     void *ctx);
 
 /*
  * Leak candidates in `now`.  The report borrows stacks from the tracker:

@@ -96,6 +96,58 @@ void objstats_mark_preexisting(struct objstats *s, const struct ipc_snapshot *sn
 			o->preexisting = true;
 }
 
+/* Backward-shift deletion: probe chains stay unbroken, no tombstones. */
+static void forget_slot(struct objstats *s, size_t i)
+{
+	size_t mask = s->cap - 1;
+
+	for (size_t j = (i + 1) & mask; s->v[j].used; j = (j + 1) & mask) {
+		size_t home = hash(s->v[j].kind, s->v[j].id, s->cap);
+
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			s->v[i] = s->v[j];
+			i = j;
+		}
+	}
+	memset(&s->v[i], 0, sizeof(s->v[i]));
+	s->n--;
+}
+
+static void forget(struct objstats *s, unsigned int kind, int32_t id)
+{
+	struct objstat *o = slot_for(s->v, s->cap, kind, id);
+
+	if (o->used)
+		forget_slot(s, (size_t)(o - s->v));
+}
+
+static bool in_snapshot(const struct ipc_snapshot *snap, unsigned int kind, int32_t id)
+{
+	switch (kind) {
+	case KIND_SHM:
+		return snapshot_shm(snap, id) != NULL;
+	case KIND_SEM:
+		return snapshot_sem(snap, id) != NULL;
+	case KIND_MSG:
+		return snapshot_msg(snap, id) != NULL;
+	}
+	return false;
+}
+
+void objstats_retain(struct objstats *s, const struct ipc_snapshot *snap)
+{
+	for (size_t i = 0; i < s->cap;) {
+		struct objstat *o = &s->v[i];
+
+		if (!o->used || o->win_calls[0] || o->win_calls[1] ||
+		    in_snapshot(snap, o->kind, o->id)) {
+			i++;
+			continue;
+		}
+		forget_slot(s, i);      /* a later entry may have moved to i */
+	}
+}
+
 static bool is_get(unsigned int call)
 {
 	return call == CALL_SHMGET || call == CALL_SEMGET || call == CALL_MSGGET;
@@ -131,19 +183,9 @@ int objstats_event(void *ctx, const struct ev_hdr *ev)
 
 	if (c->id < 0 || !c->kind)
 		return 0;
-	/* A removed id may be reused: start the next object afresh. */
+	/* Gone (and its id may be reused): forget it, so churn cannot grow us. */
 	if (is_ctl(c->call) && c->cmd == IPC_RMID && !c->err) {
-		o = (struct objstat *)objstats_get(s, c->kind, c->id);
-		if (o) {
-			bool used = o->used;
-			uint8_t kind = o->kind;
-			int32_t id = o->id;
-
-			memset(o, 0, sizeof(*o));
-			o->used = used;
-			o->kind = kind;
-			o->id = id;
-		}
+		forget(s, c->kind, c->id);
 		return 0;
 	}
 	o = get_or_add(s, c->kind, c->id);

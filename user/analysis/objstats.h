@@ -43,6 +43,12 @@ int objstats_init(struct objstats *s);
 void objstats_fini(struct objstats *s);
 /* Objects present before tracing: their creator is not the first *get seen. */
 void objstats_mark_preexisting(struct objstats *s, const struct ipc_snapshot *snap);
+/*
+ * Forget objects not in `snap` that had no call in the last two windows
+ * (removed without an IPC_RMID we saw): with the removal at IPC_RMID, this
+ * bounds the state by the objects that exist, whatever the churn.
+ */
+void objstats_retain(struct objstats *s, const struct ipc_snapshot *snap);
 /* An ev_sink_fn. */
 int objstats_event(void *s, const struct ev_hdr *ev);
 /* Close the window that lasted `seconds`: compute rates and p99, rotate. */

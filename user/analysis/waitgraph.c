@@ -55,13 +55,17 @@ int wg_add_value(struct waitgraph *g, const struct wg_semval *v)
 	return vec_push(g->vals, g->nvals, g->capv, *v);
 }
 
-bool wg_op_blocks(int16_t op, int32_t val)
+int wg_add_facts(struct waitgraph *g, const struct wait_facts *f)
 {
-	if (op < 0)
-		return val < -op;
-	if (op == 0)
-		return val != 0;
-	return false;   /* increments never wait (short of SEMVMX, which fails) */
+	int err = 0;
+
+	for (size_t i = 0; !err && i < f->nwaiters; i++)
+		err = wg_add_waiter(g, &f->waiters[i]);
+	for (size_t i = 0; !err && i < f->nholds; i++)
+		err = wg_add_hold(g, &f->holds[i]);
+	for (size_t i = 0; !err && i < f->nvals; i++)
+		err = wg_add_value(g, &f->vals[i]);
+	return err;
 }
 
 const char *wg_evidence_name(uint32_t e)

@@ -2,9 +2,9 @@
 /*
  * Who waits on which semaphore, who holds it, and deadlock cycles.
  *
- * Pure: waiters, holder evidence and semaphore values go in; edges and
- * cycles come out.  Live `blocked` feeds it from /proc, the undo iterator,
- * semctl and the event stream; `report blocked` feeds it from a recording.
+ * Pure: waiters, holder evidence and semaphore values go in (the table
+ * types of tables/waitfacts.h); edges and cycles come out.  The blocked
+ * analysis (blocked.h) builds one per observation, live or recorded.
  *
  * Model: a blocked semop waits until ALL its operations can proceed (an
  * AND-wait), so a cycle in the wait-for graph is a deadlock.  A waiter
@@ -20,47 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "events.h"
-
-/* Holder evidence, strongest first (bit flags: an edge may have several). */
-#define EVID_UNDO     (1u << 0)   /* SEM_UNDO adjustment in the kernel */
-#define EVID_OBSERVED (1u << 1)   /* net applied sem_op seen while tracing */
-#define EVID_LASTPID  (1u << 2)   /* semctl(GETPID): last process to operate */
-
-#define WG_MAX_OPS IPCS_MAX_SOPS
-
-struct wg_waiter {
-	int32_t pid, tid;
-	char comm[16];
-	uint32_t ipcns;
-	uint8_t call;             /* CALL_SEMTIMEDOP, CALL_MSGSND, ... */
-	int32_t id;               /* semid or msqid */
-	uint64_t since_ns;        /* CLOCK_MONOTONIC start of the wait; 0 unknown */
-	uint64_t msg_size;        /* msgsnd/msgrcv */
-	int64_t mtype;
-	uint32_t nops;
-	struct ipcs_sembuf ops[WG_MAX_OPS];
-	bool from_proc;           /* found in /proc (may predate tracing) */
-};
-
-/* One piece of evidence that pid holds (or fed) a semaphore. */
-struct wg_hold {
-	int32_t pid;
-	uint32_t ipcns;
-	int32_t semid;
-	uint16_t semnum;
-	int32_t amount;           /* >0: took and holds `amount`; <0: added (fed) */
-	uint32_t evidence;        /* EVID_* */
-};
-
-/* Current value of a semaphore (from semctl or a snapshot). */
-struct wg_semval {
-	uint32_t ipcns;
-	int32_t semid;
-	uint16_t semnum;
-	int32_t value;
-	int32_t lastpid;
-};
+#include "tables/waitfacts.h"
 
 struct wg_edge {
 	size_t waiter;            /* index into waiters */
@@ -93,11 +53,11 @@ void wg_reset(struct waitgraph *g);
 int wg_add_waiter(struct waitgraph *g, const struct wg_waiter *w);
 int wg_add_hold(struct waitgraph *g, const struct wg_hold *h);
 int wg_add_value(struct waitgraph *g, const struct wg_semval *v);
+/* Add every waiter, hold and value of one reading. */
+int wg_add_facts(struct waitgraph *g, const struct wait_facts *f);
 /* Build edges and find cycles.  0 or -ENOMEM. */
 int wg_solve(struct waitgraph *g);
 
-/* Does operation `op` at value `val` have to wait? */
-bool wg_op_blocks(int16_t op, int32_t val);
 const char *wg_evidence_name(uint32_t evidence);   /* strongest: "undo", ... */
 
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Reading recordings defensively; see reader.h and docs/recording-format.md. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -139,6 +140,93 @@ int rec_reader_open_mem(struct rec_reader *r, const void *p, size_t len, const c
 	return open_common(r);
 }
 
+/* read() until n bytes or the end of the input; -errno on error. */
+static ssize_t read_full(int fd, uint8_t *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = read(fd, buf + got, n - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+/* An unlinked file to spool a stream into: $TMPDIR, else /tmp. */
+static int spool_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd >= 0 ? fd : -errno;
+	snprintf(path, sizeof(path), "%s/ipcscope-spool.XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+/*
+ * A pipe, FIFO or device: check the header as soon as it has arrived (a
+ * stream that is not a recording, /dev/zero say, fails at once), then copy
+ * the stream as it comes into an unlinked spool file and read that like a
+ * regular file: memory stays bounded whatever the stream's length, and
+ * event chunks are read again later, as from a file.
+ */
+static int open_stream(struct rec_reader *r, int fd)
+{
+	static uint8_t buf[1 << 16];
+	ssize_t n = read_full(fd, buf, REC_HDR_LEN);
+	uint64_t total;
+	int sp, err;
+
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < REC_MAGIC_LEN || memcmp(buf, REC_MAGIC, REC_MAGIC_LEN)) {
+		r->mem = buf;
+		r->size = (uint64_t)n;
+		err = open_common(r);     /* says which header error */
+		r->mem = NULL;
+		return err;
+	}
+	sp = spool_open();
+	if (sp < 0)
+		return sp;
+	total = 0;
+	for (;;) {
+		if (n > 0 && write(sp, buf, (size_t)n) != n) {
+			err = errno ? -errno : -EIO;
+			close(sp);
+			return err;
+		}
+		total += (uint64_t)n;
+		if (n == 0)
+			break;
+		n = read_full(fd, buf, sizeof(buf));
+		if (n < 0) {
+			close(sp);
+			return (int)n;
+		}
+	}
+	r->fd = sp;
+	r->spooled = true;
+	r->size = total;
+	return open_common(r);
+}
+
 int rec_reader_open_fd(struct rec_reader *r, int fd, const char *name)
 {
 	struct stat st;
@@ -146,47 +234,15 @@ int rec_reader_open_fd(struct rec_reader *r, int fd, const char *name)
 	reset(r, name);
 	if (fstat(fd, &st))
 		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
 	if (S_ISREG(st.st_mode)) {
+		/* what is there now: a file still being recorded reads as cut short */
 		r->fd = fd;
 		r->size = (uint64_t)st.st_size;
 		return open_common(r);
 	}
-	/* A pipe: read it all (recordings piped through ssh, zcat...). */
-	size_t cap = 1 << 20, len = 0;
-	uint8_t *buf = malloc(cap);
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t k;
-
-		if (len == cap) {
-			uint8_t *nb = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		k = read(fd, buf + len, cap - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = errno;
-
-			free(buf);
-			return -e;
-		}
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
-	r->owned = buf;
-	r->mem = buf;
-	r->size = len;
-	return open_common(r);
+	return open_stream(r, fd);
 }
 
 const char *rec_open_strerror(const struct rec_reader *r, int err, char *buf, size_t len)
@@ -443,7 +499,8 @@ int rec_reader_load(struct rec_reader *r, struct rec_chunk *c)
 
 void rec_reader_close(struct rec_reader *r)
 {
-	free(r->owned);
-	r->owned = NULL;
+	if (r->spooled && r->fd >= 0)
+		close(r->fd);
+	r->spooled = false;
 	r->mem = NULL;
 }

@@ -5,6 +5,10 @@
  * format.h before anything is allocated, every chunk's CRC is verified, and
  * a damaged region is skipped by searching for the next chunk whose CRC is
  * good.  It stops cleanly at a short chunk (recorder killed) and says so.
+ * A regular file is read in place (up to its size at open: a recording
+ * still growing reads as cut short); a pipe, FIFO or device has its header
+ * checked as soon as it arrives, then is copied to an unlinked spool file
+ * as it streams in, and read from there (bounded memory, re-readable).
  */
 #ifndef IPCS_RECORD_READER_H
 #define IPCS_RECORD_READER_H
@@ -37,7 +41,7 @@ struct rec_reader {
 	const char *name;            /* for messages */
 	int fd;                      /* -1 when reading memory */
 	const uint8_t *mem;
-	uint8_t *owned;              /* slurped non-seekable input */
+	bool spooled;                /* fd is our unlinked copy of a pipe/FIFO, closed with us */
 	uint64_t size;
 	struct rec_host host;
 	uint64_t off;                /* where the next chunk header is expected */

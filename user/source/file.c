@@ -74,7 +74,11 @@ static int fs_poll(struct ev_source *src, int timeout_ms)
 		r = ev_bus_emit(src->bus, h, sz);
 		delivered++;
 		if (r) {
-			fs->next_ev = fs->nev;      /* a sink asked to stop */
+			/* a sink failed or asked to stop: no more events, and the
+			 * session says why (not a normal end of file) */
+			if (!src->sink_status)
+				src->sink_status = r;
+			fs->next_ev = fs->nev;
 			break;
 		}
 		o += (sz + REC_EV_ALIGN - 1) & ~(size_t)(REC_EV_ALIGN - 1);
@@ -415,6 +419,12 @@ int file_session_open(struct session *s, const char *path)
 	}
 	fs->fd = fd;
 	err = rec_reader_open_fd(&fs->rd, fd, path);
+	if (err == -EISDIR) {
+		/* missing input, as for a path that does not exist (not "internal") */
+		fs_destroy(&fs->src);
+		return errmsg(EX_NOINPUT, "'%s' is a directory: give the file written by "
+			      "`ipcscope record -o FILE`", path);
+	}
 	return open_common(s, fs, err, path);
 }
 

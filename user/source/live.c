@@ -26,6 +26,7 @@
 #include "source/attach.h"
 #include "source/extras.h"
 #include "source/live.h"
+#include "source/mmaptrack.h"
 
 #define DEFAULT_RINGBUF   (16u << 20)
 #define POLL_MS           100      /* bounds the delay of unwoken events */
@@ -206,6 +207,8 @@ static int on_sample(void *ctx, void *data, size_t len)
 
 	if (r) {
 		ls->sink_status = r;
+		if (!ls->base.sink_status)
+			ls->base.sink_status = r;
 		return -ECANCELED;     /* stops libbpf's consume loop */
 	}
 	return 0;
@@ -304,9 +307,34 @@ uint64_t live_inflight_start(struct ev_source *src, int32_t tid)
 	return err || v.in.call == CALL_NONE ? 0 : v.in.start_ns;
 }
 
+bool live_exclude_ipcscope(void)
+{
+	const char *v = getenv("IPCSCOPE_TRACE_SELF");
+
+	return !(v && *v && strcmp(v, "0"));
+}
+
 int live_stack_fd(struct ev_source *src)
 {
 	return src ? bpf_map__fd(to_live(src)->skel->maps.stacks) : -1;
+}
+
+/* session.stack_ips, live: the BPF stack map. */
+static int live_stack_ips(struct session *s, int32_t id, uint64_t *ips, size_t max)
+{
+	uint64_t v[IPCS_STACK_DEPTH] = { 0 };
+	int fd = live_stack_fd(s->src);
+	size_t n = 0;
+
+	if (fd < 0 || id < 0)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(fd, &id, v))
+		return -errno;
+	while (n < IPCS_STACK_DEPTH && n < max && v[n]) {
+		ips[n] = v[n];
+		n++;
+	}
+	return (int)n;
 }
 
 static void set_knobs(struct ipcscope_bpf *skel, const struct live_config *cfg, uint32_t rb_size)
@@ -807,6 +835,10 @@ static int procmeta_sink(void *ctx, const struct ev_hdr *ev)
 
 	if (!s->procs)
 		return 0;
+	session_procs_refresh(s);
+	/* Without perf's records, the exec event is what ends the old image. */
+	if (ev->type == EV_EXEC && !s->mt)
+		procmeta_end_image(s->procs, ev->pid, ev->ts_ns);
 	if (ev->type == EV_EXEC || (ev->type == EV_CREATE && stale_meta(s->procs, ev)))
 		procmeta_capture(s->procs, ev->pid);
 	else if (ev->type == EV_EXIT)
@@ -851,6 +883,15 @@ struct ev_source *live_session_open(struct session *s, const struct live_config 
 	if (!src)
 		return NULL;
 	session_init(s, src, !cfg->no_start_snapshot);
+	s->stack_ips = live_stack_ips;
+	if (cfg->create_ctx && s->procs) {
+		int err = 0;
+
+		s->mt = mmaptrack_open(&err);
+		if (!s->mt)
+			warnmsg("cannot follow mappings with perf (%s): stacks of processes "
+				"that exit at once may show one frame", strerror(-err));
+	}
 	return src;
 }
 
@@ -866,6 +907,8 @@ void session_fini(struct session *s)
 		snapshot_free(s->end);
 	free(s->end);
 	s->start = s->end = NULL;
+	mmaptrack_close(s->mt);
+	s->mt = NULL;
 	if (s->procs)
 		procmeta_free(s->procs);
 	s->procs = NULL;

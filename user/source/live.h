@@ -102,7 +102,8 @@ int live_check_env(void);
 /*
  * Copy the filters of common_opts into an object's rodata that includes
  * bpf/filter.bpf.h (same names in every skeleton).  cmd_pid: `-- CMD`.
- * ipcscope's own calls (its reads of the tables) are never the workload's.
+ * ipcscope's own calls (its reads of the tables) are never the workload's,
+ * nor those of any process named ipcscope (live_exclude_ipcscope()).
  */
 #define live_set_filters(r, o, cmd_pid)                                        \
 	do {                                                                   \
@@ -120,7 +121,14 @@ int live_check_env(void);
 		(r)->filter_min_lat_ns = (o)->min_lat_ns;                      \
 		(r)->filter_errors_only = (o)->errors_only;                    \
 		(r)->filter_exclude_pid = (uint32_t)getpid();                  \
+		(r)->filter_exclude_ipcscope = live_exclude_ipcscope();        \
 	} while (0)
+
+/*
+ * Calls of processes named "ipcscope" (other instances, our forked
+ * namespace readers) are not traced unless IPCSCOPE_TRACE_SELF=1.
+ */
+bool live_exclude_ipcscope(void);
 
 /* Effective CAP_BPF + CAP_PERFMON (or root / CAP_SYS_ADMIN). */
 bool live_have_privileges(void);

@@ -14,18 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stack/frame.h"
 #include "tables/procmeta.h"
 
-struct stack_frame {
-	uint64_t addr;             /* as captured */
-	char func[128];            /* function, clone suffixes removed; "" if unknown */
-	char symbol[128];          /* the ELF symbol (make_seg.constprop.0, f.cold) */
-	uint64_t offset;           /* addr - symbol start */
-	char module[256];          /* mapped file; "" if addr is in no mapping */
-	uint8_t build_id[PROCMETA_BUILD_ID_MAX];
-	uint8_t build_id_len;
-	uint64_t file_offset;      /* addr's offset in the module's file */
-};
+
 
 /* A libdw address space for one process (struct Dwfl, opaque here). */
 struct symbolizer;

@@ -65,9 +65,10 @@ int ipcns_enter_arg(const char *arg)
 	int err = ipcns_enter(arg);
 
 	if (err)
-		return errmsg(err == -EPERM ? EX_NOPERM : EX_USAGE,
+		return errmsg(err == -EPERM || err == -EACCES ? EX_NOPERM : EX_USAGE,
 			      "cannot enter the IPC namespace '%s': %s: %s", arg, strerror(-err),
 			      err == -EPERM ? "setns needs CAP_SYS_ADMIN (run as root)"
+			      : err == -EACCES ? "run as root or as that process's user"
 					    : "give a live PID or a namespace inode (see `lsns -t ipc`)");
 	return 0;
 }

@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "view/jsonw.h"
 
 struct posix_obj {
 	char name[256];
@@ -32,8 +31,5 @@ struct posix_table {
 /* 0, or -errno for a partial read (what was read is kept). */
 int posix_read(struct posix_table *t);
 void posix_free(struct posix_table *t);
-void posix_text(const struct posix_table *t, FILE *f);
-/* Adds a "posix" member to the current JSON object. */
-void posix_json(const struct posix_table *t, struct jsonw *w);
 
 #endif

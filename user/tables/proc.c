@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Process facts from /proc/PID. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tables/pidstate.h"
 #include "tables/proc.h"
+#include "tables/procmeta.h"
 
 static ssize_t read_file(const char *path, char *buf, size_t len)
 {
@@ -26,66 +29,54 @@ static ssize_t read_file(const char *path, char *buf, size_t len)
 	return n;
 }
 
+/*
+ * The one liveness rule (tables/pidstate.c): a process is alive while it
+ * exists and has not exited.  A zombie still has /proc/PID and answers
+ * kill(pid, 0), but it has exited: its segments are orphans.  PID 1 in some
+ * containers never reaps, so zombies can last forever.
+ */
 bool proc_alive(int32_t pid)
 {
-	char path[32];
-
-	if (pid <= 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	return access(path, F_OK) == 0;
+	return pid > 0 && pid_state_read(pid, 0) == PID_RUNNING;
 }
 
 /*
- * Container runtimes put a 64-hex-digit id in the cgroup path:
+ * Container runtimes put a long hex id in the cgroup path:
  * docker-<id>.scope, cri-containerd-<id>.scope, crio-<id>.scope,
- * libpod-<id>.scope, or /docker/<id>.  Take the last such run.
+ * libpod-<id>.scope, or /docker/<id>.  The id is the last run of 32 or
+ * more hex digits that stands alone (not inside a longer word), kept
+ * whole: `docker ps --no-trunc`, crictl and Kubernetes' containerID name
+ * it so (views may shorten it).  The one rule for every view.
  */
 bool cgroup_container_id(const char *cg, char *out, size_t len)
 {
 	const char *best = NULL;
+	size_t bestlen = 0;
 
-	for (const char *p = cg; *p; p++) {
+	if (len)
+		out[0] = '\0';
+	for (const char *p = cg; *p;) {
 		size_t n = 0;
 
-		if (p != cg && strchr("0123456789abcdef", p[-1]))
-			continue;
-		while (p[n] && strchr("0123456789abcdef", p[n]))
+		while (isxdigit((unsigned char)p[n]))
 			n++;
-		if (n == 64 && (p[n] == 0 || p[n] == '.' || p[n] == '/'))
+		if (n >= 32 && (p == cg || !isalnum((unsigned char)p[-1])) &&
+		    !isalnum((unsigned char)p[n])) {
 			best = p;
+			bestlen = n;
+		}
+		p += n ? n : 1;
 	}
-	if (!best || len < 13)
+	if (!best || bestlen >= len)
 		return false;
-	/* the short form, as `docker ps` shows it */
-	snprintf(out, len, "%.12s", best);
+	memcpy(out, best, bestlen);
+	out[bestlen] = '\0';
 	return true;
-}
-
-static void join_cmdline(char *buf, ssize_t n, char *out, size_t len)
-{
-	ssize_t i;
-
-	if (n <= 0) {
-		out[0] = 0;
-		return;
-	}
-	if (buf[n - 1] == 0)
-		n--;   /* trailing NUL */
-	for (i = 0; i < n; i++)
-		if (buf[i] == 0)
-			buf[i] = ' ';
-	buf[n] = 0;
-	if ((size_t)n >= len) {
-		memcpy(out, buf, len - 4);
-		strcpy(out + len - 4, "...");
-	} else {
-		memcpy(out, buf, (size_t)n + 1);
-	}
 }
 
 int proc_info_read(int32_t pid, struct proc_info *pi)
 {
+	struct proc_meta m;
 	char path[64], buf[4096], *p;
 	struct stat st;
 	ssize_t n;
@@ -96,9 +87,14 @@ int proc_info_read(int32_t pid, struct proc_info *pi)
 	n = read_file(path, buf, sizeof(buf));
 	if (n <= 0)
 		return -ESRCH;
-	pi->alive = true;
 	/* comm is between the first '(' and the last ')' */
 	p = strrchr(buf, ')');
+	{
+		enum pid_state ps = pid_state_read(pid, 0);
+
+		pi->alive = ps == PID_RUNNING;
+		pi->zombie = ps == PID_ZOMBIE;
+	}
 	if (p) {
 		char *l = strchr(buf, '(');
 		size_t cl = l ? (size_t)(p - l - 1) : 0;
@@ -114,36 +110,18 @@ int proc_info_read(int32_t pid, struct proc_info *pi)
 			pi->starttime = start;
 	}
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	n = read_file(path, buf, sizeof(buf));
-	join_cmdline(buf, n, pi->cmdline, sizeof(pi->cmdline));
+	/* the one parser of a process's /proc files (tables/procmeta.c) */
+	if (procmeta_read(pid, &m) == 0) {
+		snprintf(pi->cmdline, sizeof(pi->cmdline), "%s", m.cmdline);
+		snprintf(pi->exe, sizeof(pi->exe), "%s", m.exe);
+		snprintf(pi->cgroup, sizeof(pi->cgroup), "%s", m.cgroup);
+		snprintf(pi->container, sizeof(pi->container), "%s", m.container);
+		pi->ipcns = m.ipcns;
+	}
 	if (!pi->cmdline[0])   /* kernel threads and zombies have none */
 		snprintf(pi->cmdline, sizeof(pi->cmdline), "[%s]", pi->comm);
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	n = readlink(path, pi->exe, sizeof(pi->exe) - 1);
-	pi->exe[n > 0 ? n : 0] = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_file(path, buf, sizeof(buf)) > 0) {
-		/* cgroup v2 line "0::/path"; else the first line's path */
-		char *line = strstr(buf, "0::");
-		char *cg = line ? line + 3 : strrchr(strtok(buf, "\n") ?: buf, ':');
-
-		if (cg) {
-			if (*cg == ':')
-				cg++;
-			cg[strcspn(cg, "\n")] = 0;
-			snprintf(pi->cgroup, sizeof(pi->cgroup), "%s", cg);
-			cgroup_container_id(pi->cgroup, pi->container, sizeof(pi->container));
-		}
-	}
-
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	if (!stat(path, &st))
 		pi->uid = st.st_uid;
-	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
-	if (!stat(path, &st))
-		pi->ipcns = (uint32_t)st.st_ino;
 	return 0;
 }

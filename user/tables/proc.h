@@ -9,7 +9,8 @@
 
 struct proc_info {
 	int32_t pid;
-	bool alive;
+	bool alive;             /* exists and has not exited (proc_alive()) */
+	bool zombie;            /* exited, not reaped yet: /proc/PID is still there */
 	char comm[16];
 	char cmdline[512];      /* argv joined with spaces, truncated with "..." */
 	char exe[256];
@@ -22,8 +23,10 @@ struct proc_info {
 
 /* Fill `pi` for pid; returns 0, or -ESRCH when the process does not exist. */
 int proc_info_read(int32_t pid, struct proc_info *pi);
+/* Exists and has not exited: a zombie is not alive (the one liveness rule). */
 bool proc_alive(int32_t pid);
-/* Container id (docker/containerd/cri-o/podman/libpod) from a cgroup path. */
+/* Container id (docker/containerd/cri-o/podman/libpod) from a cgroup path,
+ * whole (the one container-id rule); false if none. */
 bool cgroup_container_id(const char *cgroup, char *out, size_t len);
 
 #endif

@@ -23,6 +23,7 @@
 #include <libelf.h>
 
 #include "event.h"
+#include "tables/proc.h"
 #include "tables/procmeta.h"
 #include "util/vec.h"
 
@@ -66,6 +67,7 @@ void procmeta_free(struct procmeta_cache *c)
 		return;
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->v[i]->maps);
+		free(c->v[i]->old);
 		free(c->v[i]);
 	}
 	free(c->v);
@@ -182,9 +184,12 @@ static int assign(struct proc_meta *dst, const struct proc_meta *src, int32_t pi
 		memcpy(maps, src->maps, src->nmaps * sizeof(*maps));
 	}
 	free(dst->maps);
+	free(dst->old);
 	*dst = *src;
 	dst->pid = pid;
 	dst->maps = maps;
+	dst->old = NULL;        /* a copy (child, recording) has no earlier image */
+	dst->nold = 0;
 	return 0;
 }
 
@@ -232,6 +237,7 @@ size_t procmeta_prune(struct procmeta_cache *c, uint64_t before_ns)
 
 		if (m->exited && m->exit_ts_ns && m->exit_ts_ns < before_ns) {
 			free(m->maps);
+			free(m->old);
 			free(m);
 		} else {
 			c->v[j++] = m;       /* keeps insertion order */
@@ -275,17 +281,74 @@ int procmeta_add_map(struct procmeta_cache *c, int32_t pid, const struct proc_ma
 	return 0;
 }
 
-int procmeta_clear_maps(struct procmeta_cache *c, int32_t pid)
+/* At most this many mappings of earlier images are kept per process. */
+#define OLD_MAPS_MAX 256
+
+int procmeta_end_image(struct procmeta_cache *c, int32_t pid, uint64_t ts_ns)
 {
 	struct proc_meta *e = c ? slot_for(c, pid) : NULL;
+	struct proc_map *v;
+	size_t drop = 0;
 
 	if (!e)
 		return -ENOMEM;
+	if (e->nmaps > OLD_MAPS_MAX) {
+		e->nmaps = 0;             /* never: an image has a few dozen */
+	}
+	/* the oldest images go first when the history is full */
+	while (e->nold - drop + e->nmaps > OLD_MAPS_MAX) {
+		uint64_t until = e->old[drop].until_ns;
+
+		while (drop < e->nold && e->old[drop].until_ns == until)
+			drop++;
+	}
+	if (drop) {
+		memmove(e->old, e->old + drop, (e->nold - drop) * sizeof(*e->old));
+		e->nold -= drop;
+	}
+	if (e->nmaps) {
+		v = realloc(e->old, (e->nold + e->nmaps) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		e->old = v;
+		for (size_t i = 0; i < e->nmaps; i++) {
+			e->old[e->nold + i] = e->maps[i];
+			e->old[e->nold + i].since_ns = e->image_ns;
+			e->old[e->nold + i].until_ns = ts_ns ? ts_ns : 1;
+		}
+		e->nold += e->nmaps;
+	}
 	free(e->maps);
 	e->maps = NULL;
 	e->nmaps = 0;
+	e->image_ns = ts_ns;
 	touch(c, e);
 	return 0;
+}
+
+const struct proc_meta *procmeta_at_time(const struct proc_meta *m, uint64_t ts_ns,
+					 struct proc_meta *tmp)
+{
+	size_t i, n;
+
+	if (!m || !ts_ns || !m->nold || ts_ns >= m->image_ns)
+		return m;
+	/* images are appended in order, each a run with one (since, until) */
+	for (i = 0; i < m->nold; i++)
+		if (m->old[i].since_ns <= ts_ns && ts_ns < m->old[i].until_ns)
+			break;
+	*tmp = *m;
+	tmp->maps = NULL;
+	tmp->nmaps = 0;
+	tmp->old = NULL;
+	tmp->nold = 0;
+	if (i == m->nold)
+		return tmp;             /* an image we never saw: no mappings */
+	for (n = i; n < m->nold && m->old[n].until_ns == m->old[i].until_ns; n++)
+		;
+	tmp->maps = &m->old[i];
+	tmp->nmaps = n - i;
+	return tmp;
 }
 
 int procmeta_set_image(struct procmeta_cache *c, int32_t pid, const char *comm,
@@ -358,35 +421,6 @@ static void read_cmdline(int32_t pid, char *out, size_t len)
 	}
 }
 
-/*
- * Container id: the last run of 32+ hex digits in the cgroup path, as
- * docker (docker-<id>.scope, /docker/<id>), containerd (cri-containerd-),
- * cri-o (crio-) and podman (libpod-) name their scopes.
- */
-static void container_of(const char *cg, char *out, size_t len)
-{
-	const char *best = NULL;
-	size_t bestlen = 0;
-
-	out[0] = '\0';
-	for (const char *p = cg; *p;) {
-		size_t n = 0;
-
-		while (isxdigit((unsigned char)p[n]))
-			n++;
-		if (n >= 32 && (p == cg || !isalnum((unsigned char)p[-1])) &&
-		    !isalnum((unsigned char)p[n])) {
-			best = p;
-			bestlen = n;
-		}
-		p += n ? n : 1;
-	}
-	if (best && bestlen < len) {
-		memcpy(out, best, bestlen);
-		out[bestlen] = '\0';
-	}
-}
-
 static void read_cgroup(struct proc_meta *m)
 {
 	char path[64], buf[4096];
@@ -395,16 +429,24 @@ static void read_cgroup(struct proc_meta *m)
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", m->pid);
 	if (read_file(path, buf, sizeof(buf)) <= 0)
 		return;
-	/* cgroup v2: the "0::/path" line */
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		snprintf(m->cgroup, sizeof(m->cgroup), "%s", line + 3);
-		break;
+	/* cgroup v2: the "0::/path" line; v1 only: the first line's path */
+	{
+		char *save = NULL, *first = NULL;
+
+		for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			if (!first)
+				first = line;
+			if (strncmp(line, "0::", 3))
+				continue;
+			snprintf(m->cgroup, sizeof(m->cgroup), "%s", line + 3);
+			break;
+		}
+		if (!m->cgroup[0] && first && strrchr(first, ':'))
+			snprintf(m->cgroup, sizeof(m->cgroup), "%s", strrchr(first, ':') + 1);
 	}
 	if (!m->cgroup[0])
 		return;
-	container_of(m->cgroup, m->container, sizeof(m->container));
+	cgroup_container_id(m->cgroup, m->container, sizeof(m->container));
 	/* The cgroup id BPF reports is the cgroup directory's inode. */
 	char dir[sizeof(m->cgroup) + 32];
 
@@ -571,20 +613,24 @@ static int read_maps(struct procmeta_cache *c, int32_t pid, struct proc_map **ou
 	return 0;
 }
 
-const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
+/*
+ * One process's facts from /proc (the one parser: `proc_info` is filled
+ * from it too): comm, cmdline, exe, status (uid, ppid), cgroup and
+ * container, IPC namespace.  0, or -ESRCH when the process is gone.
+ */
+int procmeta_read(int32_t pid, struct proc_meta *out)
 {
 	struct proc_meta tmp = { .pid = pid };
-	struct proc_meta *e;
 	char path[64], buf[64];
 	struct stat st;
 	ssize_t n;
 
-	if (!c || pid <= 0)
-		return NULL;
+	if (pid <= 0)
+		return -ESRCH;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	n = read_file(path, buf, sizeof(buf));
 	if (n < 0)
-		return NULL;          /* gone: keep whatever we had */
+		return -ESRCH;
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	buf[sizeof(tmp.comm) - 1] = '\0';
@@ -598,6 +644,17 @@ const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
 	if (!stat(path, &st))
 		tmp.ipcns = st.st_ino;
+	*out = tmp;
+	return 0;
+}
+
+const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
+{
+	struct proc_meta tmp;
+	struct proc_meta *e;
+
+	if (!c || procmeta_read(pid, &tmp))
+		return NULL;          /* gone: keep whatever we had */
 	read_maps(c, pid, &tmp.maps, &tmp.nmaps);
 	/*
 	 * A zombie still has /proc/PID but no mappings any more: keep the
@@ -615,6 +672,9 @@ const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid)
 		return NULL;
 	}
 	free(e->maps);
+	tmp.image_ns = e->image_ns;       /* /proc shows the current image only */
+	tmp.old = e->old;
+	tmp.nold = e->nold;
 	*e = tmp;
 	e->captured_ns = mono_now_ns();
 	touch(c, e);

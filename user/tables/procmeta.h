@@ -18,6 +18,9 @@ struct proc_map {
 	char path[256];
 	uint8_t build_id[PROCMETA_BUILD_ID_MAX];
 	uint8_t build_id_len;
+	/* In proc_meta.old only: the image this mapping belonged to was the
+	 * process's from since_ns until its exec at until_ns (CLOCK_MONOTONIC). */
+	uint64_t since_ns, until_ns;
 };
 
 struct proc_meta {
@@ -40,6 +43,15 @@ struct proc_meta {
 	 * when /proc was last read for it (CLOCK_MONOTONIC ns, 0 never). */
 	uint64_t gen;
 	uint64_t captured_ns;
+	/*
+	 * Not recorded: when the current image began (its exec, CLOCK_MONOTONIC,
+	 * 0 unknown), and the mappings of the images before it (a process that
+	 * created something and then exec'd: its stack is unwound against the
+	 * mappings it had at the creation).  Bounded: the oldest images go.
+	 */
+	uint64_t image_ns;
+	struct proc_map *old;
+	size_t nold;
 };
 
 struct procmeta_cache;
@@ -48,6 +60,9 @@ struct procmeta_cache *procmeta_new(void);
 void procmeta_free(struct procmeta_cache *c);
 /* Capture pid from /proc now (replaces an older entry for the same pid). */
 const struct proc_meta *procmeta_capture(struct procmeta_cache *c, int32_t pid);
+/* The same facts without the cache or the mappings (the one /proc parser,
+ * proc_info_read() uses it).  0, or -ESRCH when the process is gone. */
+int procmeta_read(int32_t pid, struct proc_meta *out);
 /* Insert a copy (used by the recording reader). */
 const struct proc_meta *procmeta_put(struct procmeta_cache *c, const struct proc_meta *m);
 const struct proc_meta *procmeta_get(const struct procmeta_cache *c, int32_t pid);
@@ -71,7 +86,18 @@ const struct proc_meta *procmeta_inherit(struct procmeta_cache *c, int32_t child
  * The entry is created if missing.  0 or -ENOMEM.
  */
 int procmeta_add_map(struct procmeta_cache *c, int32_t pid, const struct proc_map *m);
-int procmeta_clear_maps(struct procmeta_cache *c, int32_t pid);
+/*
+ * An exec at ts_ns: the current mappings become the previous image's (kept
+ * in `old` for creations made before it), and the new image starts empty.
+ */
+int procmeta_end_image(struct procmeta_cache *c, int32_t pid, uint64_t ts_ns);
+/*
+ * The process as it was at ts_ns: `m` itself when that is its current image
+ * (or ts_ns is 0), else a copy in *tmp whose maps are the image of that
+ * time (pointing into m->old: valid while m is).
+ */
+const struct proc_meta *procmeta_at_time(const struct proc_meta *m, uint64_t ts_ns,
+					 struct proc_meta *tmp);
 /* After an exec: the new comm and executable (either may be NULL). */
 int procmeta_set_image(struct procmeta_cache *c, int32_t pid, const char *comm,
 		       const char *exe);

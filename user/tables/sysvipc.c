@@ -23,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "analysis/waitgraph.h"
 #include "tables/statwalk.h"
 #include "tables/sysvipc.h"
 #include "tables/waiters.h"
@@ -446,14 +445,17 @@ static void read_all_semvals(struct ipc_snapshot *s, bool pids)
 		read_semvals(&s->sem[i], !derive, pids);
 }
 
-static void derive_sem_counts(struct ipc_snapshot *s)
+void snapshot_count_waiters(struct ipc_snapshot *s, const struct wait_facts *given)
 {
-	struct waitgraph g;
+	struct wait_facts own = { 0 }, g = { 0 };
 
-	if (!semvals_derive())
+	if (!semvals_derive() || !s->nsem)
 		return;
-	wg_init(&g);
-	if (waiters_scan(s->ipcns, &g) >= 0) {
+	if (given)
+		g = *given;
+	if (given || waiters_scan(s->ipcns, &own) >= 0) {
+		if (!given)
+			g = own;
 		for (size_t i = 0; i < g.nwaiters; i++) {
 			const struct wg_waiter *w = &g.waiters[i];
 			struct sem_obj *o;
@@ -479,7 +481,7 @@ static void derive_sem_counts(struct ipc_snapshot *s)
 			}
 		}
 	}
-	wg_free(&g);
+	wait_facts_free(&own);
 }
 
 static int add_attached(struct shm_obj *o, int32_t pid)
@@ -646,8 +648,15 @@ int snapshot_read(struct ipc_snapshot *s, unsigned int what)
 	int err = 0;
 
 	memset(s, 0, sizeof(*s));
+	/*
+	 * Without /proc (a container or chroot that did not mount it) the tables
+	 * below would read as empty, and be reported as namespace 0: fail
+	 * instead.  A /proc without ns/ipc (an old kernel) still reads as 0.
+	 */
 	if (!stat("/proc/self/ns/ipc", &st))
 		s->ipcns = (uint32_t)st.st_ino;
+	else if (stat("/proc/self", &st))
+		return errno == ENOENT ? -ENOENT : -errno;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->taken_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 	s->taken_real = time(NULL);
@@ -668,8 +677,8 @@ int snapshot_read(struct ipc_snapshot *s, unsigned int what)
 		err = job.err;
 	if (err)
 		goto out;
-	if ((what & SNAP_SEMVALS) && s->nsem)
-		derive_sem_counts(s);
+	if ((what & SNAP_SEMVALS) && !(what & SNAP_NOSEMCNT) && s->nsem)
+		snapshot_count_waiters(s, NULL);
 	if (what & SNAP_ATTACH)
 		for (size_t i = 0; i < s->nshm; i++)
 			if (s->shm[i].nattch) {   /* else nothing to find: skip /proc */

@@ -77,9 +77,18 @@ struct ipc_snapshot {
 /* With SNAP_SEMVALS: skip the last pid of each semaphore (GETPID is one
  * semctl per semaphore, the bulk of a listing's cost); sem_val.pid = -1. */
 #define SNAP_NOSEMPID (1u << 5)
+/* With SNAP_SEMVALS: leave semncnt/semzcnt to snapshot_count_waiters() (the
+ * caller has read the waiters already: no /proc walk here). */
+#define SNAP_NOSEMCNT (1u << 6)
 
 /* Read the tables of the caller's IPC namespace.  0 or -errno. */
 int snapshot_read(struct ipc_snapshot *s, unsigned int what);
+struct wait_facts;
+/*
+ * SNAP_NOSEMCNT: semncnt/semzcnt from the blocked threads in `f` (read by
+ * tables/waitscan.h; NULL: scan /proc for them), as snapshot_read does.
+ */
+void snapshot_count_waiters(struct ipc_snapshot *s, const struct wait_facts *f);
 /* Parsers for one /proc/sysvipc file's text (unit-tested).  0 or -errno. */
 int parse_sysvipc_shm(FILE *f, struct ipc_snapshot *s);
 int parse_sysvipc_sem(FILE *f, struct ipc_snapshot *s);

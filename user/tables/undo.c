@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Table reader: SEM_UNDO holders from the task iterator; see undo.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,16 @@ void undo_close(struct undo_reader *r)
 	free(r);
 }
 
-int undo_collect(struct undo_reader *r, const struct ipc_snapshot *snap, struct waitgraph *g)
+static bool asked(const struct undo_set *sets, size_t n, int32_t semid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sets[i].semid == semid)
+			return true;
+	return false;
+}
+
+int undo_collect(struct undo_reader *r, const struct undo_set *sets, size_t nsets,
+		 struct wait_facts *f)
 {
 	int map = bpf_map__fd(r->skel->maps.nsems_of), fd, added = 0, err = 0;
 	struct undo_rec rec;
@@ -60,11 +70,10 @@ int undo_collect(struct undo_reader *r, const struct ipc_snapshot *snap, struct 
 	/* the iterator reads only arrays it is told the size of */
 	while (bpf_map_get_next_key(map, NULL, &key) == 0)
 		bpf_map_delete_elem(map, &key);
-	for (size_t i = 0; i < snap->nsem; i++) {
-		uint32_t n = snap->sem[i].nsems;
-
-		bpf_map_update_elem(map, &snap->sem[i].c.id, &n, BPF_ANY);
-	}
+	if (!nsets)
+		return 0;
+	for (size_t i = 0; i < nsets; i++)
+		bpf_map_update_elem(map, &sets[i].semid, &sets[i].nsems, BPF_ANY);
 	fd = bpf_iter_create(bpf_link__fd(r->skel->links.dump_undo));
 	if (fd < 0)
 		return -errno;
@@ -83,7 +92,7 @@ int undo_collect(struct undo_reader *r, const struct ipc_snapshot *snap, struct 
 		if (got < sizeof(rec))
 			continue;
 		got = 0;
-		if (!snapshot_sem(snap, rec.semid))
+		if (!asked(sets, nsets, rec.semid))
 			continue;
 		for (uint32_t j = 0; j < rec.nsems && j < UNDO_MAX_SEMS; j++) {
 			struct wg_hold h = { (int32_t)rec.tgid, rec.ipcns, rec.semid, (uint16_t)j,
@@ -91,7 +100,7 @@ int undo_collect(struct undo_reader *r, const struct ipc_snapshot *snap, struct 
 
 			if (!rec.adj[j])
 				continue;
-			if ((err = wg_add_hold(g, &h)))
+			if ((err = wait_facts_add_hold(f, &h)))
 				break;
 			added++;
 		}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Table reader: blocked IPC calls from /proc; see waiters.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +69,7 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 }
 
 /* The sembufs of a blocked semop, from the process's memory. */
-static void read_sops(struct wg_waiter *w, uint64_t addr)
+void waiters_read_sops(struct wg_waiter *w, uint64_t addr)
 {
 	struct { uint16_t num; int16_t op; int16_t flg; } raw[WG_MAX_OPS];
 	uint32_t n = w->nops < WG_MAX_OPS ? w->nops : WG_MAX_OPS;
@@ -87,7 +88,7 @@ static void read_sops(struct wg_waiter *w, uint64_t addr)
 	}
 }
 
-static int scan_process(long pid, uint32_t ipcns, struct waitgraph *g)
+static int scan_process(long pid, uint32_t ipcns, struct wait_facts *f)
 {
 	char path[96], buf[512];
 	struct dirent *de;
@@ -119,8 +120,8 @@ static int scan_process(long pid, uint32_t ipcns, struct waitgraph *g)
 			snprintf(w.comm, sizeof(w.comm), "%.15s", buf);
 		}
 		if (w.call == CALL_SEMOP || w.call == CALL_SEMTIMEDOP)
-			read_sops(&w, sops);
-		if (wg_add_waiter(g, &w)) {
+			waiters_read_sops(&w, sops);
+		if (wait_facts_add_waiter(f, &w)) {
 			closedir(d);
 			return -ENOMEM;
 		}
@@ -130,7 +131,7 @@ static int scan_process(long pid, uint32_t ipcns, struct waitgraph *g)
 	return found;
 }
 
-int waiters_scan(uint32_t ipcns, struct waitgraph *g)
+int waiters_scan(uint32_t ipcns, struct wait_facts *f)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -149,7 +150,7 @@ int waiters_scan(uint32_t ipcns, struct waitgraph *g)
 		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", pid);
 		if (stat(path, &st) || (ipcns && (uint32_t)st.st_ino != ipcns))
 			continue;
-		n = scan_process(pid, (uint32_t)st.st_ino, g);
+		n = scan_process(pid, (uint32_t)st.st_ino, f);
 		if (n < 0) {
 			closedir(d);
 			return n;

@@ -165,63 +165,27 @@ static int cmp_line(const void *a, const void *b)
 	return strcmp(((const struct fold_line *)a)->line, ((const struct fold_line *)b)->line);
 }
 
-/* Frames of one raw entry: the recorded stack, trusted while it stays in
- * known mappings (a frame-pointer walk through code built without them
- * wanders off after the first frame). */
-static size_t resolve(struct folded *f, struct symbolizer *sy, const struct proc_meta *m,
-		      int32_t id, struct stack_frame *out)
-{
-	uint64_t ips[IPCS_STACK_DEPTH];
-	int n;
-
-	if (id < 0 || !f->s->stack_ips)
-		return 0;
-	n = f->s->stack_ips(f->s, id, ips, IPCS_STACK_DEPTH);
-	if (n <= 0)
-		return 0;
-	for (int i = 1; i < n; i++)
-		if (!m || !procmeta_find_map(m, ips[i] - 1)) {
-			n = i;
-			break;
-		}
-	for (int i = 0; i < n; i++) {
-		memset(&out[i], 0, sizeof(out[i]));
-		out[i].addr = ips[i];
-		if (sy)
-			symbolize(sy, ips[i], i > 0, &out[i]);
-	}
-	return (size_t)n;
-}
-
 static int flush_raw(struct folded *f)
 {
 	struct stack_frame frames[IPCS_STACK_DEPTH];
-	struct symbolizer *sy = NULL;
-	uint32_t sy_pid = 0;
+	struct stack_resolver res;
 	int err = 0;
 
 	if (f->nraw)
 		qsort(f->raw, f->nraw, sizeof(*f->raw), cmp_raw);
+	session_stack_resolver(f->s, &res);
 	for (size_t i = 0; i < f->nraw && !err;) {
 		const struct fold_raw *r = &f->raw[i];
-		const struct proc_meta *m = procmeta_get(f->s->procs, (int32_t)r->pid);
 		uint64_t w = 0;
 		size_t n, k;
 
 		for (k = i; k < f->nraw && !cmp_raw(&f->raw[k], r); k++)
 			w += f->raw[k].weight;
-		if (r->stack_id >= 0 && (!sy || sy_pid != r->pid)) {
-			struct proc_meta none = { .pid = (int32_t)r->pid, .exited = true };
-
-			symbolizer_free(sy);
-			sy = symbolizer_new(m ? m : &none);
-			sy_pid = r->pid;
-		}
-		n = resolve(f, sy, m, r->stack_id, frames);
+		n = stack_resolve_id(&res, (int32_t)r->pid, r->stack_id, frames, IPCS_STACK_DEPTH);
 		err = folded_add_frames(f, r->comm, frames, n, call_name(r->call), w);
 		i = k;
 	}
-	symbolizer_free(sy);
+	stack_resolver_fini(&res);
 	f->nraw = 0;
 	return err;
 }

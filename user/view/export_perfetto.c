@@ -290,7 +290,7 @@ int perfetto_write(struct perfetto *p, FILE *f, const struct procmeta_cache *pro
 		jsonw_string_field(&w, "kind", kind_name(e->kind));
 		jsonw_int_field(&w, "id", e->id);
 		if (e->call == CALL_SHMGET || e->call == CALL_SEMGET || e->call == CALL_MSGGET)
-			jsonw_int_field(&w, "key", e->key);
+			jsonw_uint_field(&w, "key", (uint32_t)e->key);
 		if (e->type == EV_BLOCK) {
 			jsonw_bool_field(&w, "unfinished", true);
 		} else {

@@ -4,13 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stack/symbolize.h"
+#include "tables/procmeta.h"
 #include "view/leaks_view.h"
 
 #define PREDATES "creator unknown (predates tracing)"
 
 void leaks_format_key(char *buf, size_t len, int32_t key)
 {
-	snprintf(buf, len, "0x%08x", (uint32_t)key);
+	snprintf(buf, len, IPCS_KEY_FMT, (uint32_t)key);
 }
 
 void leaks_format_age(char *buf, size_t len, int64_t s)
@@ -92,14 +94,18 @@ void leaks_json_leak(struct jsonw *w, const struct leak *k)
 	jsonw_start_object(w);
 	jsonw_string_field(w, "kind", kind_name(k->kind));
 	jsonw_int_field(w, "id", k->id);
-	jsonw_int_field(w, "key", k->key);
+	jsonw_uint_field(w, "key", (uint32_t)k->key);
 	jsonw_uint_field(w, "bytes", k->bytes);
 	if (k->kind == KIND_SEM)
 		jsonw_uint_field(w, "sems", k->nsems);
 	if (k->kind == KIND_MSG)
 		jsonw_uint_field(w, "messages", k->messages);
 	jsonw_string_field(w, "reason", k->reason);
+	/* age_s: since the creation ipcscope saw, else since the kernel's ctime
+	 * (age_from says which); changed_s: since ctime, always */
 	jsonw_int_field(w, "age_s", k->age_s);
+	jsonw_string_field(w, "age_from", k->age_from_creation ? "creation" : "ctime");
+	jsonw_int_field(w, "changed_s", k->changed_s);
 	jsonw_uint_field(w, "mode", k->mode & 0777);
 	jsonw_uint_field(w, "uid", k->uid);
 	jsonw_name(w, "last_user");
@@ -108,10 +114,13 @@ void leaks_json_leak(struct jsonw *w, const struct leak *k)
 		jsonw_int_field(w, "pid", k->last_pid);
 		jsonw_string_field(w, "comm", k->last_comm[0] ? k->last_comm : NULL);
 		jsonw_string_field(w, "call", k->last_call ? call_name(k->last_call) : NULL);
+		/* "traced": the last call ipcscope saw; "kernel": lpid/sempid/lspid/lrpid */
+		jsonw_string_field(w, "source", k->last_call ? "traced" : "kernel");
 		jsonw_end_object(w);
 	} else {
 		jsonw_null(w);
 	}
+	jsonw_int_field(w, "kernel_last_pid", k->kernel_last_pid);
 	jsonw_name(w, "creator");
 	leaks_json_creator(w, k);
 	jsonw_end_object(w);
@@ -184,32 +193,45 @@ static void stack_short(char *buf, size_t len, const struct leak_creator *c, siz
 
 void leaks_text_report(FILE *f, const struct leak_report *r, uint64_t lost)
 {
-	char key[16], age[16], size[48], who[700], frame[600];
+	char key[16], age[20], size[48], who[700], frame[600];
+	size_t seen = 0;
 
+	for (size_t i = 0; i < r->n; i++)
+		seen += r->v[i].age_from_creation;
+	/*
+	 * AGE only where ipcscope saw the creation; the kernel's ctime is the
+	 * creation or the last IPC_SET/SETVAL/SETALL, so it is CHANGED, and in
+	 * a mixed table those ages are starred.
+	 */
 	if (!r->n) {
 		fprintf(f, "No leak candidates.\n");
 	} else {
-		fprintf(f, "%-4s %-10s %-10s %-16s %-7s %-15s %s\n", "KIND", "ID", "KEY",
-			"SIZE", "AGE", "REASON", "CREATOR");
+		fprintf(f, "%-4s %-10s %-10s %-16s %-8s %-15s %s\n", "KIND", "ID", "KEY",
+			"SIZE", seen ? "AGE" : "CHANGED", "REASON", "CREATOR");
 	}
 	for (size_t i = 0; i < r->n; i++) {
 		const struct leak *k = &r->v[i];
 
 		leaks_format_key(key, sizeof(key), k->key);
-		leaks_format_age(age, sizeof(age), k->age_s);
+		leaks_format_age(age, sizeof(age) - 1, k->age_s);
+		if (seen && !k->age_from_creation)
+			strcat(age, "*");
 		size_text(size, sizeof(size), k);
 		creator_line(who, sizeof(who), &k->creator);
-		fprintf(f, "%-4s %-10d %-10s %-16s %-7s %-15s %s\n", kind_name(k->kind),
+		fprintf(f, "%-4s %-10d %-10s %-16s %-8s %-15s %s\n", kind_name(k->kind),
 			k->id, key, size, age, k->reason, who);
 		for (size_t j = 0; j < k->creator.nstack; j++) {
 			stack_frame_format(&k->creator.stack[j], frame, sizeof(frame));
 			fprintf(f, "      %s %s\n", j ? "  " : "at", frame);
 		}
-		if (k->last_pid)
-			fprintf(f, "      last used by %d%s%s%s%s\n", k->last_pid,
-				k->last_comm[0] ? " " : "", k->last_comm,
-				k->last_call ? " in " : "",
-				k->last_call ? call_name(k->last_call) : "");
+		/* the traced call and the kernel's pid can differ: say which is which */
+		if (k->last_call)
+			fprintf(f, "      last traced call: %d%s%s in %s\n", k->last_pid,
+				k->last_comm[0] ? " " : "", k->last_comm, call_name(k->last_call));
+		if (k->kernel_last_pid && (!k->last_call || k->kernel_last_pid != k->last_pid))
+			fprintf(f, "      kernel's last pid (%s): %d\n",
+				k->kind == KIND_SHM ? "lpid" : k->kind == KIND_SEM ? "sempid" :
+				"lspid/lrpid", k->kernel_last_pid);
 	}
 	if (r->ngroups) {
 		fprintf(f, "\nBy creator:\n%7s %12s  %s\n", "COUNT", "BYTES", "CREATOR");
@@ -223,6 +245,9 @@ void leaks_text_report(FILE *f, const struct leak_report *r, uint64_t lost)
 				frame[0] ? "]" : "");
 		}
 	}
+	if (seen && seen < r->n)
+		fprintf(f, "* not seen created: time since the kernel's ctime (created, or "
+			"changed by IPC_SET/SETVAL/SETALL)\n");
 	fprintf(f, "%zu leak candidate%s; lost events: %" PRIu64 "%s\n", r->n,
 		r->n == 1 ? "" : "s", lost, lost ? " (WARNING: attribution may be incomplete)" : "");
 }

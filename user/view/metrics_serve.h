@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Delivering metrics: an HTTP endpoint at /metrics (libmicrohttpd, its own
- * thread) and an atomically replaced textfile for node_exporter's textfile
+ * Delivering metrics: an HTTP endpoint at /metrics (libevent's evhttp, in
+ * its own thread; the same library in the dynamic and the static build) and an atomically replaced textfile for node_exporter's textfile
  * collector.  Both call a render function that writes the exposition text.
  */
 #ifndef IPCS_VIEW_METRICS_SERVE_H
@@ -28,7 +28,7 @@ void metrics_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 struct metrics_http;
 
 /*
- * Bind `listen` and serve GET /metrics from a libmicrohttpd thread.  On
+ * Bind `listen` and serve GET /metrics from an evhttp thread.  On
  * success `bound` holds the address really bound (port 0 picks one).  On
  * failure prints a one-line error and returns NULL with *status set.
  */

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <grp.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/names_db.h"
 #include "view/names.h"
 #include "util/vec.h"
 
@@ -30,19 +29,14 @@ static struct name_ent *find(struct name_cache *c, uint32_t id)
 static const char *lookup(struct name_cache *c, uint32_t id, bool user)
 {
 	struct name_ent *e = find(c, id);
+	static __thread char buf[256];
 	const char *name = NULL;
 
 	if (e)
 		return e->name;
-	if (user) {
-		struct passwd *pw = getpwuid(id);
-
-		name = pw ? pw->pw_name : NULL;
-	} else {
-		struct group *gr = getgrgid(id);
-
-		name = gr ? gr->gr_name : NULL;
-	}
+	/* Names from the files, never NSS (util/names_db.h). */
+	if (!names_db_lookup(user ? NAMES_DB_PASSWD : NAMES_DB_GROUP, id, buf, sizeof(buf)))
+		name = buf;
 	if (vec_grow(c->v, c->n, c->cap))
 		return name;   /* uncached, still correct */
 	c->v[c->n].id = id;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "event.h"
 #include "util/vec.h"
 #include "view/names.h"
 #include "view/snapshot_view.h"
@@ -135,9 +136,11 @@ static void text_shm(struct snap_view *v, struct snap_ns *ns, FILE *f)
 	fprintf(f, "Shared memory segments: %zu\n", s->nshm);
 	if (!s->nshm)
 		return;
-	fprintf(f, "%-10s %-10s %-10s %-9s %8s %6s %-11s %-22s %-22s %5s  %s\n",
+	/* CHANGED: since the kernel's ctime, the creation or the last IPC_SET
+	 * (SETVAL/SETALL for semaphores): a snapshot never sees a creation */
+	fprintf(f, "%-10s %-10s %-10s %-9s %8s %6s %-11s %-22s %-22s %7s  %s\n",
 		"ID", "KEY", "OWNER", "PERMS", "SIZE", "NATTCH", "STATUS", "CREATOR(CPID)",
-		"LAST(LPID)", "AGE", "ATTACHED");
+		"LAST(LPID)", "CHANGED", "ATTACHED");
 	for (size_t i = 0; i < s->nshm; i++) {
 		const struct shm_obj *o = &s->shm[i];
 		char own[16], perms[10], size[16], cp[40], lp[40], age[16], status[16];
@@ -154,7 +157,7 @@ static void text_shm(struct snap_view *v, struct snap_ns *ns, FILE *f)
 			status[n - 1] = 0;
 		else
 			snprintf(status, sizeof(status), "-");
-		fprintf(f, "%-10d 0x%08x %-10.10s %-9s %8s %6" PRIu64 " %-11s %-22.22s %-22.22s %5s  ",
+		fprintf(f, "%-10d " IPCS_KEY_FMT " %-10.10s %-9s %8s %6" PRIu64 " %-11s %-22.22s %-22.22s %7s  ",
 			o->c.id, (uint32_t)o->c.key, owner(o->c.uid, own, sizeof(own)), perms,
 			size, o->nattch, status, cp, lp, age);
 		if (!o->nattached)
@@ -176,8 +179,8 @@ static void text_sem(struct snap_view *v, struct snap_ns *ns, FILE *f)
 	fprintf(f, "Semaphore arrays: %zu\n", s->nsem);
 	if (!s->nsem)
 		return;
-	fprintf(f, "%-10s %-10s %-10s %-9s %5s %-16s %5s\n", "ID", "KEY", "OWNER", "PERMS",
-		"NSEMS", "LAST-OP", "AGE");
+	fprintf(f, "%-10s %-10s %-10s %-9s %5s %-16s %7s\n", "ID", "KEY", "OWNER", "PERMS",
+		"NSEMS", "LAST-OP", "CHANGED");
 	for (size_t i = 0; i < s->nsem; i++) {
 		const struct sem_obj *o = &s->sem[i];
 		char own[16], perms[10], ot[32], age[16];
@@ -185,7 +188,7 @@ static void text_sem(struct snap_view *v, struct snap_ns *ns, FILE *f)
 		mode_string(o->c.mode, perms);
 		text_time(o->otime, ot, sizeof(ot));
 		human_age(v->now - o->c.ctime, age, sizeof(age));
-		fprintf(f, "%-10d 0x%08x %-10.10s %-9s %5u %-16s %5s\n", o->c.id,
+		fprintf(f, "%-10d " IPCS_KEY_FMT " %-10.10s %-9s %5u %-16s %7s\n", o->c.id,
 			(uint32_t)o->c.key, owner(o->c.uid, own, sizeof(own)), perms, o->nsems,
 			ot, age);
 		for (uint32_t j = 0; o->sems && j < o->nsems; j++) {
@@ -209,9 +212,9 @@ static void text_msg(struct snap_view *v, struct snap_ns *ns, FILE *f)
 	fprintf(f, "Message queues: %zu\n", s->nmsg);
 	if (!s->nmsg)
 		return;
-	fprintf(f, "%-10s %-10s %-10s %-9s %8s %6s %8s %5s %-20s %-20s %5s\n", "ID", "KEY",
+	fprintf(f, "%-10s %-10s %-10s %-9s %8s %6s %8s %5s %-20s %-20s %7s\n", "ID", "KEY",
 		"OWNER", "PERMS", "CBYTES", "QNUM", "QBYTES", "FILL", "LAST-SEND(LSPID)",
-		"LAST-RECV(LRPID)", "AGE");
+		"LAST-RECV(LRPID)", "CHANGED");
 	for (size_t i = 0; i < s->nmsg; i++) {
 		const struct msg_obj *o = &s->msg[i];
 		char own[16], perms[10], sp[40], rp[40], age[16], fill[8];
@@ -224,8 +227,8 @@ static void text_msg(struct snap_view *v, struct snap_ns *ns, FILE *f)
 			snprintf(fill, sizeof(fill), "%.0f%%", 100.0 * (double)o->cbytes / (double)o->qbytes);
 		else
 			snprintf(fill, sizeof(fill), "?");
-		fprintf(f, "%-10d 0x%08x %-10.10s %-9s %8" PRIu64 " %6" PRIu64 " %8" PRIu64
-			" %5s %-20.20s %-20.20s %5s\n", o->c.id, (uint32_t)o->c.key,
+		fprintf(f, "%-10d " IPCS_KEY_FMT " %-10.10s %-9s %8" PRIu64 " %6" PRIu64 " %8" PRIu64
+			" %5s %-20.20s %-20.20s %7s\n", o->c.id, (uint32_t)o->c.key,
 			owner(o->c.uid, own, sizeof(own)), perms, o->cbytes, o->qnum, o->qbytes,
 			fill, sp, rp, age);
 	}
@@ -259,7 +262,7 @@ static void json_common(struct jsonw *w, struct snap_view *v, const struct snap_
 	const char *n;
 
 	jsonw_int_field(w, "id", c->id);
-	jsonw_int_field(w, "key", c->key);
+	jsonw_uint_field(w, "key", (uint32_t)c->key);
 	jsonw_uint_field(w, "mode", c->mode & 0777);
 	jsonw_uint_field(w, "uid", c->uid);
 	n = uid_name(c->uid);
@@ -270,7 +273,8 @@ static void json_common(struct jsonw *w, struct snap_view *v, const struct snap_
 	jsonw_uint_field(w, "cuid", c->cuid);
 	jsonw_uint_field(w, "cgid", c->cgid);
 	jsonw_int_field(w, "ctime", c->ctime);
-	jsonw_int_field(w, "age_s", v->now - c->ctime);
+	/* ctime is the creation or the last IPC_SET/SETVAL/SETALL: not an age */
+	jsonw_int_field(w, "changed_s", v->now - c->ctime);
 	jsonw_uint_field(w, "ipcns", ns->inode);
 	if (ns->pid)
 		jsonw_int_field(w, "ns_pid", ns->pid);

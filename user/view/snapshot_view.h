@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "tables/posix.h"
+#include "view/posix_view.h"
 #include "tables/proc.h"
 #include "tables/sysvipc.h"
 #include "view/jsonw.h"

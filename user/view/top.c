@@ -94,7 +94,7 @@ bool top_row_visible(const struct top_row *r, unsigned int kinds, const char *fi
 	snprintf(num, sizeof(num), "%d", r->id);
 	if (!strcmp(num, filter))
 		return true;
-	snprintf(num, sizeof(num), "0x%08x", (uint32_t)r->key);
+	snprintf(num, sizeof(num), IPCS_KEY_FMT, (uint32_t)r->key);
 	return strstr(num, filter) != NULL;
 }
 
@@ -126,7 +126,8 @@ static void format_bytes(uint64_t b, char *buf, size_t len)
 		snprintf(buf, len, "%.1fGiB", b / 1073741824.0);
 }
 
-/* Fixed columns take 67; the creator's comm gets what is left, up to 15. */
+/* Fixed columns take 67; the creator's comm (CREATOR: the process that made
+ * the object, `?` when it predates tracing) gets what is left, up to 15. */
 #define FIXED_COLS 67
 #define ROW_FMT "%-4s %8s %-10s %-8.8s %8s %8s %4s %8s %-*.*s"
 
@@ -142,7 +143,7 @@ void top_format_columns(char *buf, size_t len, int width)
 	int cw = comm_width(width);
 
 	snprintf(buf, len, ROW_FMT, "KIND", "ID", "KEY", "OWNER", "CALLS/s", "P99",
-		 "WAIT", "FILL/ATT", cw, cw, "COMM");
+		 "WAIT", "FILL/ATT", cw, cw, "CREATOR");
 }
 
 void top_format_row(const struct top_row *r, char *buf, size_t len, int width)
@@ -151,7 +152,7 @@ void top_format_row(const struct top_row *r, char *buf, size_t len, int width)
 	int cw = comm_width(width);
 
 	snprintf(id, sizeof(id), "%d", r->id);
-	snprintf(key, sizeof(key), "0x%08x", (uint32_t)r->key);
+	snprintf(key, sizeof(key), IPCS_KEY_FMT, (uint32_t)r->key);
 	if (r->have_calls) {
 		snprintf(rate, sizeof(rate), r->calls_per_s < 100 ? "%.1f" : "%.0f", r->calls_per_s);
 		top_format_ns(r->p99_ns, p99, sizeof(p99));
@@ -243,7 +244,7 @@ void top_print_text(FILE *f, const struct top_model *m, enum top_sort key,
 	fprintf(f, "%s", line);
 	if (m->have_deadlocks)
 		fprintf(f, "  deadlocks %u", m->deadlocks);
-	fprintf(f, "\ntracing %s  calls/s %.1f  lost events %llu  sort %s  kind %s\n",
+	fprintf(f, "\ntracing %s  calls/s %.0f  lost events %llu  sort %s  kind %s\n",
 		m->tracing ? "on" : "off", m->calls_per_s, (unsigned long long)m->lost_events,
 		top_sort_name(key), kinds_label(kinds));
 	top_format_columns(line, sizeof(line), 120);
@@ -303,18 +304,16 @@ void top_print_json(struct jsonw *w, const struct top_model *m, enum top_sort ke
 	jsonw_start_array(w);
 	for (size_t i = 0; i < m->n && (!max_rows || shown < max_rows); i++) {
 		const struct top_row *r = &m->rows[i];
-		char key[16];
-
 		if (!top_row_visible(r, kinds, filter))
 			continue;
-		snprintf(key, sizeof(key), "0x%08x", (uint32_t)r->key);
 		jsonw_start_object(w);
 		jsonw_string_field(w, "kind", kind_name(r->kind));
 		jsonw_int_field(w, "id", r->id);
-		jsonw_string_field(w, "key", key);
+		jsonw_uint_field(w, "key", (uint32_t)r->key);
 		jsonw_uint_field(w, "uid", r->uid);
 		jsonw_string_field(w, "owner", r->owner);
-		jsonw_string_field(w, "comm", r->comm[0] ? r->comm : NULL);
+		/* the creator's comm, null when the object predates tracing */
+		jsonw_string_field(w, "creator_comm", r->comm[0] ? r->comm : NULL);
 		if (r->have_calls) {
 			jsonw_float_field(w, "calls_per_s", r->calls_per_s);
 			jsonw_uint_field(w, "p99_ns", r->p99_ns);
@@ -406,7 +405,7 @@ void top_ui_draw(struct top_ui *ui, const struct top_model *m)
 	}
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	snprintf(line, sizeof(line), "ipcscope top - %s  tracing %s  calls/s %.1f  lost %llu%s",
+	snprintf(line, sizeof(line), "ipcscope top - %s  tracing %s  calls/s %.0f  lost %llu%s",
 		 ts, m->tracing ? "on" : "off", m->calls_per_s,
 		 (unsigned long long)m->lost_events, ui->paused ? "  [PAUSED]" : "");
 	put_line(y++, line, cols);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* One event as an strace-like line or a JSON object; see trace_fmt.h. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -104,7 +105,24 @@ static void put_key(char *buf, size_t len, int *pos, int32_t key)
 	if (key == IPC_PRIVATE)
 		put(buf, len, pos, "IPC_PRIVATE");
 	else
-		put(buf, len, pos, "%#x", (uint32_t)key);
+		put(buf, len, pos, IPCS_KEY_FMT, (uint32_t)key);
+}
+
+/* A user pointer as strace prints one it does not decode: NULL or hex. */
+static void put_ptr(char *buf, size_t len, int *pos, uint64_t p)
+{
+	if (p)
+		put(buf, len, pos, "%#" PRIx64, p);
+	else
+		put(buf, len, pos, "NULL");
+}
+
+/* A pointer that could not be read: strace shows the address; say why. */
+static void put_unreadable(char *buf, size_t len, int *pos, uint64_t p)
+{
+	put_ptr(buf, len, pos, p);
+	if (p)
+		put(buf, len, pos, " <unreadable>");
 }
 
 static void put_sops(char *buf, size_t len, int *pos, const struct ev_call *e)
@@ -119,8 +137,8 @@ static void put_sops(char *buf, size_t len, int *pos, const struct ev_call *e)
 	put(buf, len, pos, "[");
 	for (unsigned int i = 0; i < n; i++) {
 		trace_fmt_sem_flg(flg, sizeof(flg), e->sops[i].flg);
-		put(buf, len, pos, "%s{%u, %d, %s}", i ? ", " : "", e->sops[i].num,
-		    e->sops[i].op, flg);
+		put(buf, len, pos, "%s{sem_num=%u, sem_op=%d, sem_flg=%s}", i ? ", " : "",
+		    e->sops[i].num, e->sops[i].op, flg);
 	}
 	if (e->flags & EVF_SOPS_TRUNC)
 		put(buf, len, pos, ", ...");
@@ -151,9 +169,11 @@ int trace_fmt_args(char *buf, size_t len, const struct ev_call *e)
 		put(buf, len, &pos, ", %s", flags);
 		break;
 	case CALL_SHMAT:
-		/* the requested address is not kept; the result shows where it went */
+		/* shmat(shmid, shmaddr, shmflg); the result is where it went */
 		trace_fmt_get_flags(flags, sizeof(flags), e->call, e->iflags);
-		put(buf, len, &pos, "%d, %s", e->id, flags);
+		put(buf, len, &pos, "%d, ", e->id);
+		put_ptr(buf, len, &pos, e->shmaddr);
+		put(buf, len, &pos, ", %s", flags);
 		break;
 	case CALL_SHMDT:
 		put(buf, len, &pos, "%#llx", e->addr);
@@ -163,31 +183,48 @@ int trace_fmt_args(char *buf, size_t len, const struct ev_call *e)
 		put(buf, len, &pos, "%d, ", e->id);
 		put_sops(buf, len, &pos, e);
 		put(buf, len, &pos, ", %u", e->nsops);
-		if (e->call == CALL_SEMTIMEDOP) {
-			if (e->flags & EVF_HAS_TIMEOUT)
-				put(buf, len, &pos, ", {%llu.%09llu" "s}",
-				    e->timeout_ns / 1000000000, e->timeout_ns % 1000000000);
-			else
-				put(buf, len, &pos, ", NULL");
-		}
+		if (e->call != CALL_SEMTIMEDOP)
+			break;
+		if (!(e->flags & EVF_HAS_TIMEOUT))
+			put(buf, len, &pos, ", NULL");
+		else if (e->flags & EVF_PTR_FAULT) {
+			put(buf, len, &pos, ", ");
+			put_unreadable(buf, len, &pos, e->uptr);
+		} else
+			put(buf, len, &pos, ", {tv_sec=%llu, tv_nsec=%llu}",
+			    e->timeout_ns / 1000000000, e->timeout_ns % 1000000000);
 		break;
 	case CALL_SEMCTL:
-		put(buf, len, &pos, "%d, %d, %s", e->id, e->semnum,
+		/* the fourth argument is a union semun: a value or a pointer */
+		put(buf, len, &pos, "%d, %d, %s, ", e->id, e->semnum,
 		    ctl_cmd_name(KIND_SEM, e->cmd));
+		put_ptr(buf, len, &pos, e->uptr);
 		break;
 	case CALL_SHMCTL:
 	case CALL_MSGCTL:
-		put(buf, len, &pos, "%d, %s", e->id, ctl_cmd_name(e->kind, e->cmd));
+		put(buf, len, &pos, "%d, %s, ", e->id, ctl_cmd_name(e->kind, e->cmd));
+		put_ptr(buf, len, &pos, e->uptr);
 		break;
 	case CALL_MSGSND:
 		trace_fmt_get_flags(flags, sizeof(flags), e->call, e->iflags);
-		put(buf, len, &pos, "%d, {mtype=%lld}, %llu, %s", e->id, e->mtype,
-		    e->size, flags);
+		put(buf, len, &pos, "%d, ", e->id);
+		if (e->flags & EVF_PTR_FAULT)
+			put_unreadable(buf, len, &pos, e->uptr);
+		else
+			put(buf, len, &pos, "{mtype=%lld, ...}", e->mtype);
+		put(buf, len, &pos, ", %llu, %s", e->size, flags);
 		break;
 	case CALL_MSGRCV:
 		trace_fmt_get_flags(flags, sizeof(flags), e->call, e->iflags);
-		put(buf, len, &pos, "%d, %llu, %lld, %s", e->id, e->size, e->mtype,
-		    flags);
+		put(buf, len, &pos, "%d, ", e->id);
+		/* like strace: the message received, else the buffer's address */
+		if (!e->err && e->ret >= 0 && !(e->flags & EVF_PTR_FAULT))
+			put(buf, len, &pos, "{mtype=%lld, ...}", e->rcv_mtype);
+		else if (!e->err && e->ret >= 0)
+			put_unreadable(buf, len, &pos, e->uptr);
+		else
+			put_ptr(buf, len, &pos, e->uptr);
+		put(buf, len, &pos, ", %llu, %lld, %s", e->size, e->mtype, flags);
 		break;
 	default:
 		put(buf, len, &pos, "?");
@@ -195,8 +232,67 @@ int trace_fmt_args(char *buf, size_t len, const struct ev_call *e)
 	return pos;
 }
 
+/*
+ * The kernel's restart codes (include/linux/errno.h), which a program never
+ * sees: it gets EINTR, or its call is restarted, or the signal kills it.
+ * The BPF exit program records which (ev_call.intr, from the pending
+ * signal's disposition); without that (older recordings) only the rule is
+ * known: when the kernel restarts the call instead of failing it.
+ */
+bool trace_fmt_intr(const struct ev_call *e, struct trace_intr *out)
+{
+	static const struct { int err; const char *seen, *restart, *text; } r[] = {
+		{ 512, "EINTR", "no_handler_or_sa_restart",
+		  "restarted instead if no handler ran or it had SA_RESTART" },
+		{ 513, NULL, "always", "restarted" },
+		{ 514, "EINTR", "no_handler", "restarted instead if no handler ran" },
+		{ 516, "EINTR", "no_handler", "restarted instead if no handler ran" },
+	};
+	unsigned int outcome = e->intr & 0xff, sig = (e->intr >> 8) & 0xff;
+	size_t i;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		if (r[i].err == e->err)
+			break;
+	if (i == sizeof(r) / sizeof(r[0]))
+		return false;
+	memset(out, 0, sizeof(*out));
+	if (sig && sigabbrev_np(sig)) {
+		snprintf(out->sigbuf, sizeof(out->sigbuf), "SIG%s", sigabbrev_np(sig));
+		out->signal = out->sigbuf;
+	}
+	switch (outcome) {
+	case EVI_EINTR:
+		out->seen = "EINTR";
+		out->outcome = "eintr";
+		out->text = "its handler ran";
+		break;
+	case EVI_RESTARTED:
+		out->outcome = "restarted";
+		out->text = "restarted";
+		break;
+	case EVI_KILLED:
+		out->outcome = "killed";
+		out->text = "it killed the process";
+		break;
+	default:
+		out->seen = r[i].seen;
+		out->restart = r[i].restart;
+		out->text = r[i].text;
+	}
+	return true;
+}
+
 int trace_fmt_result(char *buf, size_t len, const struct ev_call *e)
 {
+	struct trace_intr in;
+
+	if (trace_fmt_intr(e, &in) && in.seen)
+		return snprintf(buf, len, "-1 %s (%s) <interrupted by %s: %s>", in.seen,
+				strerror(EINTR), in.signal ? in.signal : "a signal", in.text);
+	if (trace_fmt_intr(e, &in))      /* the program saw no return */
+		return snprintf(buf, len, "? <interrupted by %s: %s>",
+				in.signal ? in.signal : "a signal", in.text);
 	if (e->err)
 		return snprintf(buf, len, "-1 %s (%s)", errno_name(e->err), strerror(e->err));
 	if (e->call == CALL_SHMAT)
@@ -216,7 +312,7 @@ static const char *kobj_op_name(unsigned int op)
 
 static void text_call(FILE *f, const struct ev_call *e, const char *ts)
 {
-	char args[512], res[96];
+	char args[1536], res[128];
 
 	trace_fmt_args(args, sizeof(args), e);
 	trace_fmt_result(res, sizeof(res), e);
@@ -315,23 +411,40 @@ static void json_who(struct jsonw *w, const struct ev_hdr *h)
 static void json_call(struct jsonw *w, const struct ev_call *e)
 {
 	bool get = e->call == CALL_SHMGET || e->call == CALL_SEMGET || e->call == CALL_MSGGET;
+	struct trace_intr in;
+	bool intr = trace_fmt_intr(e, &in);
 
 	jsonw_string_field(w, "call", call_name(e->call));
 	jsonw_string_field(w, "kind", kind_name(e->kind));
 	jsonw_int_field(w, "id", e->id);
 	jsonw_name(w, "key");
 	if (get)
-		jsonw_int(w, e->key);
+		jsonw_uint(w, (uint32_t)e->key);
 	else
 		jsonw_null(w);
 	json_who(w, &e->h);
 	/* as the libc call returns it: -1 and the errno, like strace */
-	jsonw_int_field(w, "ret", e->err ? -1 : e->ret);
+	jsonw_name(w, "ret");
+	if (intr && !in.seen)
+		jsonw_null(w);       /* no return: restarted or killed */
+	else
+		jsonw_int(w, e->err ? -1 : e->ret);
 	jsonw_name(w, "errno");
-	if (e->err)
+	if (intr && !in.seen)
+		jsonw_null(w);
+	else if (e->err)
 		jsonw_string(w, errno_name(e->err));
 	else
 		jsonw_int(w, 0);
+	if (intr) {
+		jsonw_bool_field(w, "interrupted", true);
+		if (in.signal)
+			jsonw_string_field(w, "signal", in.signal);
+		if (in.outcome)
+			jsonw_string_field(w, "outcome", in.outcome);
+		else
+			jsonw_string_field(w, "restart", in.restart);
+	}
 	jsonw_uint_field(w, "lat_ns", e->lat_ns);
 	if (e->offcpu_ns)
 		jsonw_uint_field(w, "offcpu_ns", e->offcpu_ns);
@@ -354,6 +467,7 @@ static void json_call(struct jsonw *w, const struct ev_call *e)
 		break;
 	case CALL_SHMAT:
 		jsonw_uint_field(w, "addr", e->addr);
+		jsonw_uint_field(w, "shmaddr", e->shmaddr);
 		jsonw_uint_field(w, "flags", e->iflags);
 		break;
 	case CALL_SHMDT:
@@ -371,7 +485,7 @@ static void json_call(struct jsonw *w, const struct ev_call *e)
 			jsonw_start_object(w);
 			jsonw_uint_field(w, "num", e->sops[i].num);
 			jsonw_int_field(w, "op", e->sops[i].op);
-			jsonw_int_field(w, "flg", e->sops[i].flg);
+			jsonw_uint_field(w, "flg", (uint16_t)e->sops[i].flg);
 			jsonw_end_object(w);
 		}
 		jsonw_end_array(w);
@@ -379,8 +493,10 @@ static void json_call(struct jsonw *w, const struct ev_call *e)
 			jsonw_bool_field(w, "sops_truncated", true);
 		if (e->flags & EVF_SOPS_FAULT)
 			jsonw_bool_field(w, "sops_unreadable", true);
-		if (e->flags & EVF_HAS_TIMEOUT)
+		if ((e->flags & (EVF_HAS_TIMEOUT | EVF_PTR_FAULT)) == EVF_HAS_TIMEOUT)
 			jsonw_uint_field(w, "timeout_ns", e->timeout_ns);
+		else if (e->flags & EVF_HAS_TIMEOUT)
+			jsonw_bool_field(w, "timeout_unreadable", true);
 		break;
 	}
 	case CALL_SEMCTL:
@@ -393,8 +509,20 @@ static void json_call(struct jsonw *w, const struct ev_call *e)
 	case CALL_MSGSND:
 	case CALL_MSGRCV:
 		jsonw_uint_field(w, "size", e->size);
-		jsonw_int_field(w, "mtype", e->mtype);
+		jsonw_name(w, "mtype");
+		if (e->call == CALL_MSGSND && (e->flags & EVF_PTR_FAULT))
+			jsonw_null(w);
+		else
+			jsonw_int(w, e->mtype);
 		jsonw_uint_field(w, "flags", e->iflags);
+		if (e->call == CALL_MSGSND && (e->flags & EVF_PTR_FAULT))
+			jsonw_bool_field(w, "mtype_unreadable", true);
+		if (e->call == CALL_MSGRCV && !e->err && e->ret >= 0) {
+			if (e->flags & EVF_PTR_FAULT)
+				jsonw_bool_field(w, "received_mtype_unreadable", true);
+			else
+				jsonw_int_field(w, "received_mtype", e->rcv_mtype);
+		}
 		break;
 	}
 }
@@ -537,6 +665,8 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 {
 	struct sbuf b;
 	const char *name = call_name(e->call), *kind = kind_name(e->kind);
+	struct trace_intr in;
+	bool intr = trace_fmt_intr(e, &in);
 
 	b.p = b.buf;
 	SB_LIT(&b, "\"event\":");
@@ -550,16 +680,33 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 	SB_LIT(&b, ",\"id\":"); sb_i64(&b, e->id);
 	SB_LIT(&b, ",\"key\":");
 	if (e->call == CALL_SHMGET || e->call == CALL_SEMGET || e->call == CALL_MSGGET)
-		sb_i64(&b, e->key);
+		sb_u64(&b, (uint32_t)e->key);
 	else
 		SB_LIT(&b, "null");
 	sb_who(&b, &e->h);
-	SB_LIT(&b, ",\"ret\":"); sb_i64(&b, e->err ? -1 : e->ret);
+	SB_LIT(&b, ",\"ret\":");
+	if (intr && !in.seen)
+		SB_LIT(&b, "null");
+	else
+		sb_i64(&b, e->err ? -1 : e->ret);
 	SB_LIT(&b, ",\"errno\":");
-	if (e->err)
+	if (intr && !in.seen)
+		SB_LIT(&b, "null");
+	else if (e->err)
 		sb_str(&b, errno_name(e->err), 16);
 	else
 		*b.p++ = '0';
+	if (intr) {
+		SB_LIT(&b, ",\"interrupted\":true");
+		if (in.signal) {
+			SB_LIT(&b, ",\"signal\":"); sb_str(&b, in.signal, 16);
+		}
+		if (in.outcome) {
+			SB_LIT(&b, ",\"outcome\":"); sb_str(&b, in.outcome, 16);
+		} else {
+			SB_LIT(&b, ",\"restart\":"); sb_str(&b, in.restart, 32);
+		}
+	}
 	SB_LIT(&b, ",\"lat_ns\":"); sb_u64(&b, e->lat_ns);
 	if (e->offcpu_ns) {
 		SB_LIT(&b, ",\"offcpu_ns\":"); sb_u64(&b, e->offcpu_ns);
@@ -583,6 +730,7 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 		break;
 	case CALL_SHMAT:
 		SB_LIT(&b, ",\"addr\":"); sb_u64(&b, e->addr);
+		SB_LIT(&b, ",\"shmaddr\":"); sb_u64(&b, e->shmaddr);
 		SB_LIT(&b, ",\"flags\":"); sb_u64(&b, e->iflags);
 		break;
 	case CALL_SHMDT:
@@ -603,7 +751,7 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 				*b.p++ = ',';
 			SB_LIT(&b, "{\"num\":"); sb_u64(&b, e->sops[i].num);
 			SB_LIT(&b, ",\"op\":"); sb_i64(&b, e->sops[i].op);
-			SB_LIT(&b, ",\"flg\":"); sb_i64(&b, e->sops[i].flg);
+			SB_LIT(&b, ",\"flg\":"); sb_u64(&b, (uint16_t)e->sops[i].flg);
 			*b.p++ = '}';
 		}
 		*b.p++ = ']';
@@ -611,8 +759,10 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 			SB_LIT(&b, ",\"sops_truncated\":true");
 		if (e->flags & EVF_SOPS_FAULT)
 			SB_LIT(&b, ",\"sops_unreadable\":true");
-		if (e->flags & EVF_HAS_TIMEOUT) {
+		if ((e->flags & (EVF_HAS_TIMEOUT | EVF_PTR_FAULT)) == EVF_HAS_TIMEOUT) {
 			SB_LIT(&b, ",\"timeout_ns\":"); sb_u64(&b, e->timeout_ns);
+		} else if (e->flags & EVF_HAS_TIMEOUT) {
+			SB_LIT(&b, ",\"timeout_unreadable\":true");
 		}
 		break;
 	}
@@ -626,8 +776,21 @@ static void fast_call_body(FILE *f, const struct ev_call *e)
 	case CALL_MSGSND:
 	case CALL_MSGRCV:
 		SB_LIT(&b, ",\"size\":"); sb_u64(&b, e->size);
-		SB_LIT(&b, ",\"mtype\":"); sb_i64(&b, e->mtype);
+		SB_LIT(&b, ",\"mtype\":");
+		if (e->call == CALL_MSGSND && (e->flags & EVF_PTR_FAULT))
+			SB_LIT(&b, "null");
+		else
+			sb_i64(&b, e->mtype);
 		SB_LIT(&b, ",\"flags\":"); sb_u64(&b, e->iflags);
+		if (e->call == CALL_MSGSND && (e->flags & EVF_PTR_FAULT))
+			SB_LIT(&b, ",\"mtype_unreadable\":true");
+		if (e->call == CALL_MSGRCV && !e->err && e->ret >= 0) {
+			if (e->flags & EVF_PTR_FAULT) {
+				SB_LIT(&b, ",\"received_mtype_unreadable\":true");
+			} else {
+				SB_LIT(&b, ",\"received_mtype\":"); sb_i64(&b, e->rcv_mtype);
+			}
+		}
 		break;
 	}
 	fwrite_unlocked(b.buf, 1, b.p - b.buf, f);
@@ -674,7 +837,7 @@ int trace_fmt_json(struct jsonw *w, const struct ev_hdr *ev)
 		jsonw_string_field(w, "call", call_name(c->call));
 		jsonw_string_field(w, "kind", kind_name(c->kind));
 		jsonw_int_field(w, "id", c->id);
-		jsonw_int_field(w, "key", c->key);
+		jsonw_uint_field(w, "key", (uint32_t)c->key);
 		json_who(w, ev);
 		jsonw_uint_field(w, "rip", c->regs[16]);
 		jsonw_uint_field(w, "sp", c->sp);
@@ -703,7 +866,7 @@ int trace_fmt_json(struct jsonw *w, const struct ev_hdr *ev)
 		jsonw_string_field(w, "op", kobj_op_name(k->op));
 		jsonw_string_field(w, "kind", kind_name(k->kind));
 		jsonw_int_field(w, "id", k->id);
-		jsonw_int_field(w, "key", k->key);
+		jsonw_uint_field(w, "key", (uint32_t)k->key);
 		jsonw_uint_field(w, "size", k->size);
 		if (k->op == KOBJ_UNDO_EXIT) {
 			jsonw_uint_field(w, "semnum", k->semnum);

@@ -7,10 +7,16 @@
  * JSON keys of an EV_CALL object (scripts rely on them):
  *   event ("call"), ts_ns, call, kind, id, key (null unless *get), pid, tid,
  *   ppid, comm, uid, gid, ipcns, cgroup_id, ret (-1 on error, as libc
- *   returns it), errno (0 or "EIDRM"...),
- *   lat_ns, and per call: sops [{num, op, flg}], nsops, sops_truncated,
- *   timeout_ns, size, mtype, flags, cmd, semnum, addr, id_from_addr,
- *   offcpu_ns, stack_id.
+ *   returns it), errno (0 or "EIDRM"...; a call a signal interrupted has
+ *   interrupted: true, signal ("SIGALRM"), outcome "eintr" (errno "EINTR")
+ *   | "restarted" | "killed" (ret and errno null), or, in recordings that
+ *   lack it, restart: "no_handler" | "always" | "no_handler_or_sa_restart"),
+ *   lat_ns, and per call: sops [{num, op, flg (unsigned)}], nsops,
+ *   sops_truncated, sops_unreadable, timeout_ns, timeout_unreadable, size,
+ *   mtype (null with mtype_unreadable when msgsnd's buffer could not be
+ *   read), received_mtype (msgrcv), flags, cmd, semnum, addr, shmaddr
+ *   (shmat: the address asked for), id_from_addr, offcpu_ns, stack_id.
+ *   Keys are unsigned numbers.
  * Process events: event ("fork"|"exec"|"exit"), ts_ns, pid, tid, ppid, comm,
  * uid, ipcns, and child_pid | filename | exit_code.
  * Kernel-internal events (extras): event ("kobj"), op ("create"|"destroy"|
@@ -20,6 +26,7 @@
 #ifndef IPCS_TRACE_FMT_H
 #define IPCS_TRACE_FMT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,7 +41,23 @@
  */
 int trace_fmt_args(char *buf, size_t len, const struct ev_call *e);
 
-/* The result: "3", "0x7f1234560000", "-1 EIDRM (Identifier removed)". */
+/*
+ * A call a signal interrupted (the kernel's restart codes ERESTARTSYS 512 ..
+ * ERESTART_RESTARTBLOCK 516, which no program sees) as what the program
+ * saw: `seen` is "EINTR" or NULL (no return: restarted or killed),
+ * `outcome` "eintr" | "restarted" | "killed" from ev_call.intr, or NULL
+ * when not recorded, and then `restart` says when the kernel restarts the
+ * call instead ("no_handler", ...); `signal` is "SIGALRM" or NULL; `text`
+ * says it in words.  False for any other call.
+ */
+struct trace_intr {
+	const char *seen, *outcome, *restart, *signal, *text;
+	char sigbuf[16];
+};
+bool trace_fmt_intr(const struct ev_call *e, struct trace_intr *out);
+
+/* The result: "3", "0x7f1234560000", "-1 EIDRM (Identifier removed)",
+ * "-1 EINTR (Interrupted system call) <interrupted by a signal: ...>". */
 int trace_fmt_result(char *buf, size_t len, const struct ev_call *e);
 
 /* Flag words, e.g. "IPC_CREAT|IPC_EXCL|0600", "SEM_UNDO|IPC_NOWAIT". */

@@ -8,7 +8,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 
-#include "tables/ipcremove.h"
+#include "action/ipcremove.h"
 
 static int recheck_shm(const struct leak *k, struct shmid_ds *ds, char *why, size_t len)
 {

@@ -17,7 +17,7 @@
 
 #include <bpf/libbpf.h>
 
-#include "tables/mmaptrack.h"
+#include "source/mmaptrack.h"
 
 #define DATA_PAGES 64                /* per CPU: 256 KiB of records */
 
@@ -233,7 +233,7 @@ static bool take_execd(struct mmaptrack *t, int32_t pid)
 }
 
 static void apply(struct mmaptrack *t, struct procmeta_cache *c,
-		  const struct perf_event_header *h)
+		  const struct perf_event_header *h, uint64_t time)
 {
 	switch (h->type) {
 	case PERF_RECORD_MMAP2: {
@@ -267,7 +267,7 @@ static void apply(struct mmaptrack *t, struct procmeta_cache *c,
 
 		if (!(h->misc & PERF_RECORD_MISC_COMM_EXEC) || r->pid != r->tid)
 			break;
-		procmeta_clear_maps(c, r->pid);   /* a new image follows */
+		procmeta_end_image(c, r->pid, time);   /* a new image follows */
 		procmeta_set_image(c, r->pid, r->comm, "");
 		take_execd(t, r->pid);
 		v = realloc(t->execd, (t->nexecd + 1) * sizeof(*v));
@@ -319,7 +319,7 @@ int mmaptrack_drain(struct mmaptrack *t, struct procmeta_cache *c)
 		if (v[i].h->type == PERF_RECORD_LOST)
 			t->lost += ((const uint64_t *)(v[i].h + 1))[1];
 		else
-			apply(t, c, v[i].h);
+			apply(t, c, v[i].h, v[i].time);
 		free(v[i].h);
 	}
 	free(v);

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "record/codec.h"
-#include "tables/nsread.h"
+#include "source/nsread.h"
 #include "util/vec.h"
 
 static int child_read(int32_t pid, int wfd, unsigned int what)

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tables/ipcsave.h"
+#include "action/ipcsave.h"
 #include "util/vec.h"
 #include "view/leaks_view.h"
 
@@ -134,7 +134,7 @@ static int add_entry(struct ipcsave *s, const struct leak *k, const struct ipc_p
 	jsonw_start_object(&w);
 	jsonw_string_field(&w, "kind", kind_name(k->kind));
 	jsonw_int_field(&w, "id", k->id);
-	jsonw_int_field(&w, "key", perm->__key);
+	jsonw_uint_field(&w, "key", (uint32_t)perm->__key);
 	jsonw_uint_field(&w, "mode", perm->mode & 0777);
 	jsonw_uint_field(&w, "uid", perm->uid);
 	jsonw_uint_field(&w, "gid", perm->gid);

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 #include "analysis/leaks.h"
-#include "tables/ipcsave.h"
+#include "action/ipcsave.h"
 
 /*
  * 0 when removed (and saved, with `save`); -1 when skipped, with the
