@@ -8,7 +8,8 @@
 
 HOOK_MODES ?= raw tracepoint
 HOOK_TESTS ?= tests/e2e/test_trace.py tests/e2e/test_latency.py \
-	      tests/e2e/test_doctor.py tests/e2e/test_extras.py tests/e2e/test_compat.py
+	      tests/e2e/test_doctor.py tests/e2e/test_extras.py tests/e2e/test_compat.py \
+	      tests/e2e/test_trace_strace.py
 
 .PHONY: test-hooks bench-startstop bench-progcost
 
