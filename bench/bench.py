@@ -45,8 +45,15 @@ CONFIGS = [
     # Empty BPF programs on exactly latency's hooks (bench/floor.bpf.c): what
     # the kernel's tracepoint machinery costs before any of our code runs.
     ("floor", "empty BPF (floor)", None),
+    # The same empty programs on the raw sys_enter/sys_exit hooks: every
+    # syscall of the machine runs them (bench/floor -r).
+    ("floor-raw", "empty BPF, raw hooks", None),
+    # ipcscope picks its hook mode (raw sys_enter/sys_exit by default);
+    # the -tp rows force the per-syscall tracepoints (IPCSCOPE_HOOKS).
     ("latency", "`latency`", "latency"),
+    ("latency-tp", "`latency`, tracepoints", "latency"),
     ("trace", "`trace --json -o`", "trace"),
+    ("trace-tp", "`trace`, tracepoints", "trace"),
     ("record", "`record`", "record"),
     ("blocked", "`blocked`", "blocked"),
     ("leaks", "`leaks`", "leaks"),
@@ -111,7 +118,7 @@ def availability(ipcscope, bpftrace):
             out[name] = None if sub in cmds else "n/a (not built)"
         elif name.startswith("bpftrace"):
             out[name] = None if bpftrace else "n/a (bpftrace not installed)"
-        elif name == "floor":
+        elif name.startswith("floor"):
             floor = os.path.join(os.path.dirname(ipcscope), "bench", "floor")
             out[name] = None if os.access(floor, os.X_OK) else "n/a (not built)"
         else:
@@ -153,6 +160,11 @@ def tracer_argv(cfg, wl_argv, comm, out, a):
         return wl_argv
     if cfg == "floor":
         return [os.path.join(a.bench_bin, "floor"), "--"] + wl_argv
+    if cfg == "floor-raw":
+        return [os.path.join(a.bench_bin, "floor"), "-r", "--"] + wl_argv
+    if cfg.endswith("-tp"):
+        return ["/usr/bin/env", "IPCSCOPE_HOOKS=tracepoint"] + \
+            tracer_argv(cfg[:-3], wl_argv, comm, out, a)
     if cfg == "latency":
         return [ipcs, "latency", "--"] + wl_argv
     if cfg == "trace":
@@ -240,7 +252,7 @@ def stream_stats(cfg, out, stdout_text):
 
 
 # ipcscope's live commands other than trace (whose JSON summary counts loss)
-IPCSCOPE_LIVE = ("latency", "record", "blocked", "leaks")
+IPCSCOPE_LIVE = ("latency", "latency-tp", "record", "blocked", "leaks")
 LOST_WARNING = re.compile(r"(\d+) events were lost")
 
 RUNSTAT_LINE = re.compile(r"rc=(-?\d+) wall_s=([\d.]+) cpu_s=([\d.]+) maxrss_kb=(\d+)")
@@ -296,8 +308,9 @@ def run_one(cfg, wl, comm, seconds, a):
             # The tree's rusage includes the workload the tracer reaped.
             res["tracer_cpu_s"] = max(0.0, float(rs.group(3)) - float(m.group(5)))
             res["tracer_rss_kb"] = int(rs.group(4))
-        if cfg in ("trace", "bpftrace-stream"):
-            res["events"], res["lost"] = stream_stats(cfg, out, stdout + stderr)
+        if cfg in ("trace", "trace-tp", "bpftrace-stream"):
+            res["events"], res["lost"] = stream_stats(cfg.replace("-tp", ""), out,
+                                                      stdout + stderr)
         elif cfg in IPCSCOPE_LIVE:
             # every live command warns "N events were lost" when it fell behind
             res["lost"] = sum(int(x) for x in LOST_WARNING.findall(stderr))
@@ -744,6 +757,12 @@ def main():
     ap.add_argument("--json", default=env("BENCH_JSON", ""))
     ap.add_argument("--no-inventory", action="store_true",
                     default=env("BENCH_NO_INVENTORY", "") not in ("", "0"))
+    ap.add_argument("--no-startstop", action="store_true",
+                    default=env("BENCH_NO_STARTSTOP", "") not in ("", "0"),
+                    help="skip the start/stop table (bench/startstop.py)")
+    ap.add_argument("--no-progcost", action="store_true",
+                    default=env("BENCH_NO_PROGCOST", "") not in ("", "0"),
+                    help="skip the per-program cost table (bench/progcost.py)")
     ap.add_argument("--timeout", type=float, default=60, help="seconds allowed beyond the run")
     ap.add_argument("--render", metavar="RESULTS_JSON",
                     help="only rewrite the report from a results file of an earlier run")
@@ -826,17 +845,32 @@ def main():
                        if "rate" in r else r.get("error", "?")))
                 prev = nxt
     inv = {"error": "skipped (--no-inventory)"} if a.no_inventory else run_inventory(a, avail)
+    ss = None
+    if not a.no_startstop:
+        sys.path.insert(0, HERE)
+        import startstop
+        ss = startstop.run(a.ipcscope, a.bpftrace, 1 if a.quick else 7, log=log)
+    pc = None
+    if not a.no_progcost:
+        sys.path.insert(0, HERE)
+        import progcost
+        pc = progcost.run(a.build, 1 if a.quick else 3, log=log)
     meta["idle"] = {"error": "skipped (BENCH_NO_IDLE)"} if env("BENCH_NO_IDLE", "") not in \
         ("", "0") else run_idle(a)
     meta["load_after"] = loadavg()
 
     cells = summarize(results, avail, workloads)
     body = render(meta, cells, inv, workloads)
+    if ss:
+        body += "\n### Start and stop\n\n" + startstop.render(ss, 1 if a.quick else 7)
+    if pc:
+        body += "\n### Our programs' cost per call\n\n" + progcost.render(pc, 1 if a.quick else 3)
     write_report(a.out, body)
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)
     with open(a.json, "w") as f:
         json.dump({"meta": meta, "workloads": workloads, "availability": avail,
-                   "cells": cells, "runs": results, "inventory": inv}, f, indent=1)
+                   "cells": cells, "runs": results, "inventory": inv,
+                   "startstop": ss, "progcost": pc}, f, indent=1)
     print(body)
     log(f"bench: wrote {a.out} and {a.json}")
 

@@ -32,6 +32,19 @@ EMPTY(msgsnd)
 EMPTY(msgrcv)
 EMPTY(msgctl)
 
+/* The raw hooks (bench/floor -r loads these instead of the tracepoints). */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(floor_raw_enter, struct pt_regs *regs, long nr)
+{
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(floor_raw_exit, struct pt_regs *regs, long ret)
+{
+	return 0;
+}
+
 SEC("tp_btf/sched_switch")
 int BPF_PROG(floor_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {

@@ -3,6 +3,7 @@
  * bench/floor [-s] -- CMD ARGS...: attach the empty programs of
  * bench/floor.bpf.c, run CMD, detach, exit with CMD's status.
  * -s: the syscall tracepoints only (no sched_switch/fork/exit).
+ * -r: the raw sys_enter/sys_exit hooks instead of the 24 syscall tracepoints.
  * The benchmark's "floor" configuration: the cost of the hooks alone.
  */
 #include <errno.h>
@@ -22,7 +23,8 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 int main(int argc, char **argv)
 {
 	struct floor_bpf *skel;
-	bool syscalls_only = false;
+	bool syscalls_only = false, raw = false;
+	struct bpf_program *p;
 	int arg = 1, status;
 	pid_t pid;
 
@@ -30,10 +32,14 @@ int main(int argc, char **argv)
 		syscalls_only = true;
 		arg++;
 	}
+	if (arg < argc && !strcmp(argv[arg], "-r")) {
+		raw = true;
+		arg++;
+	}
 	if (arg < argc && !strcmp(argv[arg], "--"))
 		arg++;
 	if (arg >= argc) {
-		fprintf(stderr, "usage: floor [-s] -- CMD [ARGS...]\n");
+		fprintf(stderr, "usage: floor [-s] [-r] -- CMD [ARGS...]\n");
 		return 64;
 	}
 	libbpf_set_print(quiet);
@@ -46,6 +52,13 @@ int main(int argc, char **argv)
 		bpf_program__set_autoload(skel->progs.floor_switch, false);
 		bpf_program__set_autoload(skel->progs.floor_fork, false);
 		bpf_program__set_autoload(skel->progs.floor_exit, false);
+	}
+	bpf_object__for_each_program(p, skel->obj) {
+		const char *sec = bpf_program__section_name(p);
+		bool is_raw = !strcmp(sec, "tp_btf/sys_enter") || !strcmp(sec, "tp_btf/sys_exit");
+
+		if (is_raw || !strncmp(sec, "tracepoint/", 11))
+			bpf_program__set_autoload(p, is_raw == raw);
 	}
 	if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
 		fprintf(stderr, "floor: cannot load or attach: %s: run as root\n", strerror(errno));

@@ -25,14 +25,16 @@
 #define IPCS_STACK_COPY   8192   /* bytes of raw user stack copied at creation */
 #define IPCS_HIST_SLOTS   32     /* log2 latency buckets (ns) */
 
-/* The twelve System V IPC syscalls, in a stable order (recordings store it). */
+/* The twelve System V IPC syscalls (syscalls.h), in a stable order
+ * (recordings store it). */
+#include "syscalls.h"
+#define IPCS_CALL_ENUM(name, NAME, KIND, NARGS) CALL_##NAME,
 enum ipcs_call {
 	CALL_NONE = 0,
-	CALL_SHMGET, CALL_SHMAT, CALL_SHMDT, CALL_SHMCTL,
-	CALL_SEMGET, CALL_SEMOP, CALL_SEMTIMEDOP, CALL_SEMCTL,
-	CALL_MSGGET, CALL_MSGSND, CALL_MSGRCV, CALL_MSGCTL,
+	IPCS_SYSCALLS(IPCS_CALL_ENUM)
 	CALL__MAX,
 };
+#undef IPCS_CALL_ENUM
 
 enum ipcs_kind {
 	KIND_NONE = 0,
@@ -62,7 +64,8 @@ enum ipcs_ev_type {
 #define EVF_HAS_TIMEOUT  (1u << 2)  /* semtimedop with a non-NULL timeout */
 #define EVF_ID_FROM_ADDR (1u << 3)  /* shmdt: id found from the shmat address map */
 #define EVF_FENTRY       (1u << 4)  /* produced by an fentry/fexit program */
-#define EVF_COMPAT       (1u << 5)  /* produced by the raw sys_enter/sys_exit hooks */
+#define EVF_COMPAT       (1u << 5)  /* a 32-bit caller (i386 syscall or ipc(2)), seen by
+                                       the raw sys_enter/sys_exit hooks */
 #define EVF_WAITED       (1u << 6)  /* went to sleep inside the call (off-CPU tracked):
                                        it waited (msgsnd: for room, msgrcv: for a message,
                                        semop: for a value), not merely preempted */
@@ -232,7 +235,7 @@ struct inflight {
 	__u8 call;
 	__u8 nsops_copied;
 	__u8 flags;
-	__u8 _pad;
+	__u8 compat;         /* BPF-internal: how a 32-bit call's result is read */
 	struct ipcs_sembuf sops[IPCS_MAX_SOPS];
 };
 

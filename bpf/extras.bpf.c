@@ -53,7 +53,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} kobj_lost SEC(".maps");
+} lost SEC(".maps");
 
 /*
  * Namespaces in which a selected process created an object: their
@@ -83,7 +83,7 @@ struct {
 static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&kobj_lost, &zero);
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
 
 	if (n)
 		*n += 1;

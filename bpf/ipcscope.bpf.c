@@ -13,6 +13,7 @@
 
 #include "events.h"
 #include "filter.bpf.h"
+#include "syscalls.bpf.h"
 #include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -70,7 +71,8 @@ struct {
 	__uint(value_size, IPCS_STACK_DEPTH * sizeof(__u64));
 } stacks SEC(".maps");
 
-/* Failed ring-buffer reservations, per CPU: loss is counted, never silent. */
+/* Failed ring-buffer reservations, per CPU: loss is counted, never silent
+ * (`lost` in every object). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -163,8 +165,13 @@ static __always_inline void fill_hdr(struct ev_hdr *h, __u16 type, __u16 size,
 
 /* ------------------------------------------------------------------ entry */
 
-static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 call,
-				    __u8 kind, int nargs)
+/*
+ * a0..a4: the call's arguments in the native syscall's order (unused ones
+ * 0); a5: ipc(SHMAT)'s result pointer; flags: EVF_* from the hook;
+ * compat: IPCS_CF_* (syscalls.bpf.h).
+ */
+static __always_inline int on_enter(__u8 call, __u8 kind, __u64 a0, __u64 a1, __u64 a2,
+				    __u64 a3, __u64 a4, __u64 a5, __u8 flags, __u8 compat)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight_task *it;
@@ -190,32 +197,27 @@ static __always_inline int on_enter(struct trace_event_raw_sys_enter *ctx, __u8 
 	in->switched_out_ns = 0;
 	in->pid = pid_tgid >> 32;
 	in->nsops_copied = 0;
-	in->flags = 0;
-	in->_pad = 0;
-	/*
-	 * One constant-offset load per argument the syscall has: the verifier
-	 * refuses ctx + variable offset, and attaching fails (EACCES) if the
-	 * program reads past the tracepoint's record.
-	 */
-	in->arg[0] = ctx->args[0];
-	in->arg[1] = nargs > 1 ? ctx->args[1] : 0;
-	in->arg[2] = nargs > 2 ? ctx->args[2] : 0;
-	in->arg[3] = nargs > 3 ? ctx->args[3] : 0;
-	in->arg[4] = nargs > 4 ? ctx->args[4] : 0;
-	in->arg[5] = 0;
+	in->flags = flags;
+	in->compat = compat;
+	in->arg[0] = a0;
+	in->arg[1] = a1;
+	in->arg[2] = a2;
+	in->arg[3] = a3;
+	in->arg[4] = a4;
+	in->arg[5] = a5;
 
 	if (call == CALL_SEMOP || call == CALL_SEMTIMEDOP) {
-		__u64 nsops = ctx->args[2];
+		__u64 nsops = a2;
 		__u32 n = nsops > IPCS_MAX_SOPS ? IPCS_MAX_SOPS : nsops;
 
 		if (nsops > IPCS_MAX_SOPS)
 			in->flags |= EVF_SOPS_TRUNC;
 		if (n && bpf_probe_read_user(in->sops, n * sizeof(struct ipcs_sembuf),
-					     (void *)ctx->args[1]) == 0)
+					     (void *)a1) == 0)
 			in->nsops_copied = n;
 		else if (n)
 			in->flags |= EVF_SOPS_FAULT;
-		if (call == CALL_SEMTIMEDOP && ctx->args[3])
+		if (call == CALL_SEMTIMEDOP && a3)
 			in->flags |= EVF_HAS_TIMEOUT;
 	}
 	in->call = call;        /* last: readers skip entries with CALL_NONE */
@@ -433,14 +435,13 @@ static __always_inline __s32 shmdt_lookup(__u32 tgid, __u32 ppid, __u64 addr, bo
 	return v;
 }
 
-static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 call, __u8 kind)
+static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *t;
 	struct inflight_task *it;
 	struct inflight *in;
 	struct ev_call *e;
-	long ret = ctx->ret;
 	__u64 now, lat;
 	__s32 id = -1, key = 0, stack_id = -1;
 	bool is_get;
@@ -456,6 +457,13 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 	}
 	now = bpf_ktime_get_ns();
 	lat = now - in->start_ns;
+	if ((in->compat & IPCS_CF_SHMAT_PTR) && ret == 0) {
+		/* ipc(SHMAT) returns 0 and stores the address at its third argument */
+		__u32 addr;
+
+		if (!bpf_probe_read_user(&addr, sizeof(addr), (void *)in->arg[5]))
+			ret = addr;
+	}
 	/* still switched out here: count the time to now rather than none, so
 	 * that a call that waited always shows off-CPU time */
 	ipcs_offcpu_close(&in->switched_out_ns, &in->offcpu_ns, now);
@@ -544,7 +552,14 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 		e->nsops = in->arg[2];
 		if (call == CALL_SEMTIMEDOP)
 			e->uptr = in->arg[3];
-		if (in->flags & EVF_HAS_TIMEOUT) {
+		if ((in->flags & EVF_HAS_TIMEOUT) && (in->compat & IPCS_CF_TS32)) {
+			struct { __s32 tv_sec, tv_nsec; } ts32;   /* old_timespec32 */
+
+			if (!bpf_probe_read_user(&ts32, sizeof(ts32), (void *)in->arg[3]))
+				e->timeout_ns = ts32.tv_sec * 1000000000ULL + ts32.tv_nsec;
+			else
+				e->flags |= EVF_PTR_FAULT;
+		} else if (in->flags & EVF_HAS_TIMEOUT) {
 			struct __kernel_timespec ts;
 
 			if (!bpf_probe_read_user(&ts, sizeof(ts), (void *)in->arg[3]))
@@ -565,10 +580,17 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx, __u8 ca
 		break;
 	case CALL_MSGSND: {
 		long mtype = 0;
+		__s32 mtype32 = 0;
 
-		/* msgsnd does not modify the buffer: its mtype is still there */
-		if (bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1]))
+		/* msgsnd does not modify the buffer: its mtype is still there
+		 * (a compat_long_t, 4 bytes, for a 32-bit caller) */
+		if (in->compat & IPCS_CF_LONG32) {
+			if (bpf_probe_read_user(&mtype32, sizeof(mtype32), (void *)in->arg[1]))
+				e->flags |= EVF_PTR_FAULT;
+			mtype = mtype32;
+		} else if (bpf_probe_read_user(&mtype, sizeof(mtype), (void *)in->arg[1])) {
 			e->flags |= EVF_PTR_FAULT;
+		}
 		e->mtype = mtype;
 		e->uptr = in->arg[1];
 		e->size = in->arg[2];
@@ -607,27 +629,159 @@ create:
 	return 0;
 }
 
-/* One enter and one exit program per call; names are the table keys in live.c. */
-#define IPC_CALL(name, CALL, KIND, NARGS)                                       \
+/*
+ * Two ways to hook the calls; userspace (the program table in live.c)
+ * loads one.
+ *
+ * Per-syscall tracepoints: one enter and one exit program per call, named
+ * enter_<name>/exit_<name>.  One constant-offset load per argument the
+ * syscall has: the verifier refuses ctx + variable offset, and attaching
+ * fails (EACCES) if the program reads past the tracepoint's record.
+ */
+#define TP_ARG(n, NARGS) ((NARGS) > (n) ? ctx->args[n] : 0)
+#define IPC_TP(name, NAME, KIND, NARGS)                                         \
 SEC("tracepoint/syscalls/sys_enter_" #name)                                     \
 int enter_##name(struct trace_event_raw_sys_enter *ctx)                         \
-{ return on_enter(ctx, CALL, KIND, NARGS); }                                           \
+{ return on_enter(CALL_##NAME, KIND_##KIND, ctx->args[0], TP_ARG(1, NARGS),     \
+		  TP_ARG(2, NARGS), TP_ARG(3, NARGS), TP_ARG(4, NARGS), 0, 0, 0); } \
 SEC("tracepoint/syscalls/sys_exit_" #name)                                      \
 int exit_##name(struct trace_event_raw_sys_exit *ctx)                           \
-{ return on_exit(ctx, CALL, KIND); }
+{ return on_exit(ctx, CALL_##NAME, KIND_##KIND, ctx->ret); }
 
-IPC_CALL(shmget, CALL_SHMGET, KIND_SHM, 3)
-IPC_CALL(shmat, CALL_SHMAT, KIND_SHM, 3)
-IPC_CALL(shmdt, CALL_SHMDT, KIND_SHM, 1)
-IPC_CALL(shmctl, CALL_SHMCTL, KIND_SHM, 3)
-IPC_CALL(semget, CALL_SEMGET, KIND_SEM, 3)
-IPC_CALL(semop, CALL_SEMOP, KIND_SEM, 3)
-IPC_CALL(semtimedop, CALL_SEMTIMEDOP, KIND_SEM, 4)
-IPC_CALL(semctl, CALL_SEMCTL, KIND_SEM, 4)
-IPC_CALL(msgget, CALL_MSGGET, KIND_MSG, 2)
-IPC_CALL(msgsnd, CALL_MSGSND, KIND_MSG, 4)
-IPC_CALL(msgrcv, CALL_MSGRCV, KIND_MSG, 5)
-IPC_CALL(msgctl, CALL_MSGCTL, KIND_MSG, 3)
+IPCS_SYSCALLS(IPC_TP)
+
+/*
+ * Raw sys_enter/sys_exit: two programs for every syscall of the machine;
+ * the syscall number (and the caller's ABI) is tested first, so that
+ * other syscalls cost a table load.  Attaching and detaching two links
+ * takes well under a millisecond where 24 tracepoint links wait for a
+ * grace period each.
+ */
+#if IPCS_HAVE_COMPAT
+/*
+ * A 32-bit caller: an i386 IPC syscall (arguments as the native ones, 32
+ * bits wide) or ipc(2) (op, first, second, third, ptr, fifth in ebx..ebp),
+ * decoded into the native call's argument order.  The rules of
+ * compat_ksys_ipc(): ipc(SEMTIMEDOP) takes an old_timespec32; ipc(MSGRCV)
+ * version 0 passes {msgp, msgtyp} in a compat_ipc_kludge at ptr; ipc(SHMAT)
+ * returns the address through `third`; mtype is a 4-byte compat_long_t.
+ */
+static __always_inline int compat_enter(struct pt_regs *regs, long nr)
+{
+	__u32 bx = IPCS_SC32_ARG0(regs), cx = IPCS_SC32_ARG1(regs), dx = IPCS_SC32_ARG2(regs);
+	__u32 si = IPCS_SC32_ARG3(regs), di = IPCS_SC32_ARG4(regs), bp = IPCS_SC32_ARG5(regs);
+	__u64 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0;
+	__u8 call = ipcs_compat_call(nr, bx), cf = 0;
+
+	if (call == CALL_NONE)
+		return 0;
+	if (nr != IPCS_NR32_ipc) {
+		a0 = bx; a1 = cx; a2 = dx; a3 = si; a4 = di;
+		if (call == CALL_MSGRCV)
+			a3 = (__s64)(__s32)si;          /* msgtyp */
+		if (call == CALL_MSGSND)
+			cf |= IPCS_CF_LONG32;
+		return on_enter(call, ipcs_kind_of(call), a0, a1, a2, a3, a4, 0, EVF_COMPAT, cf);
+	}
+	switch (call) {
+	case CALL_SEMOP:
+		a0 = cx; a1 = di; a2 = dx;
+		break;
+	case CALL_SEMTIMEDOP:
+		a0 = cx; a1 = di; a2 = dx; a3 = bp;
+		cf |= IPCS_CF_TS32;
+		break;
+	case CALL_SEMGET: case CALL_SHMGET:
+		a0 = cx; a1 = dx; a2 = si;
+		break;
+	case CALL_SEMCTL:
+		a0 = cx; a1 = dx; a2 = si; a3 = di;
+		break;
+	case CALL_MSGSND:
+		a0 = cx; a1 = di; a2 = dx; a3 = si;
+		cf |= IPCS_CF_LONG32;
+		break;
+	case CALL_MSGRCV:
+		a0 = cx; a2 = dx; a4 = si;
+		if ((bx >> 16) == 0) {
+			struct { __u32 msgp; __s32 msgtyp; } k;   /* compat_ipc_kludge */
+
+			if (!bpf_probe_read_user(&k, sizeof(k), (void *)(__u64)di)) {
+				a1 = k.msgp;
+				a3 = (__s64)k.msgtyp;
+			}
+		} else {
+			a1 = di;
+			a3 = (__s64)(__s32)bp;
+		}
+		break;
+	case CALL_MSGGET:
+		a0 = cx; a1 = dx;
+		break;
+	case CALL_MSGCTL: case CALL_SHMCTL:
+		a0 = cx; a1 = dx; a2 = di;
+		break;
+	case CALL_SHMAT:
+		a0 = cx; a1 = di; a2 = dx; a5 = si;
+		cf |= IPCS_CF_SHMAT_PTR;
+		break;
+	case CALL_SHMDT:
+		a0 = di;
+		break;
+	}
+	return on_enter(call, ipcs_kind_of(call), a0, a1, a2, a3, a4, a5, EVF_COMPAT, cf);
+}
+#endif
+
+/*
+ * Raw sys_enter/sys_exit: two programs for every syscall of the machine;
+ * the caller's ABI and the syscall number are tested first, so that other
+ * syscalls cost a flag test and a table load.  Attaching and detaching two
+ * links takes well under a millisecond where 24 tracepoint links wait for
+ * a grace period each.  Unlike the x86_64 syscall tracepoints they see
+ * 32-bit callers.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(raw_enter, struct pt_regs *regs, long nr)
+{
+	__u8 call;
+
+	if (!ipcs_nr_maybe_ipc(nr))
+		return 0;
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
+#if IPCS_HAVE_COMPAT
+		return compat_enter(regs, nr);
+#else
+		return 0;
+#endif
+	}
+	call = ipcs_native_call(nr);
+	if (call == CALL_NONE)
+		return 0;
+	return on_enter(call, ipcs_kind_of(call), IPCS_SC_ARG0(regs), IPCS_SC_ARG1(regs),
+			IPCS_SC_ARG2(regs), IPCS_SC_ARG3(regs), IPCS_SC_ARG4(regs), 0, 0, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+{
+	__u8 call;
+
+	if (!ipcs_nr_maybe_ipc(IPCS_SC_NR(regs)))
+		return 0;
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
+#if IPCS_HAVE_COMPAT
+		call = ipcs_compat_call(IPCS_SC_NR(regs), IPCS_SC32_ARG0(regs));
+#else
+		call = CALL_NONE;
+#endif
+	} else {
+		call = ipcs_native_call(IPCS_SC_NR(regs));
+	}
+	if (call == CALL_NONE)
+		return 0;
+	return on_exit(ctx, call, ipcs_kind_of(call), ret);
+}
 
 /* ---------------------------------------------------------------- process */
 

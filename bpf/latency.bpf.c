@@ -15,6 +15,7 @@
 
 #include "events.h"
 #include "filter.bpf.h"
+#include "syscalls.bpf.h"
 #include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -58,13 +59,16 @@ struct {
 	__type(value, struct hist_val);
 } hists SEC(".maps");
 
-/* Histograms that could not be added because `hists` was full. */
+/*
+ * Loss, named `lost` in every object: here the calls that could not be
+ * added to a per-object histogram because `hists` was full.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
-} dropped SEC(".maps");
+} lost SEC(".maps");
 
 static const struct hist_val zero_val;
 
@@ -157,7 +161,7 @@ static __always_inline struct hist_val *object_hist(struct task_struct *t,
 	v = bpf_map_lookup_elem(&hists, &key);
 	if (!v) {
 		__u32 z = 0;
-		__u64 *d = bpf_map_lookup_elem(&dropped, &z);
+		__u64 *d = bpf_map_lookup_elem(&lost, &z);
 
 		if (d)
 			(*d)++;
@@ -194,37 +198,82 @@ static __always_inline int on_exit(__u8 call, long ret)
 }
 
 /*
- * Two ways to hook each call; userspace loads one set.  fentry/fexit on the
- * syscall functions where the kernel allows it: unlike a syscall
- * tracepoint, they do not put every syscall of every task on the slow
- * (traced) path.  Syscall tracepoints otherwise.
+ * Three ways to hook each call; userspace (latency_src.c) loads one set.
+ * fentry/fexit on the syscall functions where the kernel allows it: unlike
+ * a syscall tracepoint, they do not put every syscall of every task on the
+ * slow (traced) path.  Raw sys_enter/sys_exit (two links, a number test
+ * first) or per-syscall tracepoints otherwise.  The functions' prefix is
+ * the build's ARCH's (syscalls.h).
  */
-#define IPC_CALL(name, CALL, KIND)                                              \
+#define IPC_CALL(name, NAME, KIND, NARGS)                                       \
 SEC("tracepoint/syscalls/sys_enter_" #name)                                     \
 int lat_enter_##name(struct trace_event_raw_sys_enter *ctx)                     \
-{ return on_enter(CALL, KIND, ctx->args[0], ctx->args[2]); }                    \
+{ return on_enter(CALL_##NAME, KIND_##KIND, ctx->args[0],                       \
+		  NARGS > 2 ? ctx->args[2] : 0); }                             \
 SEC("tracepoint/syscalls/sys_exit_" #name)                                      \
 int lat_exit_##name(struct trace_event_raw_sys_exit *ctx)                       \
-{ return on_exit(CALL, ctx->ret); }                                             \
-SEC("fentry/__x64_sys_" #name)                                                  \
+{ return on_exit(CALL_##NAME, ctx->ret); }                                      \
+SEC("fentry/" IPCS_ARCH_SYS_PREFIX #name)                                       \
 int BPF_PROG(lat_fentry_##name, const struct pt_regs *regs)                     \
-{ return on_enter(CALL, KIND, regs->di, regs->dx); }                            \
-SEC("fexit/__x64_sys_" #name)                                                   \
+{ return on_enter(CALL_##NAME, KIND_##KIND, IPCS_SC_ARG0(regs),                 \
+		  IPCS_SC_ARG2(regs)); }                                        \
+SEC("fexit/" IPCS_ARCH_SYS_PREFIX #name)                                        \
 int BPF_PROG(lat_fexit_##name, const struct pt_regs *regs, long ret)            \
-{ return on_exit(CALL, ret); }
+{ return on_exit(CALL_##NAME, ret); }
 
-IPC_CALL(shmget, CALL_SHMGET, KIND_SHM)
-IPC_CALL(shmat, CALL_SHMAT, KIND_SHM)
-IPC_CALL(shmdt, CALL_SHMDT, KIND_SHM)
-IPC_CALL(shmctl, CALL_SHMCTL, KIND_SHM)
-IPC_CALL(semget, CALL_SEMGET, KIND_SEM)
-IPC_CALL(semop, CALL_SEMOP, KIND_SEM)
-IPC_CALL(semtimedop, CALL_SEMTIMEDOP, KIND_SEM)
-IPC_CALL(semctl, CALL_SEMCTL, KIND_SEM)
-IPC_CALL(msgget, CALL_MSGGET, KIND_MSG)
-IPC_CALL(msgsnd, CALL_MSGSND, KIND_MSG)
-IPC_CALL(msgrcv, CALL_MSGRCV, KIND_MSG)
-IPC_CALL(msgctl, CALL_MSGCTL, KIND_MSG)
+IPCS_SYSCALLS(IPC_CALL)
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(lat_raw_enter, struct pt_regs *regs, long nr)
+{
+	__u8 call;
+
+	if (!ipcs_nr_maybe_ipc(nr))
+		return 0;
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
+#if IPCS_HAVE_COMPAT
+		/* a 32-bit caller: i386 syscalls take the native order; ipc(2)
+		 * is (op, first = the id or key, second = msgsnd's size, ...,
+		 * ptr = shmdt's address) */
+		__u32 bx = IPCS_SC32_ARG0(regs), dx = IPCS_SC32_ARG2(regs);
+
+		call = ipcs_compat_call(nr, bx);
+		if (call == CALL_NONE)
+			return 0;
+		if (nr != IPCS_NR32_ipc)
+			return on_enter(call, ipcs_kind_of(call), (__s32)bx, dx);
+		return on_enter(call, ipcs_kind_of(call),
+				call == CALL_SHMDT ? IPCS_SC32_ARG4(regs) : (__s32)IPCS_SC32_ARG1(regs), dx);
+#else
+		return 0;
+#endif
+	}
+	call = ipcs_native_call(nr);
+	if (call == CALL_NONE)
+		return 0;
+	return on_enter(call, ipcs_kind_of(call), IPCS_SC_ARG0(regs), IPCS_SC_ARG2(regs));
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(lat_raw_exit, struct pt_regs *regs, long ret)
+{
+	__u8 call;
+
+	if (!ipcs_nr_maybe_ipc(IPCS_SC_NR(regs)))
+		return 0;
+	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
+#if IPCS_HAVE_COMPAT
+		call = ipcs_compat_call(IPCS_SC_NR(regs), IPCS_SC32_ARG0(regs));
+#else
+		call = CALL_NONE;
+#endif
+	} else {
+		call = ipcs_native_call(IPCS_SC_NR(regs));
+	}
+	if (call == CALL_NONE)
+		return 0;
+	return on_exit(call, ret);
+}
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(lat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)

@@ -5,6 +5,8 @@
 #
 # Knobs (environment): BENCH_RUNS, BENCH_SECONDS, BENCH_WORKLOADS=semop,msgq,...,
 # BENCH_CONFIGS=latency,trace,..., BENCH_OUT, BENCH_JSON, BENCH_NO_INVENTORY=1,
+# BENCH_NO_STARTSTOP=1 (the start/stop table, also `make bench-startstop`),
+# BENCH_NO_PROGCOST=1 (ns per call per hook mode, also `make bench-progcost`),
 # BENCH_NO_IDLE=1 (skip blocked/top/metrics with 3000 idle processes).
 # Not part of `make test`: it is too slow and too sensitive to load.
 

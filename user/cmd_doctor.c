@@ -7,6 +7,7 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include "ipcscope.h"
 #include "opts.h"
+#include "source/attach.h"
 #include "source/extras.h"
 #include "source/latency_src.h"
 #include "source/live.h"
@@ -92,13 +94,12 @@ static int probe_task_iter(void)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_ITER);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = hooks_vmlinux_btf();
 	int id, fd, link, err = 0;
 
 	if (!vmlinux)
 		return -errno;
 	id = btf__find_by_name_kind(vmlinux, "bpf_iter_task", BTF_KIND_FUNC);
-	btf__free(vmlinux);
 	if (id < 0)
 		return -ENOENT;
 	opts.attach_btf_id = id;
@@ -112,57 +113,6 @@ static int probe_task_iter(void)
 		close(link);
 	close(fd);
 	return err;
-}
-
-/*
- * Can a 32-bit program run here?  Exec a minimal i386 ELF (exit(42) through
- * int 0x80) from a memfd: exit status 42 means yes.
- */
-static int probe_ia32_exec(void)
-{
-	struct {
-		Elf32_Ehdr eh;
-		Elf32_Phdr ph;
-		unsigned char code[12];
-	} __attribute__((packed)) img = {
-		.eh = {
-			.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS32, ELFDATA2LSB,
-				     EV_CURRENT },
-			.e_type = ET_EXEC, .e_machine = EM_386, .e_version = EV_CURRENT,
-			.e_entry = 0x08048000 + sizeof(Elf32_Ehdr) + sizeof(Elf32_Phdr),
-			.e_phoff = sizeof(Elf32_Ehdr), .e_ehsize = sizeof(Elf32_Ehdr),
-			.e_phentsize = sizeof(Elf32_Phdr), .e_phnum = 1,
-		},
-		.ph = {
-			.p_type = PT_LOAD, .p_vaddr = 0x08048000, .p_paddr = 0x08048000,
-			.p_filesz = sizeof(img), .p_memsz = sizeof(img),
-			.p_flags = PF_R | PF_X, .p_align = 0x1000,
-		},
-		/* mov eax,1; mov ebx,42; int 0x80 */
-		.code = { 0xb8, 1, 0, 0, 0, 0xbb, 42, 0, 0, 0, 0xcd, 0x80 },
-	};
-	int fd = memfd_create("ipcs-ia32-probe", MFD_CLOEXEC), st;
-	pid_t pid;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, &img, sizeof(img)) != (ssize_t)sizeof(img)) {
-		close(fd);
-		return -EIO;
-	}
-	pid = fork();
-	if (pid == 0) {
-		char *argv[] = { "ia32-probe", NULL }, *envp[] = { NULL };
-
-		fexecve(fd, argv, envp);
-		_exit(errno == ENOEXEC ? 126 : 127);
-	}
-	close(fd);
-	if (pid < 0 || waitpid(pid, &st, 0) != pid)
-		return -ECHILD;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 42)
-		return 0;
-	return -ENOEXEC;
 }
 
 /* A kernel config option from /proc/config.gz or /boot: 'y', 'm', 'n', or 0 unknown. */
@@ -193,35 +143,49 @@ static char kconfig(const char *opt)
 
 /* ------------------------------------------------------------- the checks */
 
-static const char *cost_of(const struct live_prog *p)
+static const char *cost_of(const struct prog_row *p)
 {
 	switch (p->need) {
-	case LIVE_NEED_SYSCALL:
+	case PROG_NEED_SYSCALL:
 		return "these calls are not traced";
-	case LIVE_NEED_PID:
+	case PROG_NEED_PID:
 		return "-p and -- CMD cannot follow children; no fork/exit events (leak attribution)";
-	case LIVE_NEED_PROC:
+	case PROG_NEED_PROC:
 		return "no exec events";
-	case LIVE_NEED_OFFCPU:
+	case PROG_NEED_OFFCPU:
 		return "latency cannot split on-CPU from blocked time";
-	case LIVE_NEED_ALWAYS:
+	case PROG_NEED_ALWAYS:
 		return "no exit events, no following of children; ipcscope cannot run without it";
+	case PROG_NEED_KOBJ:
+		return "kernel-internal create/destroy events are not seen";
 	}
 	return "";
 }
 
+/* How the streaming commands hook the syscalls here (found by run_checks). */
+static enum ipcs_hooks hooks_default = HOOKS_RAW;
 /* How `latency` and `metrics` hook the syscalls here (found by run_checks). */
-static enum latency_hooks latency_hooks = LATENCY_HOOKS_TRACEPOINT;
+static enum ipcs_hooks latency_hooks = HOOKS_RAW;
+static bool latency_fentry_ok;
+
+static void *prefetch_btf(void *arg)
+{
+	hooks_vmlinux_btf();
+	return NULL;
+}
 
 static int run_checks(struct report *r, bool *core_ok)
 {
+	pthread_t prefetch;
+	bool prefetching;
 	int err[64] = { 0 };
 	const char *stage[64] = { 0 };
 	struct extras_status xst;
-	bool tracefs_was = !access("/sys/kernel/tracing/events", F_OK) ||
+	bool tracefs_now, tracefs_was = !access("/sys/kernel/tracing/events", F_OK) ||
 			   !access("/sys/kernel/debug/tracing/events", F_OK);
 	bool btf = !access("/sys/kernel/btf/vmlinux", R_OK);
 	char ia32, ia32_off;
+	bool tp_ok = true, raw_ok = true;
 	int e, status;
 
 	*core_ok = false;
@@ -238,10 +202,17 @@ static int run_checks(struct report *r, bool *core_ok)
 	if (!btf)
 		return EX_UNAVAILABLE;
 
+	/* the kernel's BTF (later probes) is parsed on a second CPU meanwhile */
+	prefetching = !pthread_create(&prefetch, NULL, prefetch_btf, NULL);
 	status = live_probe_progs(err, stage);
-	add(r, "tracefs", tracefs_was ? ST_OK : (status ? ST_MISSING : ST_INFO),
-	    "syscall tracepoints cannot be attached: mount -t tracefs tracefs /sys/kernel/tracing",
-	    tracefs_was ? "mounted" : status ? "not mounted, and mounting failed" :
+	if (prefetching)
+		pthread_join(prefetch, NULL);
+	tracefs_now = !access("/sys/kernel/tracing/events", F_OK) ||
+		      !access("/sys/kernel/debug/tracing/events", F_OK);
+	add(r, "tracefs", tracefs_was ? ST_OK : (!tracefs_now ? ST_MISSING : ST_INFO),
+	    "syscall tracepoints cannot be attached (the raw hooks do without): "
+	    "mount -t tracefs tracefs /sys/kernel/tracing",
+	    tracefs_was ? "mounted" : !tracefs_now ? "not mounted, and mounting failed" :
 	    "was not mounted: ipcscope mounted it at /sys/kernel/tracing");
 	if (status)
 		return status;
@@ -253,14 +224,22 @@ static int run_checks(struct report *r, bool *core_ok)
 	*core_ok = e == 1;
 
 	for (unsigned int i = 0; i < live_nprogs && i < 64; i++) {
-		const struct live_prog *p = &live_progs[i];
+		const struct prog_row *p = &live_progs[i];
 		enum status st = err[i] ? ST_MISSING : ST_OK;
 
-		if (err[i] && p->need == LIVE_NEED_SYSCALL)
-			*core_ok = false;
-		add(r, p->hook, st, cost_of(p), err[i] ? "%s failed: %s" : "loads and attaches",
-		    stage[i], errstr(err[i]));
+		if (err[i] && p->hooks == HOOKS_TRACEPOINT)
+			tp_ok = false;
+		if (err[i] && p->hooks == HOOKS_RAW)
+			raw_ok = false;
+		add(r, p->hook, st, cost_of(p),
+		    err[i] ? "%s failed: %s" : !strcmp(stage[i], "tracefs") ?
+		    "present in tracefs; the first pair was loaded, the first attached" :
+		    "loads and attaches", stage[i], errstr(err[i]));
 	}
+	/* one of the two ways to hook the calls is enough */
+	if (!tp_ok && !raw_ok)
+		*core_ok = false;
+	hooks_default = raw_ok && hooks_forced() != HOOKS_TRACEPOINT ? HOOKS_RAW : HOOKS_TRACEPOINT;
 
 	e = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_STACK_TRACE, NULL);
 	add(r, "user stacks", e == 1 ? ST_OK : ST_MISSING,
@@ -277,11 +256,12 @@ static int run_checks(struct report *r, bool *core_ok)
 	    "paying the syscall-tracepoint slow path while tracing (~8% on a getppid loop)",
 	    xst.fentry_err ? "test load failed: %s" : "loads", errstr(xst.fentry_err));
 	latency_hooks = latency_hooks_probe(&e);
+	latency_fentry_ok = !e;
 	add(r, "latency fentry", e ? ST_MISSING : ST_OK,
-	    "latency and metrics hook the syscall tracepoints instead, which puts every "
+	    "latency and metrics hook raw sys_enter/sys_exit instead, which puts every "
 	    "syscall of every task on the slow path while they run",
-	    e ? "fentry/fexit on __x64_sys_*: test load failed: %s"
-	      : "fentry/fexit on __x64_sys_*: loads and attaches", errstr(e));
+	    e ? "fentry/fexit on " IPCS_ARCH_SYS_PREFIX "*: test load failed: %s"
+	      : "fentry/fexit on " IPCS_ARCH_SYS_PREFIX "*: loads and attaches", errstr(e));
 	add(r, "kprobes", xst.kprobe_err ? ST_MISSING : ST_OK,
 	    "without kprobes or fentry, destruction at last detach, at process exit and at "
 	    "namespace teardown, and SEM_UNDO adjustments at exit (exit_sem) are not seen",
@@ -289,21 +269,40 @@ static int run_checks(struct report *r, bool *core_ok)
 
 	ia32 = kconfig("CONFIG_IA32_EMULATION");
 	ia32_off = kconfig("CONFIG_IA32_EMULATION_DEFAULT_DISABLED");
-	e = probe_ia32_exec();
-	if (!e)
+	e = hooks_ia32_probe();
+	if (!e && hooks_default == HOOKS_RAW)
+		add(r, "ia32", ST_OK, NULL,
+		    "32-bit programs run here (CONFIG_IA32_EMULATION=%c%s): their i386 IPC syscalls "
+		    "and ipc(2) are traced by the raw sys_enter/sys_exit hooks", ia32 ? ia32 : '?',
+		    ia32_off == 'y' ? ", enabled at boot" : "");
+	else if (!e)
 		add(r, "ia32", ST_WARN,
-		    "32-bit programs' IPC calls bypass the x86_64 syscall tracepoints and are not traced",
+		    "32-bit programs' IPC calls bypass the x86_64 syscall tracepoints and are not "
+		    "traced (the raw hooks, IPCSCOPE_HOOKS=raw, see them)",
 		    "32-bit programs run here (CONFIG_IA32_EMULATION=%c%s)", ia32 ? ia32 : '?',
 		    ia32_off == 'y' ? ", enabled at boot" : "");
 	else
 		add(r, "ia32", ST_INFO, NULL,
 		    "32-bit programs cannot run here (exec of an i386 ELF: %s; "
-		    "CONFIG_IA32_EMULATION=%c): none can escape the tracepoints",
+		    "CONFIG_IA32_EMULATION=%c): no 32-bit callers to miss",
 		    errstr(e), ia32 ? ia32 : '?');
 	return 0;
 }
 
 /* ----------------------------------------------------------------- output */
+
+/* Why the streaming commands hook the calls as they do (docs/performance.md). */
+static const char *hooks_why(void)
+{
+	if (hooks_forced() != HOOKS_AUTO)
+		return "forced by IPCSCOPE_HOOKS";
+	if (hooks_default == HOOKS_RAW)
+		return "the default: two links start and stop in milliseconds where 24 tracepoint "
+		       "links take 0.5-1 s to detach, and they see 32-bit callers; measured cost: "
+		       "latency's calls the same, trace's ~10% more, other syscalls ~15% more while "
+		       "tracing (docs/performance.md; IPCSCOPE_HOOKS=tracepoint avoids that)";
+	return "the raw sys_enter/sys_exit hooks failed here";
+}
 
 static void print_text(FILE *f, const struct report *r, const struct utsname *u,
 		       const struct extras_status *x)
@@ -314,12 +313,17 @@ static void print_text(FILE *f, const struct report *r, const struct utsname *u,
 	for (int i = 0; i < r->n; i++)
 		fprintf(f, "  %-8s %-30s %s\n", status_name(r->c[i].st), r->c[i].name,
 			r->c[i].detail);
-	fprintf(f, "\nWill use: syscall tracepoints for the twelve IPC calls, tp_btf "
-		"sched_process_fork/exec/exit, one BPF ring buffer");
+	fprintf(f, "\nWill use: %s for the twelve IPC calls (%s), tp_btf "
+		"sched_process_fork/exec/exit, one BPF ring buffer",
+		hooks_default == HOOKS_RAW ? "raw sys_enter/sys_exit" : "syscall tracepoints",
+		hooks_why());
 	if (x->mech != EXTRAS_NONE)
 		fprintf(f, ", kernel-internal hooks via %s", extras_mech_name(x->mech));
-	fprintf(f, "; latency and metrics hook the syscalls with %s.\n",
-		latency_hooks == LATENCY_HOOKS_FENTRY ? "fentry/fexit" : "syscall tracepoints");
+	fprintf(f, "; latency and metrics hook the syscalls with %s%s.\n",
+		latency_hooks == HOOKS_FENTRY ? "fentry/fexit" : "raw sys_enter/sys_exit",
+		latency_hooks != HOOKS_FENTRY && latency_fentry_ok ?
+		" (fentry loads, but 32-bit programs run here and fentry on the x86_64 syscall "
+		"functions does not see them)" : "");
 	for (int i = 0; i < r->n; i++) {
 		if (r->c[i].st == ST_OK || !r->c[i].cost)
 			continue;
@@ -355,7 +359,9 @@ static void print_json(FILE *f, const struct report *r, const struct utsname *u,
 	}
 	jsonw_end_array(&w);
 	jsonw_string_field(&w, "extras", extras_mech_name(x->mech));
-	jsonw_string_field(&w, "latency_hooks", latency_hooks_name(latency_hooks));
+	jsonw_string_field(&w, "hooks", hooks_name(hooks_default));
+	jsonw_string_field(&w, "hooks_why", hooks_why());
+	jsonw_string_field(&w, "latency_hooks", hooks_name(latency_hooks));
 	jsonw_bool_field(&w, "usable", status == 0);
 	jsonw_end_object(&w);
 	jsonw_eol(&w);
@@ -373,7 +379,8 @@ static const struct argp doctor_argp = {
 	"Check what this kernel offers ipcscope: BTF, privileges, tracefs, the ring "
 	"buffer, each syscall tracepoint and tp_btf hook (loaded and attached for real), "
 	"user stacks, task iterators, fentry and kprobes, and whether 32-bit programs "
-	"can run (their calls escape the tracepoints).  Says what ipcscope will use and, "
+	"can run (their calls escape the syscall tracepoints; the raw hooks see them).  Says "
+	"which way the calls are hooked and why, what ipcscope will use and, "
 	"for anything missing, why and what it costs.\v"
 	"Exit status: 0 tracing works; 69 a core feature is missing; 77 not privileged.",
 	doctor_children, NULL, NULL,

@@ -79,15 +79,12 @@ int ev_bus_emit(struct ev_bus *bus, const void *rec, size_t len)
 	return 0;
 }
 
+#define CALL_NAME_ROW(name, NAME, KIND, NARGS) [CALL_##NAME] = #name,
 static const char *const call_names[CALL__MAX] = {
 	[CALL_NONE] = "none",
-	[CALL_SHMGET] = "shmget", [CALL_SHMAT] = "shmat",
-	[CALL_SHMDT] = "shmdt", [CALL_SHMCTL] = "shmctl",
-	[CALL_SEMGET] = "semget", [CALL_SEMOP] = "semop",
-	[CALL_SEMTIMEDOP] = "semtimedop", [CALL_SEMCTL] = "semctl",
-	[CALL_MSGGET] = "msgget", [CALL_MSGSND] = "msgsnd",
-	[CALL_MSGRCV] = "msgrcv", [CALL_MSGCTL] = "msgctl",
+	IPCS_SYSCALLS(CALL_NAME_ROW)     /* bpf/syscalls.h */
 };
+#undef CALL_NAME_ROW
 
 const char *call_name(unsigned int call)
 {
@@ -104,13 +101,11 @@ int call_from_name(const char *name)
 
 unsigned int call_kind(unsigned int call)
 {
-	if (call >= CALL_SHMGET && call <= CALL_SHMCTL)
-		return KIND_SHM;
-	if (call >= CALL_SEMGET && call <= CALL_SEMCTL)
-		return KIND_SEM;
-	if (call >= CALL_MSGGET && call <= CALL_MSGCTL)
-		return KIND_MSG;
-	return KIND_NONE;
+#define CALL_KIND_ROW(name, NAME, KIND, NARGS) [CALL_##NAME] = KIND_##KIND,
+	static const unsigned char kinds[CALL__MAX] = { IPCS_SYSCALLS(CALL_KIND_ROW) };
+#undef CALL_KIND_ROW
+
+	return call < CALL__MAX ? kinds[call] : KIND_NONE;
 }
 
 const char *kind_name(unsigned int kind)

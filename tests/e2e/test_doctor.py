@@ -1,5 +1,6 @@
 """`ipcscope doctor`: real test loads of every hook, reported per hook."""
 import json
+import os
 import subprocess
 
 from conftest import IPCSCOPE, needs_root
@@ -20,7 +21,8 @@ def test_doctor_json_lists_every_hook():
         for side in ("enter", "exit"):
             c = checks[f"syscalls/sys_{side}_{call}"]
             assert c["status"] == "ok", c
-    for hook in ("tp_btf/sched_process_fork", "tp_btf/sched_process_exit",
+    assert d["hooks"] in ("raw", "tracepoint") and d["hooks_why"]
+    for hook in ("tp_btf/sys_enter", "tp_btf/sys_exit", "tp_btf/sched_process_fork", "tp_btf/sched_process_exit",
                  "tp_btf/sched_process_exec", "ringbuf", "btf", "privileges", "iter/task"):
         assert checks[hook]["status"] == "ok", checks[hook]
     # extras and ia32 are reported either way; anything missing says what it costs
@@ -37,7 +39,9 @@ def test_doctor_json_lists_every_hook():
 def test_doctor_text():
     r = subprocess.run([IPCSCOPE, "doctor"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "Will use: syscall tracepoints" in r.stdout
+    forced = os.environ.get("IPCSCOPE_HOOKS")
+    want = "syscall tracepoints" if forced == "tracepoint" else "raw sys_enter/sys_exit"
+    assert f"Will use: {want} for the twelve IPC calls" in r.stdout, r.stdout
     assert "syscalls/sys_enter_semtimedop" in r.stdout
 
 

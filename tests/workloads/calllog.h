@@ -3,7 +3,8 @@
  * Workload helper: print one JSON line per IPC call made, with what was
  * passed and what came back, so that a test can compare it call by call
  * with what ipcscope reported.  Lines are written with one write(2) each
- * (no stdio buffer to duplicate across fork).
+ * (no stdio buffer to duplicate across fork).  `ret` is a long long so that
+ * a 32-bit caller can log an address above 2 GiB as the kernel returns it.
  */
 #ifndef CALLLOG_H
 #define CALLLOG_H
@@ -15,13 +16,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static inline void calllog(const char *call, long ret, int err, const char *fmt, ...)
+static inline void calllog(const char *call, long long ret, int err, const char *fmt, ...)
 {
 	char line[2048];
 	int n;
 	va_list ap;
 
-	n = snprintf(line, sizeof(line), "{\"pid\": %d, \"tid\": %ld, \"call\": \"%s\", \"ret\": %ld, "
+	n = snprintf(line, sizeof(line), "{\"pid\": %d, \"tid\": %ld, \"call\": \"%s\", \"ret\": %lld, "
 		     "\"errno\": \"%s\"", getpid(), (long)syscall(SYS_gettid), call, ret,
 		     ret < 0 ? strerrorname_np(err) : "0");
 	if (fmt && *fmt) {

@@ -21,7 +21,9 @@
 #include "events.h"
 #include "extras.skel.h"
 #include "ipcscope.h"
+#include "source/attach.h"
 #include "source/extras.h"
+#include "source/progs.h"
 
 #define EXTRAS_MAX_LINKS 16
 
@@ -50,13 +52,14 @@ static const char *target_of(const struct bpf_program *p)
 
 enum prog_class { PC_FENTRY, PC_KPROBE, PC_HELPER };
 
+/* The program's mechanism, from the program table (source/progs.h). */
 static enum prog_class class_of(const struct bpf_program *p)
 {
-	const char *sec = bpf_program__section_name(p);
+	const struct prog_row *row = prog_row_of(PROG_OBJ_EXTRAS, bpf_program__name(p));
 
-	if (!strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6))
+	if (row && row->mech == MECH_FENTRY)
 		return PC_FENTRY;
-	if (!strncmp(sec, "kprobe/", 7) || !strncmp(sec, "kretprobe/", 10))
+	if (row && row->mech == MECH_KPROBE)
 		return PC_KPROBE;
 	return PC_HELPER;
 }
@@ -91,8 +94,7 @@ static void extras_free(struct extras *x)
 {
 	if (!x)
 		return;
-	for (int i = 0; i < x->nlinks; i++)
-		bpf_link__destroy(x->links[i]);
+	links_destroy(x->links, x->nlinks);
 	extras_bpf__destroy(x->skel);
 	free(x);
 }
@@ -194,7 +196,7 @@ struct extras *extras_open(const struct common_opts *o, int events_fd, int track
 			   struct extras_status *st)
 {
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = hooks_vmlinux_btf();
 	struct extras *x;
 	struct extras_status tmp;
 
@@ -205,12 +207,12 @@ struct extras *extras_open(const struct common_opts *o, int events_fd, int track
 
 	x = NULL;
 	st->fentry_err = st->kprobe_err = -ECANCELED;
-	/* without BTF, fentry fails to load and says so */
-	if (!only || !strcmp(only, "fentry"))
+	/* without BTF, fentry fails to load and says so; a refusal found by
+	 * the cheap probes (attach.h) skips the full load */
+	if ((!only || !strcmp(only, "fentry")) && !(st->fentry_err = hooks_fentry_probe()))
 		x = try_mech(EXTRAS_FENTRY, o, events_fd, tracked_fd, vmlinux, &st->fentry_err);
-	if (!x && (!only || !strcmp(only, "kprobe")))
+	if (!x && (!only || !strcmp(only, "kprobe")) && !(st->kprobe_err = hooks_kprobe_probe()))
 		x = try_mech(EXTRAS_KPROBE, o, events_fd, tracked_fd, vmlinux, &st->kprobe_err);
-	btf__free(vmlinux);
 	libbpf_set_print(old);
 	if (!x) {
 		st->mech = EXTRAS_NONE;
@@ -231,12 +233,15 @@ struct extras *extras_open(const struct common_opts *o, int events_fd, int track
 void extras_probe(struct extras_status *st)
 {
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = hooks_vmlinux_btf();
 	struct extras *f, *k;
 
 	memset(st, 0, sizeof(*st));
-	f = try_mech(EXTRAS_FENTRY, NULL, -1, -1, vmlinux, &st->fentry_err);
-	k = try_mech(EXTRAS_KPROBE, NULL, -1, -1, vmlinux, &st->kprobe_err);
+	f = k = NULL;
+	if (!(st->fentry_err = hooks_fentry_probe()))
+		f = try_mech(EXTRAS_FENTRY, NULL, -1, -1, vmlinux, &st->fentry_err);
+	if (!(st->kprobe_err = hooks_kprobe_probe()))
+		k = try_mech(EXTRAS_KPROBE, NULL, -1, -1, vmlinux, &st->kprobe_err);
 	st->mech = f ? EXTRAS_FENTRY : k ? EXTRAS_KPROBE : EXTRAS_NONE;
 	st->nhooks = f ? f->nhooks : k ? k->nhooks : 0;
 	if (!f && !k)
@@ -244,7 +249,6 @@ void extras_probe(struct extras_status *st)
 			 errname(st->kprobe_err), errname(st->fentry_err));
 	extras_free(f);
 	extras_free(k);
-	btf__free(vmlinux);
 	libbpf_set_print(old);
 }
 
@@ -257,7 +261,7 @@ uint64_t extras_lost(struct extras *x)
 
 	if (!x || ncpu <= 0 || !(v = calloc(ncpu, sizeof(*v))))
 		return 0;
-	if (!bpf_map__lookup_elem(x->skel->maps.kobj_lost, &zero, sizeof(zero), v,
+	if (!bpf_map__lookup_elem(x->skel->maps.lost, &zero, sizeof(zero), v,
 				  ncpu * sizeof(*v), 0))
 		for (int i = 0; i < ncpu; i++)
 			total += v[i];

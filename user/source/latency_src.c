@@ -2,10 +2,13 @@
 /*
  * Loader and reader of bpf/latency.bpf.c, shared by `latency` and `metrics`.
  *
- * The syscalls are hooked with fentry/fexit where the kernel allows it, else
- * with syscall tracepoints: loading is the probe (a kernel that refuses
+ * The syscalls are hooked with fentry/fexit where the kernel allows it and
+ * runs no 32-bit programs (fentry on __x64_sys_* never sees them), else
+ * with the raw sys_enter/sys_exit hooks, else with syscall tracepoints: a
+ * one-instruction probe, then loading, is the test (a kernel that refuses
  * fentry says so at load or attach), and the fallback is silent (-v says
- * which is used).  IPCSCOPE_LATENCY_HOOKS=fentry|tracepoint forces one.
+ * which is used).  IPCSCOPE_HOOKS=fentry|raw|tracepoint (or the older
+ * IPCSCOPE_LATENCY_HOOKS) forces one.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -17,7 +20,9 @@
 
 #include "ipcscope.h"
 #include "latency.skel.h"
+#include "source/attach.h"
 #include "source/latency_src.h"
+#include "source/progs.h"
 #include "source/live.h"
 
 #define MAX_LAT_LINKS 32
@@ -28,30 +33,13 @@ struct latency_src {
 	int nlinks;
 	int ncpus;
 	bool offcpu;
-	enum latency_hooks hooks;
+	enum ipcs_hooks hooks;
 	const char *offcpu_note;
 	struct hist_val *percpu;    /* ncpus values, for reads */
 };
 
-static bool is_fentry(const struct bpf_program *p)
-{
-	const char *sec = bpf_program__section_name(p);
-
-	return !strncmp(sec, "fentry/", 7) || !strncmp(sec, "fexit/", 6);
-}
-
-static bool is_tracepoint(const struct bpf_program *p)
-{
-	return !strncmp(bpf_program__section_name(p), "tracepoint/", 11);
-}
-
-const char *latency_hooks_name(enum latency_hooks h)
-{
-	return h == LATENCY_HOOKS_FENTRY ? "fentry" : "tracepoint";
-}
-
 static struct latency_bpf *open_skel(const struct latency_src_config *cfg, bool offcpu,
-				     enum latency_hooks hooks)
+				     enum ipcs_hooks hooks)
 {
 	struct bpf_program *p;
 	const struct common_opts *o = cfg->opts;
@@ -72,17 +60,30 @@ static struct latency_bpf *open_skel(const struct latency_src_config *cfg, bool 
 		bpf_map__set_max_entries(skel->maps.hists, 1);
 	if (!pid_filter)
 		bpf_map__set_max_entries(skel->maps.tracked, 1);
+	/* which programs load: the table (source/progs.h) */
 	bpf_object__for_each_program(p, skel->obj) {
-		if (is_fentry(p))
-			bpf_program__set_autoload(p, hooks == LATENCY_HOOKS_FENTRY);
-		else if (is_tracepoint(p))
-			bpf_program__set_autoload(p, hooks == LATENCY_HOOKS_TRACEPOINT);
-	}
-	if (!offcpu)
-		bpf_program__set_autoload(skel->progs.lat_switch, false);
-	if (!pid_filter) {
-		bpf_program__set_autoload(skel->progs.lat_fork, false);
-		bpf_program__set_autoload(skel->progs.lat_exit, false);
+		const struct prog_row *row = prog_row_of(PROG_OBJ_LATENCY, bpf_program__name(p));
+		bool on;
+
+		if (!row) {
+			debugmsg("latency: program %s is not in the program table", bpf_program__name(p));
+			bpf_program__set_autoload(p, false);
+			continue;
+		}
+		switch (row->need) {
+		case PROG_NEED_SYSCALL:
+			on = row->hooks == (int)hooks;
+			break;
+		case PROG_NEED_OFFCPU:
+			on = offcpu;
+			break;
+		case PROG_NEED_PID:
+			on = pid_filter;
+			break;
+		default:
+			on = true;
+		}
+		bpf_program__set_autoload(p, on);
 	}
 	return skel;
 }
@@ -117,15 +118,15 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 
 static void unload(struct latency_src *s)
 {
-	while (s->nlinks > 0)
-		bpf_link__destroy(s->links[--s->nlinks]);
+	links_destroy(s->links, s->nlinks);
+	s->nlinks = 0;
 	latency_bpf__destroy(s->skel);
 	s->skel = NULL;
 }
 
 /* One attempt: open, load, seed the pid filter, attach.  0 or -errno. */
 static int try_load(struct latency_src *s, const struct latency_src_config *cfg,
-		    enum latency_hooks hooks, bool offcpu, const char **stage)
+		    enum ipcs_hooks hooks, bool offcpu, const char **stage)
 {
 	const struct common_opts *o = cfg->opts;
 	int err;
@@ -152,40 +153,56 @@ static int try_load(struct latency_src *s, const struct latency_src_config *cfg,
 	return attach_all(s);
 }
 
-/* The hooks to try, from IPCSCOPE_LATENCY_HOOKS (default: both). */
-static void hooks_wanted(bool *fentry, bool *tp)
+/* The modes to try, in order, into out[3]; returns how many. */
+static int hooks_wanted(enum ipcs_hooks out[3], bool *forced)
 {
-	const char *e = getenv("IPCSCOPE_LATENCY_HOOKS");
+	enum ipcs_hooks f = hooks_forced();
+	const char *e = getenv("IPCSCOPE_LATENCY_HOOKS");   /* the older name */
 
-	*fentry = *tp = true;
-	if (e && !strcmp(e, "fentry"))
-		*tp = false;
-	else if (e && !strcmp(e, "tracepoint"))
-		*fentry = false;
+	if (!f && e && !strcmp(e, "fentry"))
+		f = HOOKS_FENTRY;
+	else if (!f && e && !strcmp(e, "tracepoint"))
+		f = HOOKS_TRACEPOINT;
+	else if (!f && e && !strcmp(e, "raw"))
+		f = HOOKS_RAW;
+	*forced = f != HOOKS_AUTO;
+	if (f) {
+		out[0] = f;
+		return 1;
+	}
+	out[0] = HOOKS_FENTRY;
+	out[1] = HOOKS_RAW;
+	out[2] = HOOKS_TRACEPOINT;
+	return 3;
 }
 
-enum latency_hooks latency_hooks_probe(int *fentry_err)
+enum ipcs_hooks latency_hooks_probe(int *fentry_err)
 {
 	struct common_opts o = { 0 };
 	struct latency_src_config cfg = { .opts = &o };
 	struct latency_src s = { 0 };
 	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
 	const char *stage;
-	int err = try_load(&s, &cfg, LATENCY_HOOKS_FENTRY, false, &stage);
+	int err = hooks_fentry_probe();
 
+	if (!err)
+		err = try_load(&s, &cfg, HOOKS_FENTRY, false, &stage);
 	unload(&s);
 	libbpf_set_print(old);
 	if (fentry_err)
 		*fentry_err = err;
-	return err ? LATENCY_HOOKS_TRACEPOINT : LATENCY_HOOKS_FENTRY;
+	/* the raw hooks are tp_btf, which every kernel with BTF has; fentry
+	 * on the x86_64 functions is blind to 32-bit callers */
+	return err || !hooks_ia32_probe() ? HOOKS_RAW : HOOKS_FENTRY;
 }
 
 struct latency_src *latency_src_open(const struct latency_src_config *cfg, int *status)
 {
 	struct latency_src *s;
 	const char *stage = "open";
-	bool fentry, tp;
-	int err = -ENOENT;
+	enum ipcs_hooks modes[3];
+	bool forced;
+	int n, err = -ENOENT;
 
 	*status = live_check_env();
 	if (*status)
@@ -198,27 +215,41 @@ struct latency_src *latency_src_open(const struct latency_src_config *cfg, int *
 		*status = errmsg(EX_OSERR, "out of memory: free some memory and retry");
 		return NULL;
 	}
-	hooks_wanted(&fentry, &tp);
-	if (fentry) {
-		libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+	n = hooks_wanted(modes, &forced);
+	for (int i = 0; i < n && err; i++) {
+		enum ipcs_hooks m = modes[i];
+		bool last = i == n - 1;
+		libbpf_print_fn_t old = NULL;
 
-		err = try_load(s, cfg, LATENCY_HOOKS_FENTRY, cfg->offcpu, &stage);
-		libbpf_set_print(old);
-		if (err) {
-			debugmsg("latency: fentry refused at %s (%s): %s", stage, strerror(-err),
-				 tp ? "using syscall tracepoints" : "IPCSCOPE_LATENCY_HOOKS=fentry");
-			unload(s);
+		if (m == HOOKS_FENTRY && !forced && (err = hooks_fentry_probe())) {
+			/* a one-instruction probe says no: skip the full load */
+			debugmsg("latency: fentry refused (%s): trying the next hooks", strerror(-err));
+			continue;
 		}
-	}
-	if (err && tp) {
-		err = try_load(s, cfg, LATENCY_HOOKS_TRACEPOINT, cfg->offcpu, &stage);
-		if (err && cfg->offcpu && !strcmp(stage, "load")) {
+		if (m == HOOKS_FENTRY && !forced && !hooks_ia32_probe()) {
+			err = -EOPNOTSUPP;
+			debugmsg("latency: 32-bit programs run here and fentry on the x86_64 syscall "
+				 "functions does not see their calls: trying the next hooks");
+			continue;
+		}
+		if (!last)      /* a refusal here is expected: quiet */
+			old = libbpf_set_print(quiet_print);
+		err = try_load(s, cfg, m, cfg->offcpu, &stage);
+		if (err && cfg->offcpu && m != HOOKS_FENTRY && !strcmp(stage, "load")) {
 			/* no tp_btf/sched_switch here: aggregate without the split */
 			debugmsg("latency: loading with the sched_switch hook failed (%s): retrying without",
 				 strerror(-err));
 			unload(s);
 			s->offcpu_note = "this kernel refused the sched_switch hook: blocked time is not split out";
-			err = try_load(s, cfg, LATENCY_HOOKS_TRACEPOINT, false, &stage);
+			err = try_load(s, cfg, m, false, &stage);
+		}
+		if (!last)
+			libbpf_set_print(old);
+		if (err && !last) {
+			debugmsg("latency: %s hooks refused at %s (%s): trying the next", hooks_name(m),
+				 stage, strerror(-err));
+			unload(s);
+			s->offcpu_note = NULL;
 		}
 	}
 	if (err) {
@@ -264,7 +295,7 @@ const char *latency_src_offcpu_note(const struct latency_src *s)
 
 const char *latency_src_mechanism(const struct latency_src *s)
 {
-	return latency_hooks_name(s->hooks);
+	return hooks_name(s->hooks);
 }
 
 /* Sum n per-CPU values into *out (max of max). */
@@ -337,7 +368,7 @@ int latency_src_objects(struct latency_src *s, struct lat_table *t, bool reset)
 			if (bpf_map_delete_elem(fd, &next))
 				break;
 	d = calloc((size_t)s->ncpus, sizeof(*d));
-	fd = bpf_map__fd(s->skel->maps.dropped);
+	fd = bpf_map__fd(s->skel->maps.lost);
 	if (d && !bpf_map_lookup_elem(fd, &zero, d)) {
 		for (int c = 0; c < s->ncpus; c++)
 			t->dropped += d[c];

@@ -18,6 +18,7 @@
 #include "analysis/latency.h"
 #include "events.h"
 #include "opts.h"
+#include "source/attach.h"
 
 struct latency_src_config {
 	const struct common_opts *opts;   /* filters (kinds, -p, --ipcns, ...) */
@@ -43,17 +44,15 @@ void latency_src_close(struct latency_src *s);
 bool latency_src_offcpu(const struct latency_src *s);
 /* Why the split was asked for and is missing, or NULL. */
 const char *latency_src_offcpu_note(const struct latency_src *s);
-/* How the syscalls are hooked: "fentry" or "tracepoint". */
+/* How the syscalls are hooked: "fentry", "raw" or "tracepoint". */
 const char *latency_src_mechanism(const struct latency_src *s);
 
-enum latency_hooks { LATENCY_HOOKS_TRACEPOINT, LATENCY_HOOKS_FENTRY };
-const char *latency_hooks_name(enum latency_hooks h);
 /*
- * For doctor: what latency_src_open() would use, by a real test load of
- * the fentry set (attached, then detached at once); *fentry_err gets 0
- * or its -errno.
+ * For doctor: what latency_src_open() would use by default, by a real test
+ * load of the fentry set (attached, then detached at once); *fentry_err
+ * gets 0 or its -errno.
  */
-enum latency_hooks latency_hooks_probe(int *fentry_err);
+enum ipcs_hooks latency_hooks_probe(int *fentry_err);
 
 /*
  * Per-call totals since open or the last reset, summed over CPUs, in

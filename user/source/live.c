@@ -23,54 +23,40 @@
 
 #include "ipcscope.h"
 #include "ipcscope.skel.h"
+#include "source/attach.h"
 #include "source/extras.h"
 #include "source/live.h"
 #include "source/mmaptrack.h"
 
 #define DEFAULT_RINGBUF   (16u << 20)
 #define POLL_MS           100      /* bounds the delay of unwoken events */
+#define LIVE_MAX_PROGS    64       /* >= live_nprogs, checked at open */
 
 /* ------------------------------------------------------------ program table */
 
-#define SYSCALL_ROWS(name, KIND)                                              \
-	{ "enter_" #name, "syscalls/sys_enter_" #name, KIND, LIVE_NEED_SYSCALL }, \
-	{ "exit_" #name, "syscalls/sys_exit_" #name, KIND, LIVE_NEED_SYSCALL }
+/* Which programs load: the rows of live_progs (source/progs.h). */
 
-const struct live_prog live_progs[] = {
-	SYSCALL_ROWS(shmget, KIND_SHM),
-	SYSCALL_ROWS(shmat, KIND_SHM),
-	SYSCALL_ROWS(shmdt, KIND_SHM),
-	SYSCALL_ROWS(shmctl, KIND_SHM),
-	SYSCALL_ROWS(semget, KIND_SEM),
-	SYSCALL_ROWS(semop, KIND_SEM),
-	SYSCALL_ROWS(semtimedop, KIND_SEM),
-	SYSCALL_ROWS(semctl, KIND_SEM),
-	SYSCALL_ROWS(msgget, KIND_MSG),
-	SYSCALL_ROWS(msgsnd, KIND_MSG),
-	SYSCALL_ROWS(msgrcv, KIND_MSG),
-	SYSCALL_ROWS(msgctl, KIND_MSG),
-	{ "sched_fork", "tp_btf/sched_process_fork", 0, LIVE_NEED_PID },
-	{ "sched_exit", "tp_btf/sched_process_exit", 0, LIVE_NEED_ALWAYS },
-	{ "sched_exec", "tp_btf/sched_process_exec", 0, LIVE_NEED_PROC },
-	{ "sched_switch", "tp_btf/sched_switch", 0, LIVE_NEED_OFFCPU },
-};
-const unsigned int live_nprogs = sizeof(live_progs) / sizeof(live_progs[0]);
-
-static bool prog_needed(const struct live_prog *p, const struct live_config *cfg, bool pid_filter)
+static bool prog_needed(const struct prog_row *p, const struct live_config *cfg, bool pid_filter,
+			enum ipcs_hooks mode)
 {
 	const struct common_opts *o = cfg->opts;
 
+	if (p->hooks && p->hooks != (int)mode)
+		return false;
 	switch (p->need) {
-	case LIVE_NEED_SYSCALL:
-		return !o->kinds || (o->kinds & KIND_BIT(p->kind));
-	case LIVE_NEED_PID:
+	case PROG_NEED_SYSCALL:
+		/* the raw hooks filter kinds in the program (filter_kinds) */
+		return !p->kind || !o->kinds || (o->kinds & KIND_BIT(p->kind));
+	case PROG_NEED_PID:
 		return pid_filter || cfg->proc_events;
-	case LIVE_NEED_PROC:
+	case PROG_NEED_PROC:
 		return cfg->proc_events;
-	case LIVE_NEED_OFFCPU:
+	case PROG_NEED_OFFCPU:
 		return cfg->offcpu;
-	case LIVE_NEED_ALWAYS:
+	case PROG_NEED_ALWAYS:
 		return true;
+	case PROG_NEED_KOBJ:
+		return false;        /* extras' rows, never the streaming object's */
 	}
 	return false;
 }
@@ -155,7 +141,11 @@ bool live_have_privileges(void)
 	return (eff & (1ull << cap_bpf)) && (eff & (1ull << cap_perfmon));
 }
 
-/* libbpf finds syscall tracepoints' ids in tracefs: mount it if missing. */
+/*
+ * libbpf finds syscall tracepoints' ids in tracefs: mount it if missing.
+ * Only the tracepoint hook mode needs it: otherwise a failed mount is not
+ * an error (a fallback to tracepoints then fails at attach, saying so).
+ */
 static int ensure_tracefs(void)
 {
 	if (!access("/sys/kernel/tracing/events", F_OK) ||
@@ -163,6 +153,11 @@ static int ensure_tracefs(void)
 		return 0;
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL) == 0) {
 		debugmsg("mounted tracefs at /sys/kernel/tracing");
+		return 0;
+	}
+	if (hooks_forced() != HOOKS_TRACEPOINT) {
+		debugmsg("tracefs is not mounted and mounting it failed (%s): the raw hooks do without",
+			 strerror(errno));
 		return 0;
 	}
 	return errmsg(EX_UNAVAILABLE,
@@ -196,7 +191,8 @@ struct live_src {
 	int sink_status;       /* first non-zero sink return */
 	int ncpus;
 	struct extras *extras;  /* kernel-internal hooks, when this kernel allows */
-	struct bpf_link *links[sizeof(live_progs) / sizeof(live_progs[0])];
+	enum ipcs_hooks hooks;  /* how the syscalls are hooked */
+	struct bpf_link *links[LIVE_MAX_PROGS];
 };
 
 static struct live_src *to_live(struct ev_source *src)
@@ -251,6 +247,13 @@ static uint64_t live_lost(struct ev_source *src)
 	return sum + extras_lost(ls->extras);
 }
 
+static void unload(struct live_src *ls)
+{
+	links_destroy(ls->links, live_nprogs);
+	ipcscope_bpf__destroy(ls->skel);
+	ls->skel = NULL;
+}
+
 static void live_destroy(struct ev_source *src)
 {
 	struct live_src *ls = to_live(src);
@@ -259,9 +262,7 @@ static void live_destroy(struct ev_source *src)
 		return;
 	extras_close(ls->extras);
 	ring_buffer__free(ls->rb);
-	for (unsigned int i = 0; i < live_nprogs; i++)
-		bpf_link__destroy(ls->links[i]);
-	ipcscope_bpf__destroy(ls->skel);
+	unload(ls);
 	free(ls);
 }
 
@@ -371,29 +372,20 @@ static int load_error(int err)
 		      ": run with -v to see the verifier's last lines");
 }
 
-struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, int *status)
+/*
+ * Open, load and attach the streaming object with one hook mode.  0, or
+ * the exit status after a one-line error (none when `quiet`: the caller
+ * falls back to another mode).
+ */
+static int load_attach(struct live_src *ls, const struct live_config *cfg, uint32_t rb_size,
+		       bool pid_filter, enum ipcs_hooks mode, bool quiet)
 {
-	uint32_t rb_size = cfg->ringbuf_bytes ? cfg->ringbuf_bytes : DEFAULT_RINGBUF;
-	bool pid_filter = cfg->opts->pid || cfg->cmd_pid;
-	struct live_src *ls;
 	int err;
 
-	*status = live_check_env();
-	if (*status)
-		return NULL;
-	libbpf_set_print(libbpf_print);
-
-	ls = calloc(1, sizeof(*ls));
-	if (!ls) {
-		*status = errmsg(EX_OSERR, "out of memory: free some memory and retry");
-		return NULL;
-	}
-	ls->ncpus = libbpf_num_possible_cpus();
+	ls->hooks = mode;
 	ls->skel = ipcscope_bpf__open();
-	if (!ls->skel) {
-		*status = load_error(errno);
-		goto fail;
-	}
+	if (!ls->skel)
+		return quiet ? EX_UNAVAILABLE : load_error(errno);
 	set_knobs(ls->skel, cfg, rb_size);
 	bpf_map__set_max_entries(ls->skel->maps.events, rb_size);
 	if (!cfg->stack_ids && !cfg->create_ctx)
@@ -402,18 +394,14 @@ struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, i
 		struct bpf_program *p = bpf_object__find_program_by_name(ls->skel->obj,
 									  live_progs[i].prog);
 
-		if (!p) {
-			*status = errmsg(EX_SOFTWARE, "BPF program %s missing from the object: rebuild ipcscope",
-					 live_progs[i].prog);
-			goto fail;
-		}
-		bpf_program__set_autoload(p, prog_needed(&live_progs[i], cfg, pid_filter));
+		if (!p)
+			return errmsg(EX_SOFTWARE, "BPF program %s missing from the object: rebuild ipcscope",
+				      live_progs[i].prog);
+		bpf_program__set_autoload(p, prog_needed(&live_progs[i], cfg, pid_filter, mode));
 	}
 	err = ipcscope_bpf__load(ls->skel);
-	if (err) {
-		*status = load_error(-err);
-		goto fail;
-	}
+	if (err)
+		return quiet ? EX_UNAVAILABLE : load_error(-err);
 	for (unsigned int i = 0; i < live_nprogs; i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(ls->skel->obj,
 									  live_progs[i].prog);
@@ -424,13 +412,55 @@ struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, i
 		l = bpf_program__attach(p);
 		if (!l) {
 			err = errno;
+			if (quiet)
+				return EX_UNAVAILABLE;
 			show_log_tail(5);
-			*status = errmsg(err == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
-					 "cannot attach to %s (%s): check `ipcscope doctor`",
-					 live_progs[i].hook, strerror(err));
-			goto fail;
+			return errmsg(err == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
+				      "cannot attach to %s (%s): check `ipcscope doctor`",
+				      live_progs[i].hook, strerror(err));
 		}
 		ls->links[i] = l;
+	}
+	return 0;
+}
+
+struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, int *status)
+{
+	uint32_t rb_size = cfg->ringbuf_bytes ? cfg->ringbuf_bytes : DEFAULT_RINGBUF;
+	bool pid_filter = cfg->opts->pid || cfg->cmd_pid;
+	struct live_src *ls;
+
+	*status = live_check_env();
+	if (*status)
+		return NULL;
+	if (live_nprogs > LIVE_MAX_PROGS) {
+		*status = errmsg(EX_SOFTWARE, "too many BPF programs for LIVE_MAX_PROGS: rebuild ipcscope");
+		return NULL;
+	}
+	libbpf_set_print(libbpf_print);
+
+	ls = calloc(1, sizeof(*ls));
+	if (!ls) {
+		*status = errmsg(EX_OSERR, "out of memory: free some memory and retry");
+		return NULL;
+	}
+	ls->ncpus = libbpf_num_possible_cpus();
+	{
+		enum ipcs_hooks forced = hooks_forced(), mode;
+		bool quiet;
+
+		/* fentry is the latency object's; this one has raw and tracepoints */
+		mode = forced == HOOKS_TRACEPOINT ? HOOKS_TRACEPOINT : HOOKS_RAW;
+		quiet = mode == HOOKS_RAW && forced != HOOKS_RAW;
+		*status = load_attach(ls, cfg, rb_size, pid_filter, mode, quiet);
+		if (*status && quiet) {
+			debugmsg("raw sys_enter/sys_exit hooks refused: using syscall tracepoints");
+			unload(ls);
+			*status = load_attach(ls, cfg, rb_size, pid_filter, HOOKS_TRACEPOINT, false);
+		}
+		if (*status)
+			goto fail;
+		debugmsg("syscalls hooked by %s", hooks_name(ls->hooks));
 	}
 	if (cfg->opts->pid && live_track_pid(&ls->base, cfg->opts->pid) == 0)
 		debugmsg("tracking pid %d and its children", cfg->opts->pid);
@@ -472,36 +502,102 @@ fail:
 	return NULL;
 }
 
+/* One program on its own: the slow path, when loading them all failed. */
+static int probe_one(const struct prog_row *row, bool attach)
+{
+	struct ipcscope_bpf *skel = ipcscope_bpf__open();
+	struct bpf_program *p, *want;
+	struct bpf_link *l;
+	int err;
+
+	if (!skel)
+		return -errno;
+	bpf_map__set_max_entries(skel->maps.events, 64 << 10);
+	want = bpf_object__find_program_by_name(skel->obj, row->prog);
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, p == want);
+	err = want ? ipcscope_bpf__load(skel) : -ENOENT;
+	if (!err && attach) {
+		l = bpf_program__attach(want);
+		err = l ? 0 : -errno;
+		bpf_link__destroy(l);
+	}
+	ipcscope_bpf__destroy(skel);
+	return err;
+}
+
+/*
+ * Fast (doctor runs in well under a second): one load verifies the
+ * programs, and tp_btf programs attach and detach in microseconds, so all
+ * are attached.  The 24 syscall tracepoint programs are one macro with a
+ * different constant each: the first pair is loaded and the first attached
+ * for real (a tracepoint's detach waits for a grace period, tens of ms, and
+ * their verification is most of the object's load time); the others are
+ * checked to exist in tracefs (stage "tracefs").
+ */
 int live_probe_progs(int *err, const char **stage)
 {
-	int status = live_check_env();
+	struct bpf_link *links[LIVE_MAX_PROGS] = { 0 };
+	struct ipcscope_bpf *skel;
+	bool one_tp = false;
+	int status = live_check_env(), lerr;
 
 	if (status)
 		return status;
 	libbpf_set_print(libbpf_print);
+	skel = ipcscope_bpf__open();
+	if (!skel) {
+		lerr = -errno;
+		for (unsigned int i = 0; i < live_nprogs; i++) {
+			err[i] = lerr;
+			stage[i] = "load";
+		}
+		return 0;
+	}
+	bpf_map__set_max_entries(skel->maps.events, 64 << 10);
+	for (unsigned int i = 0, tps = 0; i < live_nprogs; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(skel->obj,
+									  live_progs[i].prog);
+
+		if (p && live_progs[i].hooks == HOOKS_TRACEPOINT)
+			bpf_program__set_autoload(p, tps++ < 2);
+	}
+	lerr = ipcscope_bpf__load(skel);
 	for (unsigned int i = 0; i < live_nprogs; i++) {
-		struct ipcscope_bpf *skel = ipcscope_bpf__open();
-		struct bpf_program *p, *want;
-		struct bpf_link *l;
+		const struct prog_row *row = &live_progs[i];
+		struct bpf_program *p;
+		bool tp = row->hooks == HOOKS_TRACEPOINT;
 
 		stage[i] = "load";
-		if (!skel) {
-			err[i] = -errno;
+		if (lerr) {
+			/* which one: each on its own */
+			err[i] = probe_one(row, !tp || !one_tp);
+			if (!err[i])
+				stage[i] = "attach";
+			one_tp |= tp && !err[i];
 			continue;
 		}
-		bpf_map__set_max_entries(skel->maps.events, 64 << 10);
-		want = bpf_object__find_program_by_name(skel->obj, live_progs[i].prog);
-		bpf_object__for_each_program(p, skel->obj)
-			bpf_program__set_autoload(p, p == want);
-		err[i] = want ? ipcscope_bpf__load(skel) : -ENOENT;
-		if (!err[i]) {
-			stage[i] = "attach";
-			l = bpf_program__attach(want);
-			err[i] = l ? 0 : -errno;
-			bpf_link__destroy(l);
+		p = bpf_object__find_program_by_name(skel->obj, row->prog);
+		stage[i] = "attach";
+		if (!p) {
+			err[i] = -ENOENT;
+		} else if (tp && (!bpf_program__autoload(p) || one_tp)) {
+			char path[256];
+
+			stage[i] = "tracefs";
+			snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", row->hook);
+			if (access(path, R_OK))
+				snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/id",
+					 row->hook);
+			err[i] = access(path, R_OK) ? -errno : 0;
+		} else {
+			links[i] = bpf_program__attach(p);
+			err[i] = links[i] ? 0 : -errno;
+			one_tp |= tp && !err[i];
 		}
-		ipcscope_bpf__destroy(skel);
 	}
+	links_destroy(links, live_nprogs);
+	ipcscope_bpf__destroy(skel);
 	return 0;
 }
 

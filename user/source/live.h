@@ -15,6 +15,7 @@
 #include "event.h"
 #include "opts.h"
 #include "session.h"
+#include "source/progs.h"
 
 struct live_config {
 	const struct common_opts *opts;   /* filters */
@@ -87,25 +88,7 @@ int run_loop(struct run_loop *rl);
 extern volatile sig_atomic_t ipcs_exiting;
 void live_catch_signals(void);
 
-/*
- * The programs of the streaming object, one row each: what doctor lists and
- * what live_open loads (a row loads when its `need` holds for the config).
- */
-enum live_need {
-	LIVE_NEED_SYSCALL,   /* a syscall hook: loads unless -t excludes its kind */
-	LIVE_NEED_PID,       /* fork/exit: -p, -- CMD, or process events */
-	LIVE_NEED_PROC,      /* exec: process events */
-	LIVE_NEED_OFFCPU,    /* sched_switch: live_config.offcpu */
-	LIVE_NEED_ALWAYS,    /* exit: also drops exited threads from `inflight` */
-};
-struct live_prog {
-	const char *prog;    /* program name in bpf/ipcscope.bpf.c */
-	const char *hook;    /* "syscalls/sys_enter_semop", "tp_btf/sched_switch" */
-	unsigned int kind;   /* KIND_* for syscall hooks, else 0 */
-	enum live_need need;
-};
-extern const struct live_prog live_progs[];
-extern const unsigned int live_nprogs;
+/* The streaming object's programs: live_progs[] in source/progs.h. */
 
 /*
  * For doctor: load and attach each program of the table on its own.
