@@ -102,24 +102,26 @@ def test_debuginfod_client_is_never_loaded(ipcns, tmp_path):
     """A stripped creator has no symbols: libdw's standard find_debuginfo
     then asks its debuginfod client, which dlopen()s libdebuginfod.so.1 and
     queries DEBUGINFOD_URLS (the dynamic build does, below).  The static
-    build's dlopen is refused (static/stubs.c): no open, no connect."""
+    build's dlopen is refused (static/stubs.c): no open, no connect.  Live
+    `leaks` symbolizes with libdw (a recording stores resolved frames, so
+    `report` would not reach libdw at all)."""
     strace = shutil.which("strace")
     strip = shutil.which("strip")
     if not strace or not strip:
         pytest.skip("needs strace and strip (binutils)")
     leaker = tmp_path / "leaker"
     subprocess.run([strip, "-o", str(leaker), workload("leaker")], check=True)
-    rec = tmp_path / "run.ipcs"
-    ipcns.run([IPCSCOPE, "record", "-o", str(rec), "--", str(leaker), "fork"], check=True)
     env = dict(os.environ, DEBUGINFOD_URLS="http://127.0.0.1:1/",
                DEBUGINFOD_CACHE_PATH=str(tmp_path / "cache"), DEBUGINFOD_TIMEOUT="1")
 
     def traced(binary, log):
-        r = subprocess.run([strace, "-f", "-qq", "-e", "trace=open,openat,connect", "-o", str(log),
-                            binary, "report", "--json", str(rec), "leaks"],
-                           capture_output=True, text=True, env=env, timeout=120)
+        out = tmp_path / (log.name + ".json")
+        r = subprocess.run(ipcns.argv([strace, "-f", "-qq", "-e", "trace=open,openat,connect",
+                                       "-o", str(log), binary, "leaks", "--json", "-o", str(out),
+                                       "--", str(leaker), "fork"]),
+                           capture_output=True, text=True, env=env, timeout=180)
         assert r.returncode == 0, r.stderr
-        return json.loads(r.stdout), log.read_text()
+        return json.loads(out.read_text()), log.read_text()
 
     report, log = traced(IPCSCOPE, tmp_path / "static.strace")
     stack = [f["func"] for f in report["leaks"][0]["creator"]["stack"]]
