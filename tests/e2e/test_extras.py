@@ -172,7 +172,9 @@ def test_objects_freed_when_namespace_dies(ipcns, tmp_path, extras, mech):
     master, slave = pty.openpty()
     script = 'unshare --ipc -- "$0" leave || exit 1; read -r go'
     env = dict(os.environ, IPCSCOPE_EXTRAS=mech)
-    p = ipcns.popen([IPCSCOPE, "trace", "--json", "--", "sh", "-c", script, workload("kobj")],
+    # with -- CMD, trace writes to stderr unless -o: `-o -` keeps it on stdout (the pty)
+    p = ipcns.popen([IPCSCOPE, "trace", "--json", "-o", "-", "--", "sh", "-c", script,
+                     workload("kobj")],
                     stdin=subprocess.PIPE, stdout=slave, stderr=subprocess.PIPE, env=env)
     os.close(slave)
     try:
