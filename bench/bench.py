@@ -27,6 +27,8 @@ import statistics
 import subprocess
 import sys
 
+from mdblock import write_block
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -721,24 +723,10 @@ def render(meta, cells, inv, workloads):
 
 
 def write_report(path, body):
-    text = ""
-    if os.path.exists(path):
-        with open(path) as f:
-            text = f.read()
-    block = f"{BEGIN}\n{body}\n{END}"
-    if BEGIN in text and END in text:
-        pre, rest = text.split(BEGIN, 1)
-        post = rest.split(END, 1)[1]
-        text = pre + block + post
-    else:
-        head = text if text else ("# Performance\n\nWhat ipcscope costs the traced programs "
-                                  "and the rest of the machine, measured with `make bench` "
-                                  "(`bench/`).\n\n## Results\n\n")
-        text = head + block + "\n"
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-
+    head = ("# Performance\n\nWhat ipcscope costs the traced programs and the rest of the "
+            "machine, measured with `make bench` (`bench/`).\n\n## Results\n\n")
+    write_block(path, BEGIN, END, body + "\n",
+                lambda text, block: (text or head) + block + "\n")
 
 # ---------------------------------------------------------------- main
 

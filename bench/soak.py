@@ -19,6 +19,8 @@ import os
 import signal
 import subprocess
 import sys
+
+from mdblock import write_block
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -121,15 +123,9 @@ def render(meta, samples, out):
 
 
 def write_report(path, body):
-    text = open(path).read() if os.path.exists(path) else "# Performance\n"
-    block = f"{BEGIN}\n{body}\n{END}"
-    if BEGIN in text and END in text:
-        pre, rest = text.split(BEGIN, 1)
-        text = pre + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## Memory under churn (soak)\n\n" + block + "\n"
-    with open(path, "w") as f:
-        f.write(text)
+    write_block(path, BEGIN, END, body + "\n",
+                lambda text, block: text.rstrip("\n") +
+                "\n\n## Memory under churn (soak)\n\n" + block + "\n", absent="# Performance\n")
 
 
 def main():

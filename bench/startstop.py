@@ -20,6 +20,8 @@ import shutil
 import statistics
 import subprocess
 import sys
+
+from mdblock import write_block
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -99,15 +101,8 @@ def render(res, rounds):
 
 
 def write_section(path, body):
-    text = open(path).read() if os.path.exists(path) else ""
-    block = f"{BEGIN}\n{body}{END}"
-    if BEGIN in text and END in text:
-        pre, rest = text.split(BEGIN, 1)
-        text = pre + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n## Start and stop\n\n" + block + "\n"
-    with open(path, "w") as f:
-        f.write(text)
+    write_block(path, BEGIN, END, body,
+                lambda text, block: text.rstrip("\n") + "\n\n## Start and stop\n\n" + block + "\n")
 
 
 def main():
