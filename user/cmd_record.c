@@ -137,11 +137,23 @@ static int fail(struct recorder *r, int err)
  * changed since it was last written for this pid: creations come by the
  * hundred thousand a second from one process.
  */
+/* Write m unless what was last written for its pid is this version. */
+static int write_meta(struct recorder *r, const struct proc_meta *m, bool add)
+{
+	struct written *seen = pid_slot(r, m->pid, add);
+	int err;
+
+	if (seen && seen->gen == m->gen)
+		return 0;
+	if (seen)
+		seen->gen = m->gen;
+	err = rec_writer_procmeta(r->w, m);
+	return err ? fail(r, err) : 0;
+}
+
 static int write_proc(struct recorder *r, int32_t pid, bool recapture)
 {
 	const struct proc_meta *m;
-	struct written *seen;
-	int err;
 
 	if (!r->s->procs || pid <= 0)
 		return 0;
@@ -153,13 +165,11 @@ static int write_proc(struct recorder *r, int32_t pid, bool recapture)
 		if (c)
 			m = c;
 	}
-	seen = pid_slot(r, pid, true);
-	if (!m || (seen && seen->gen == m->gen))
+	if (!m) {
+		pid_slot(r, pid, true);   /* seen: not looked up again at every event */
 		return 0;
-	if (seen)
-		seen->gen = m->gen;
-	err = rec_writer_procmeta(r->w, m);
-	return err ? fail(r, err) : 0;
+	}
+	return write_meta(r, m, true);
 }
 
 static int write_stack(struct recorder *r, int32_t id)
@@ -312,19 +322,9 @@ static int forget_exited(struct recorder *r)
 	if (!r->s->procs || now < RECORD_FORGET_NS)
 		return 0;
 	cutoff = now - RECORD_FORGET_NS;
-	for (size_t i = 0; (m = procmeta_at(r->s->procs, i)); i++) {
-		struct written *seen;
-
-		if (!m->exited || !m->exit_ts_ns || m->exit_ts_ns >= cutoff)
-			continue;
-		seen = pid_slot(r, m->pid, false);
-		if (seen && seen->gen == m->gen)
-			continue;
-		if (seen)
-			seen->gen = m->gen;
-		if (rec_writer_procmeta(r->w, m))
-			return fail(r, -EIO);
-	}
+	for (size_t i = 0; (m = procmeta_at(r->s->procs, i)); i++)
+		if (m->exited && m->exit_ts_ns && m->exit_ts_ns < cutoff && write_meta(r, m, false))
+			return EX_IOERR;
 	procmeta_prune(r->s->procs, cutoff);
 	if (r->npids > RECORD_PIDS_MAX) {
 		free(r->pids);
