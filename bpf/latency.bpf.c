@@ -15,6 +15,7 @@
 
 #include "events.h"
 #include "filter.bpf.h"
+#include "hist.bpf.h"
 #include "syscalls.bpf.h"
 #include "task_state.bpf.h"
 
@@ -70,25 +71,6 @@ struct {
 	__type(value, __u64);
 } lost SEC(".maps");
 
-static const struct hist_val zero_val;
-
-static __always_inline __u32 slot_of(__u64 v)
-{
-	__u32 s = 0;
-
-	/* floor(log2(v)), 0 for 0 and 1: the same as user/event.c log2_slot() */
-#pragma unroll
-	for (int i = 5; i >= 0; i--) {
-		__u32 sh = 1u << i;
-
-		if (v >> sh) {
-			v >>= sh;
-			s += sh;
-		}
-	}
-	return s < IPCS_HIST_SLOTS ? s : IPCS_HIST_SLOTS - 1;
-}
-
 /* arg0: the object id (or key for *get); arg2: msgsnd's size */
 static __always_inline int on_enter(__u8 call, __u8 kind, long arg0, long arg2)
 {
@@ -116,57 +98,20 @@ static __always_inline int on_enter(__u8 call, __u8 kind, long arg0, long arg2)
 	return 0;
 }
 
+/* Calls the per-object map could not take: `lost`, counted per CPU. */
+static __always_inline __u64 *lost_counter(void)
+{
+	__u32 z = 0;
+
+	return bpf_map_lookup_elem(&lost, &z);
+}
+
 static __always_inline void hist_add(struct hist_val *v, const struct call_start *cs,
 				     __u8 call, __u64 lat, long ret)
 {
-	v->slots[slot_of(lat)]++;
-	v->count++;
-	v->sum_ns += lat;
-	if (lat > v->max_ns)
-		v->max_ns = lat;
-	if (ret < 0)
-		v->errors++;
-	else if (call == CALL_MSGSND)
-		v->bytes += cs->size;
-	else if (call == CALL_MSGRCV)
-		v->bytes += ret;
-	if (want_offcpu) {
-		__u64 off = cs->offcpu_ns;
+	__u64 bytes = call == CALL_MSGSND ? cs->size : call == CALL_MSGRCV ? (__u64)ret : 0;
 
-		v->offcpu_slots[slot_of(off)]++;
-		v->offcpu_sum_ns += off;
-		v->waited += cs->waited;
-	}
-}
-
-/* The per-object histogram of this call, created on first use. */
-static __always_inline struct hist_val *object_hist(struct task_struct *t,
-						    const struct call_start *cs,
-						    __u8 call, long ret)
-{
-	struct hist_key key = {};
-	struct hist_val *v;
-
-	key.call = call;
-	if (call == CALL_SEMGET || call == CALL_SHMGET || call == CALL_MSGGET)
-		key.id = ret >= 0 ? (__s32)ret : -1;
-	else
-		key.id = cs->id;
-	key.ipcns = task_ipcns(t);
-	v = bpf_map_lookup_elem(&hists, &key);
-	if (v)
-		return v;
-	/* EEXIST from a racing CPU is fine: look it up again */
-	bpf_map_update_elem(&hists, &key, &zero_val, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(&hists, &key);
-	if (!v) {
-		__u32 z = 0;
-		__u64 *d = bpf_map_lookup_elem(&lost, &z);
-
-		if (d)
-			(*d)++;
-	}
-	return v;
+	ipcs_hist_add(v, lat, ret, bytes, want_offcpu, cs->offcpu_ns, cs->waited);
 }
 
 static __always_inline int on_exit(__u8 call, long ret)
@@ -190,7 +135,8 @@ static __always_inline int on_exit(__u8 call, long ret)
 	if (v)
 		hist_add(v, cs, call, lat, ret);
 	if (per_object || (queue_objects && (call == CALL_MSGSND || call == CALL_MSGRCV))) {
-		v = object_hist(t, cs, call, ret);
+		v = ipcs_object_hist(&hists, lost_counter(), call,
+				     ipcs_hist_id(call, cs->id, ret), task_ipcns(t));
 		if (v)
 			hist_add(v, cs, call, lat, ret);
 	}

@@ -21,6 +21,7 @@
 #include "ipcscope.h"
 #include "latency.skel.h"
 #include "source/attach.h"
+#include "source/histmap.h"
 #include "source/latency_src.h"
 #include "source/progs.h"
 #include "source/live.h"
@@ -31,11 +32,10 @@ struct latency_src {
 	struct latency_bpf *skel;
 	struct bpf_link *links[MAX_LAT_LINKS];
 	int nlinks;
-	int ncpus;
 	bool offcpu;
 	enum ipcs_hooks hooks;
 	const char *offcpu_note;
-	struct hist_val *percpu;    /* ncpus values, for reads */
+	struct histmap_reader rd;
 };
 
 static struct latency_bpf *open_skel(const struct latency_src_config *cfg, bool offcpu,
@@ -208,9 +208,7 @@ struct latency_src *latency_src_open(const struct latency_src_config *cfg, int *
 	if (*status)
 		return NULL;
 	s = calloc(1, sizeof(*s));
-	if (s)
-		s->ncpus = libbpf_num_possible_cpus();
-	if (!s || s->ncpus <= 0 || !(s->percpu = calloc((size_t)s->ncpus, sizeof(*s->percpu)))) {
+	if (!s || histmap_reader_init(&s->rd)) {
 		free(s);
 		*status = errmsg(EX_OSERR, "out of memory: free some memory and retry");
 		return NULL;
@@ -279,7 +277,7 @@ void latency_src_close(struct latency_src *s)
 	if (!s)
 		return;
 	unload(s);
-	free(s->percpu);
+	histmap_reader_fini(&s->rd);
 	free(s);
 }
 
@@ -298,29 +296,9 @@ const char *latency_src_mechanism(const struct latency_src *s)
 	return hooks_name(s->hooks);
 }
 
-/* Sum n per-CPU values into *out (max of max). */
-static void sum_cpus(struct hist_val *out, const struct hist_val *v, int n)
-{
-	memset(out, 0, sizeof(*out));
-	for (int c = 0; c < n; c++)
-		hist_val_add(out, &v[c]);
-}
-
 int latency_src_calls(struct latency_src *s, struct hist_val out[CALL__MAX], bool reset)
 {
-	int fd = bpf_map__fd(s->skel->maps.call_hists);
-
-	for (uint32_t c = 0; c < CALL__MAX; c++) {
-		if (bpf_map_lookup_elem(fd, &c, s->percpu))
-			return -errno;
-		sum_cpus(&out[c], s->percpu, s->ncpus);
-		if (reset && out[c].count) {
-			memset(s->percpu, 0, (size_t)s->ncpus * sizeof(*s->percpu));
-			if (bpf_map_update_elem(fd, &c, s->percpu, BPF_ANY))
-				return -errno;
-		}
-	}
-	return 0;
+	return histmap_read_calls(&s->rd, bpf_map__fd(s->skel->maps.call_hists), out, reset);
 }
 
 int latency_src_call_table(struct latency_src *s, struct lat_table *t, bool reset)
@@ -343,42 +321,7 @@ int latency_src_call_table(struct latency_src *s, struct lat_table *t, bool rese
 
 int latency_src_objects(struct latency_src *s, struct lat_table *t, bool reset)
 {
-	int fd = bpf_map__fd(s->skel->maps.hists);
-	struct hist_key key, next, *prev = NULL;
-	uint64_t *d;
-	uint32_t zero = 0;
-	int err = 0;
-
-	memset(t, 0, sizeof(*t));
 	t->offcpu = s->offcpu;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		struct hist_val v;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, s->percpu))
-			continue;   /* deleted meanwhile */
-		sum_cpus(&v, s->percpu, s->ncpus);
-		err = lat_table_add(t, &key, &v);
-		if (err)
-			break;
-	}
-	if (reset)
-		while (bpf_map_get_next_key(fd, NULL, &next) == 0)
-			if (bpf_map_delete_elem(fd, &next))
-				break;
-	d = calloc((size_t)s->ncpus, sizeof(*d));
-	fd = bpf_map__fd(s->skel->maps.lost);
-	if (d && !bpf_map_lookup_elem(fd, &zero, d)) {
-		for (int c = 0; c < s->ncpus; c++)
-			t->dropped += d[c];
-		if (reset) {
-			memset(d, 0, (size_t)s->ncpus * sizeof(*d));
-			bpf_map_update_elem(fd, &zero, d, BPF_ANY);
-		}
-	}
-	free(d);
-	if (err)
-		lat_table_free(t);
-	return err;
+	return histmap_read_objects(&s->rd, bpf_map__fd(s->skel->maps.hists),
+				    bpf_map__fd(s->skel->maps.lost), t, reset);
 }

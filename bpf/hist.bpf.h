@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * In-kernel aggregation shared by the objects that aggregate calls
+ * (latency.bpf.c; ipcscope.bpf.c in its `aggregate` mode for top and
+ * metrics): log2 latency histograms (struct hist_val, events.h) per call
+ * and per (call, object, namespace).  A per-object histogram that cannot
+ * be created (the map is full) is counted by the caller's `counter`, never
+ * silent.
+ */
+#ifndef IPCS_HIST_BPF_H
+#define IPCS_HIST_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "events.h"
+
+static const struct hist_val ipcs_zero_hist;
+
+static __always_inline __u32 ipcs_slot_of(__u64 v)
+{
+	__u32 s = 0;
+
+	/* floor(log2(v)), 0 for 0 and 1: the same as user/event.c log2_slot() */
+#pragma unroll
+	for (int i = 5; i >= 0; i--) {
+		__u32 sh = 1u << i;
+
+		if (v >> sh) {
+			v >>= sh;
+			s += sh;
+		}
+	}
+	return s < IPCS_HIST_SLOTS ? s : IPCS_HIST_SLOTS - 1;
+}
+
+/*
+ * One completed call into a histogram: latency, error or payload bytes,
+ * and (with_offcpu) the time it spent switched out and whether it slept.
+ */
+static __always_inline void ipcs_hist_add(struct hist_val *v, __u64 lat, long ret, __u64 bytes,
+					  bool with_offcpu, __u64 offcpu, __u8 waited)
+{
+	v->slots[ipcs_slot_of(lat)]++;
+	v->count++;
+	v->sum_ns += lat;
+	if (lat > v->max_ns)
+		v->max_ns = lat;
+	if (ret < 0)
+		v->errors++;
+	else
+		v->bytes += bytes;
+	if (with_offcpu) {
+		v->offcpu_slots[ipcs_slot_of(offcpu)]++;
+		v->offcpu_sum_ns += offcpu;
+		v->waited += waited;
+	}
+}
+
+/* The object a call is about: the id it returned for *get, else arg0. */
+static __always_inline __s32 ipcs_hist_id(__u8 call, __s32 arg_id, long ret)
+{
+	if (call == CALL_SEMGET || call == CALL_SHMGET || call == CALL_MSGGET)
+		return ret >= 0 ? (__s32)ret : -1;
+	return arg_id;
+}
+
+/*
+ * The histogram of (call, id, ipcns) in the per-CPU hash `map`, created on
+ * first use; NULL (and *counter + 1) when the map is full.
+ */
+static __always_inline struct hist_val *ipcs_object_hist(void *map, __u64 *counter, __u8 call,
+							 __s32 id, __u32 ipcns)
+{
+	struct hist_key key = {};
+	struct hist_val *v;
+
+	key.call = call;
+	key.id = id;
+	key.ipcns = ipcns;
+	v = bpf_map_lookup_elem(map, &key);
+	if (v)
+		return v;
+	/* EEXIST from a racing CPU is fine: look it up again */
+	bpf_map_update_elem(map, &key, &ipcs_zero_hist, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, &key);
+	if (!v && counter)
+		(*counter)++;
+	return v;
+}
+
+#endif
