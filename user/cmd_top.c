@@ -215,6 +215,7 @@ static void add_stats(struct top_ctx *t, struct top_row *r)
 	if (!os)
 		return;
 	r->calls_per_s = os->rate;
+	r->calls = os->win_calls[1];    /* the window objstats_tick() just closed */
 	r->p99_ns = os->p99_ns;
 	if (!r->comm[0] && os->creator[0])
 		snprintf(r->comm, sizeof(r->comm), "%s", os->creator);

@@ -338,6 +338,7 @@ void top_print_json(struct jsonw *w, const struct top_model *m, enum top_sort ke
 		jsonw_string_field(w, "creator_comm", r->comm[0] ? r->comm : NULL);
 		if (r->have_calls) {
 			jsonw_float_field(w, "calls_per_s", r->calls_per_s);
+			jsonw_uint_field(w, "calls", r->calls);
 			jsonw_uint_field(w, "p99_ns", r->p99_ns);
 		}
 		jsonw_uint_field(w, "waiters", r->waiters);

@@ -27,6 +27,7 @@ struct top_row {
 	char comm[16];           /* creator's comm, "" if unknown */
 	bool have_calls;         /* tracing: calls_per_s and p99 are meaningful */
 	double calls_per_s;
+	uint64_t calls;          /* calls since the previous refresh */
 	uint64_t p99_ns;         /* 0: no calls in the window */
 	uint32_t waiters;        /* tasks blocked on the object */
 	uint64_t size;           /* shm bytes, msg queued bytes, sem count */
