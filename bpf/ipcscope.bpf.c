@@ -117,8 +117,14 @@ struct {
 	__type(value, __s64);
 } holds SEC(".maps");
 
+/*
+ * LRU: removed sets' epochs must not fill it under churn; a set in use is
+ * looked up at every semop, so the entries evicted are of sets nobody
+ * uses (their balances then read as stale and go, which is what they are
+ * unless the set comes back).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct sem_epoch_key);
 	__type(value, __u32);

@@ -429,21 +429,32 @@ static int build(struct top_ctx *t)
 /* ---- loops ------------------------------------------------------------- */
 
 
-/* Deliver events (or just wait) until `deadline`, at most max_ms at a time. */
-static void pump(struct top_ctx *t, double deadline, int max_ms)
+/*
+ * Deliver events (or just wait) until `deadline`, at most max_ms at a time.
+ * 0, or the exit status after a one-line error: the source failed, or a
+ * sink did (the same rule as session_drive()).
+ */
+static int pump(struct top_ctx *t, double deadline, int max_ms)
 {
 	double left = deadline - mono_now_s();
-	int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
+	int ms = left <= 0 ? 0 : (int)(left * 1000) + 1, n, st;
 
 	if (ms > max_ms)
 		ms = max_ms;
 	if (t->src) {
-		t->src->poll(t->src, ms);   /* -EINTR on a signal: the caller checks ipcs_exiting */
+		n = t->src->poll(t->src, ms);   /* -EINTR on a signal: the caller checks ipcs_exiting */
+		st = t->src->sink_status;
+		if (st)
+			return st > 0 ? st : errmsg(EX_SOFTWARE, "analysing the events failed: %s: %s",
+						    strerror(-st), hint_for_errno(-st));
+		if (n < 0 && n != -EINTR)
+			return errmsg(EX_SOFTWARE, "reading the ring buffer failed: %s", strerror(-n));
 	} else if (ms > 0) {
 		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 		nanosleep(&ts, NULL);
 	}
+	return 0;
 }
 
 static int table_error(int err)
@@ -477,7 +488,8 @@ static int run_batch(struct top_ctx *t)
 		if (o->c.duration > 0 && next > start + o->c.duration)
 			break;
 		while (!ipcs_exiting && mono_now_s() < next)
-			pump(t, next, 100);
+			if ((err = pump(t, next, 100)))
+				return err;
 	}
 	return 0;
 }
@@ -518,8 +530,10 @@ static int run_screen(struct top_ctx *t)
 			continue;
 		}
 		/* Tracing: drain the ring buffer in short slices between keys. */
-		if (t->src)
-			pump(t, next, 50);
+		if (t->src && (err = pump(t, next, 50))) {
+			top_ui_stop();
+			return err;
+		}
 		if (top_ui_handle_key(&ui, t->src ? 0 : (int)((next - now) * 1000) + 1)) {
 			top_sort_rows(&t->m, ui.sort);
 			top_ui_draw(&ui, &t->m);
