@@ -59,6 +59,9 @@ CONFIGS = [
     ("record", "`record`", "record"),
     ("blocked", "`blocked`", "blocked"),
     ("leaks", "`leaks`", "leaks"),
+    # top counts calls in the kernel and streams only rare events: its
+    # batch JSON says what it lost (lost_events) and could not count
+    ("top", "`top --batch`", "top"),
     ("bpftrace-hist", "bpftrace hist", None),
     ("bpftrace-stream", "bpftrace printf", None),
 ]
@@ -175,6 +178,13 @@ def tracer_argv(cfg, wl_argv, comm, out, a):
         return [ipcs, "record", "-o", out, "--"] + wl_argv
     if cfg in ("blocked", "leaks"):
         return [ipcs, cfg, "--"] + wl_argv
+    if cfg == "top":
+        # top runs no command: start it, wait for its first refresh (tracing
+        # is attached), run the workload beside it, then stop it
+        script = ('"$1" top --batch --json -D 1 -o "$2" & t=$!; '
+                  'while [ ! -s "$2" ] && kill -0 $t 2>/dev/null; do sleep 0.05; done; '
+                  'shift 2; "$@"; r=$?; kill -INT $t; wait $t || exit 70; exit $r')
+        return ["/bin/sh", "-c", script, "sh", ipcs, out] + wl_argv
     if cfg == "bpftrace-hist":
         return [a.bpftrace, "-q", os.path.join(HERE, "bpftrace", "hist.bt"), comm,
                 "-c", " ".join(wl_argv)]
@@ -254,7 +264,7 @@ def stream_stats(cfg, out, stdout_text):
 
 
 # ipcscope's live commands other than trace (whose JSON summary counts loss)
-IPCSCOPE_LIVE = ("latency", "latency-tp", "record", "blocked", "leaks")
+IPCSCOPE_LIVE = ("latency", "latency-tp", "record", "blocked", "leaks", "top")
 LOST_WARNING = re.compile(r"(\d+) events were lost")
 
 RUNSTAT_LINE = re.compile(r"rc=(-?\d+) wall_s=([\d.]+) cpu_s=([\d.]+) maxrss_kb=(\d+)")
@@ -313,6 +323,13 @@ def run_one(cfg, wl, comm, seconds, a):
         if cfg in ("trace", "trace-tp", "bpftrace-stream"):
             res["events"], res["lost"] = stream_stats(cfg.replace("-tp", ""), out,
                                                       stdout + stderr)
+        elif cfg == "top" and os.path.exists(out):
+            try:
+                last = json.loads(last_line(out))
+                res["lost"] = int(last.get("lost_events", 0)) + \
+                    int(last.get("uncounted_calls", 0))
+            except ValueError:
+                res["error"] = "top's last refresh is not JSON"
         elif cfg in IPCSCOPE_LIVE:
             # every live command warns "N events were lost" when it fell behind
             res["lost"] = sum(int(x) for x in LOST_WARNING.findall(stderr))
