@@ -568,7 +568,7 @@ def render(meta, cells, inv, workloads):
     L.append("| workload | `trace` events/s | events per workload call | lost (target 0) "
              "| bpftrace printf events/s | bpftrace lost | `trace` JSON bytes/event "
              "| `record` file bytes per call | lost by `record`, `blocked`, `leaks`, "
-             "`latency` (target 0) |")
+             "`latency`, `top` (target 0; top: lost events + uncounted calls) |")
     L.append("|---|---|---|---|---|---|---|---|---|")
     for wl in workloads:
         row = [wl]
