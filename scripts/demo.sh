@@ -81,4 +81,12 @@ sleep 0.2
 "$I" audit | grep -E 'orphaned-shm|findings' || true
 exec 3>&-
 
+step "12. Two processes at full speed: top counts every call in the kernel and loses nothing" \
+     "semburst -d 4 & ipcscope top --batch -n 3 -r 3"
+{ echo go; sleep 5; } | "$W/semburst" -d 4 >"$TMP/burst.out" &
+burst=$!
+"$I" top --batch -n 3 -r 3 | tail -n 6
+wait "$burst" || true
+echo "(semburst's own count: $(tail -n 1 "$TMP/burst.out"))"
+
 printf '\nThe demo ran in its own IPC namespace: everything it created is gone with it.\n'

@@ -20,7 +20,7 @@ def test_demo_finds_what_it_stages():
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     out = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout)
-    for n in range(1, 12):
+    for n in range(1, 13):
         assert re.search(rf"^== {n}\. ", out, re.M), f"section {n} missing"
 
     # 1: leaks attributed to their creators, with no lost events
@@ -43,6 +43,10 @@ def test_demo_finds_what_it_stages():
     assert "ended early" in sec10, sec10
     assert "make_leaky_segment" in sec10 and "(exited)" in sec10, sec10
     # 11: the zombie's segment is an orphan
-    sec11 = out.split("== 11.")[1]
+    sec11 = out.split("== 11.")[1].split("== 12.")[0]
     assert re.search(r"orphaned-shm\s+shm \d+", sec11), sec11
+    # 12: top under full load: the set's calls counted, nothing lost or uncounted
+    sec12 = out.split("== 12.")[1]
+    assert re.search(r"calls/s [1-9]\d*  lost events 0  uncounted calls 0", sec12), sec12
+    assert re.search(r"^sem\s+\d+\s+0x00000000\s+\S+\s+[1-9]\d*\s", sec12, re.M), sec12
     assert "everything it created is gone with it" in out
