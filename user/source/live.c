@@ -604,7 +604,7 @@ int live_probe_progs(int *err, const char **stage)
 
 /* ---------------------------------------------------------------- -- CMD */
 
-int live_cmd_fork(struct live_cmd *cmd, char **argv)
+static int live_cmd_fork(struct live_cmd *cmd, char **argv)
 {
 	int go[2], er[2];
 	pid_t pid;
@@ -668,12 +668,7 @@ static void cmd_reap(struct live_cmd *cmd, int flags)
 	}
 }
 
-void live_cmd_wait(struct live_cmd *cmd)
-{
-	cmd_reap(cmd, 0);
-}
-
-int live_cmd_start(struct live_cmd *cmd)
+static int live_cmd_start(struct live_cmd *cmd)
 {
 	char c = 1;
 	ssize_t r;
@@ -701,7 +696,8 @@ int live_cmd_start(struct live_cmd *cmd)
 	return 0;
 }
 
-void live_cmd_abort(struct live_cmd *cmd)
+/* Never started (e.g. the source failed to open): the child exits unexecuted, reaped. */
+static void live_cmd_abort(struct live_cmd *cmd)
 {
 	if (cmd->go_fd >= 0)
 		close(cmd->go_fd);
@@ -711,7 +707,8 @@ void live_cmd_abort(struct live_cmd *cmd)
 	cmd_reap(cmd, 0);
 }
 
-int live_cmd_exit_status(const struct live_cmd *cmd)
+/* CMD's status as ipcscope's exit status: its exit code, or 128 + signal. */
+static int live_cmd_exit_status(const struct live_cmd *cmd)
 {
 	if (!cmd->exited)
 		return 0;

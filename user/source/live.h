@@ -24,7 +24,7 @@ struct live_config {
 	bool offcpu;         /* sched_switch accounting into ev_call.offcpu_ns */
 	bool proc_events;    /* EV_FORK/EV_EXEC/EV_EXIT */
 	bool calls;          /* EV_CALL per completed call (false: in-flight map only) */
-	pid_t cmd_pid;       /* `-- CMD` child (live_cmd_fork): tracked with its
+	pid_t cmd_pid;       /* `-- CMD` child (live_command_open): tracked with its
 				descendants, turns the pid filter on; 0 = none */
 	unsigned int ringbuf_bytes;  /* ring buffer size (power of 2); 0 = 16 MiB */
 	bool no_start_snapshot;      /* live_session_open: leave session.start NULL
@@ -45,9 +45,11 @@ uint64_t live_inflight_start(struct ev_source *src, int32_t tid);
 int live_stack_fd(struct ev_source *src);      /* stack id -> u64 ips[IPCS_STACK_DEPTH] */
 
 /*
- * `-- CMD ARGS`: fork CMD stopped before exec, so it can be tracked before
- * it makes a call.  live_cmd_start() lets it exec; exec failure is reported
- * as "cannot execute 'CMD': <reason>" with status 127/126.
+ * `-- CMD ARGS`: CMD is forked stopped before exec, so it can be tracked
+ * before it makes a call, then let exec; exec failure is reported as
+ * "cannot execute 'CMD': <reason>" with status 127/126.  Commands hold
+ * one of these and go through live_command_open()/_start()/_status()
+ * (below), the one `-- CMD` path.
  */
 struct live_cmd {
 	pid_t pid;
@@ -57,14 +59,6 @@ struct live_cmd {
 	bool exited;
 	const char *argv0;   /* for messages */
 };
-int live_cmd_fork(struct live_cmd *cmd, char **argv);
-int live_cmd_start(struct live_cmd *cmd);
-/* Wait for the command to exit (sets status/exited). */
-void live_cmd_wait(struct live_cmd *cmd);
-/* Never started (e.g. live_open failed): the child exits unexecuted, reaped. */
-void live_cmd_abort(struct live_cmd *cmd);
-/* CMD's status as ipcscope's exit status: its exit code, or 128 + signal. */
-int live_cmd_exit_status(const struct live_cmd *cmd);
 
 /*
  * Run any live source until -d elapses, the command exits, SIGINT/SIGTERM
