@@ -202,8 +202,9 @@ struct ev_kobj {
 
 /* In-kernel latency histograms (map `hists`), keyed by struct hist_key. */
 struct hist_key {
-	__u8 call;
-	__u8 _pad[3];
+	__u8 call;           /* CALL_NONE: every call on the object (top's map) */
+	__u8 kind;           /* KIND_*: with call CALL_NONE, which kind's id */
+	__u8 _pad[2];
 	__s32 id;            /* -1 unless per-object aggregation is on */
 	__u32 ipcns;
 };
@@ -218,6 +219,29 @@ struct hist_val {
 	__u64 max_ns;
 	__u64 bytes;          /* msgsnd/msgrcv payload bytes */
 	__u64 waited;         /* calls that went to sleep (EVF_WAITED; off-CPU tracked) */
+};
+
+/*
+ * The streaming object's `aggregate` mode (top, metrics): how much of a
+ * semaphore each process holds, from its successful semops (map `holds`,
+ * value: __s64 net adjustment; taking is negative).  `epoch` is the set's
+ * value in `sem_epochs` (struct sem_epoch_key) when the semop ran:
+ * IPC_RMID, SETVAL and SETALL bump it, so balances from before them are
+ * recognisably stale (userspace drops them) without the kernel having to
+ * find them.
+ */
+struct hold_key {
+	__u32 ipcns;
+	__s32 semid;
+	__u32 tgid;
+	__u16 semnum;
+	__u16 _pad;
+	__u32 epoch;
+};
+
+struct sem_epoch_key {
+	__u32 ipcns;
+	__s32 semid;
 };
 
 /*

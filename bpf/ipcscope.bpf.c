@@ -13,6 +13,7 @@
 
 #include "events.h"
 #include "filter.bpf.h"
+#include "hist.bpf.h"
 #include "syscalls.bpf.h"
 #include "task_state.bpf.h"
 
@@ -79,6 +80,77 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } lost SEC(".maps");
+
+/*
+ * `aggregate` (top, metrics): per-call figures are kept here instead of
+ * streamed -- per-call histograms, one histogram per object, semaphore
+ * holder balances -- and only what is rare goes to the ring buffer
+ * (creations, changing *ctl commands, the end of a call that waited at
+ * least rare_wait_ns, and per process and object a call at most every
+ * use_period_ns: "last used by" for leaks).  A full map is counted in
+ * `agg_lost`, never silent.  Userspace shrinks every map to one entry
+ * when not aggregating.
+ */
+const volatile bool aggregate = false;
+const volatile __u64 rare_wait_ns = 1000000;
+const volatile __u64 use_period_ns = 1000000000;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CALL__MAX);
+	__type(key, __u32);
+	__type(value, struct hist_val);
+} call_hists SEC(".maps");
+
+/* key.call CALL_NONE, key.kind: every call on an object in one histogram */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);           /* sized by userspace */
+	__type(key, struct hist_key);
+	__type(value, struct hist_val);
+} obj_hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct hold_key);
+	__type(value, __s64);
+} holds SEC(".maps");
+
+/*
+ * LRU: removed sets' epochs must not fill it under churn; a set in use is
+ * looked up at every semop, so the entries evicted are of sets nobody
+ * uses (their balances then read as stale and go, which is what they are
+ * unless the set comes back).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sem_epoch_key);
+	__type(value, __u32);
+} sem_epochs SEC(".maps");
+
+struct use_key {
+	__u32 ipcns;
+	__s32 id;
+	__u32 tgid;
+	__u32 kind;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct use_key);
+	__type(value, __u64);
+} uses SEC(".maps");
+
+/* Aggregation that a full map refused: calls, holds. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} agg_lost SEC(".maps");
 
 /* Scratch for what is too big for the BPF stack (exec path). */
 struct scratch {
@@ -435,6 +507,151 @@ static __always_inline __s32 shmdt_lookup(__u32 tgid, __u32 ppid, __u64 addr, bo
 	return v;
 }
 
+/* ------------------------------------------------------------ aggregate */
+
+static __always_inline __u64 *agg_lost_counter(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&agg_lost, &zero);
+}
+
+#define IPC_RMID   0
+#define IPC_SET    1
+#define SHM_LOCK   11
+#define SHM_UNLOCK 12
+#define SEM_SETVAL 16
+#define SEM_SETALL 17
+
+/* Balances from before IPC_RMID, SETVAL or SETALL no longer hold. */
+static __always_inline void bump_epoch(__u32 ipcns, __s32 semid)
+{
+	struct sem_epoch_key k = { .ipcns = ipcns, .semid = semid };
+	__u32 one = 1, *e = bpf_map_lookup_elem(&sem_epochs, &k);
+
+	if (e)
+		__sync_fetch_and_add(e, 1);
+	else if (bpf_map_update_elem(&sem_epochs, &k, &one, BPF_NOEXIST) == -17 /* EEXIST */ &&
+		 (e = bpf_map_lookup_elem(&sem_epochs, &k)))
+		__sync_fetch_and_add(e, 1);
+}
+
+static __always_inline void add_holds(const struct inflight *in, __u32 ipcns, __s32 semid,
+				      __u32 tgid)
+{
+	struct sem_epoch_key ek = { .ipcns = ipcns, .semid = semid };
+	struct hold_key k = { .ipcns = ipcns, .semid = semid, .tgid = tgid };
+	__u32 *e = bpf_map_lookup_elem(&sem_epochs, &ek);
+	__u32 n = in->nsops_copied;
+
+	k.epoch = e ? *e : 0;
+#pragma unroll
+	for (int i = 0; i < IPCS_MAX_SOPS; i++) {
+		__s64 zero = 0, *v;
+
+		if (i >= n)
+			break;
+		if (!in->sops[i].op)
+			continue;
+		k.semnum = in->sops[i].num;
+		v = bpf_map_lookup_elem(&holds, &k);
+		if (!v) {
+			bpf_map_update_elem(&holds, &k, &zero, BPF_NOEXIST);
+			v = bpf_map_lookup_elem(&holds, &k);
+		}
+		if (v) {
+			__sync_fetch_and_add(v, (__s64)in->sops[i].op);
+		} else {
+			__u64 *d = agg_lost_counter();
+
+			if (d)
+				*d += 1;
+		}
+	}
+}
+
+/*
+ * Count one completed call; true if its EV_CALL is rare enough to stream
+ * as well.  id: the object (the created one for *get), -1 if none.
+ */
+static __always_inline bool aggregate_call(struct task_struct *t, struct inflight *in,
+					   __u8 call, __u8 kind, __s32 id, __u64 lat, long ret,
+					   __u64 now)
+{
+	__u32 idx = call, ipcns = task_ipcns(t), tgid = in->pid;
+	__u64 bytes = call == CALL_MSGSND ? in->arg[2] : call == CALL_MSGRCV ? (__u64)ret : 0;
+	struct hist_val *v;
+	struct use_key uk = {};
+	__u64 *last;
+	__s32 cmd;
+
+	v = bpf_map_lookup_elem(&call_hists, &idx);
+	if (v)
+		ipcs_hist_add(v, lat, ret, bytes, want_offcpu, in->offcpu_ns,
+			      (in->flags & EVF_WAITED) != 0);
+	if (id >= 0) {
+		struct hist_key hk = { .call = CALL_NONE, .kind = kind, .id = id, .ipcns = ipcns };
+
+		v = bpf_map_lookup_elem(&obj_hists, &hk);
+		if (!v) {
+			bpf_map_update_elem(&obj_hists, &hk, &ipcs_zero_hist, BPF_NOEXIST);
+			v = bpf_map_lookup_elem(&obj_hists, &hk);
+		}
+		if (v) {
+			ipcs_hist_add(v, lat, ret, bytes, false, 0, 0);
+		} else {
+			__u64 *d = agg_lost_counter();
+
+			if (d)
+				*d += 1;
+		}
+	}
+	switch (call) {
+	case CALL_SHMGET: case CALL_SEMGET: case CALL_MSGGET:
+		return true;                       /* creations, the creator's comm */
+	case CALL_SHMCTL: case CALL_SEMCTL: case CALL_MSGCTL:
+		cmd = call == CALL_SEMCTL ? ctl_cmd(in->arg[2]) : ctl_cmd(in->arg[1]);
+		if (call == CALL_SEMCTL && ret >= 0 &&
+		    (cmd == IPC_RMID || cmd == SEM_SETVAL || cmd == SEM_SETALL))
+			bump_epoch(ipcns, id);
+		if (cmd == IPC_RMID && ret >= 0 && id >= 0) {
+			/* gone: its histogram goes before userspace hears of it,
+			 * so a reused id starts afresh */
+			struct hist_key hk = { .call = CALL_NONE, .kind = kind, .id = id,
+					       .ipcns = ipcns };
+
+			bpf_map_delete_elem(&obj_hists, &hk);
+		}
+		/* IPC_RMID, IPC_SET, SHM_LOCK/UNLOCK, SETVAL, SETALL change the
+		 * object; the rest only read it */
+		return cmd == IPC_RMID || cmd == IPC_SET || cmd == SHM_LOCK || cmd == SHM_UNLOCK ||
+		       cmd == SEM_SETVAL || cmd == SEM_SETALL;
+	case CALL_SEMOP: case CALL_SEMTIMEDOP:
+		if (ret >= 0)
+			add_holds(in, ipcns, id, tgid);
+		/* fallthrough */
+	case CALL_MSGSND: case CALL_MSGRCV:
+		if (lat >= rare_wait_ns)
+			return true;                /* a wait's end */
+		break;
+	}
+	if (id < 0 || ret < 0)
+		return false;
+	/* "last used by": a call per process and object per use_period_ns */
+	uk.ipcns = ipcns;
+	uk.id = id;
+	uk.tgid = tgid;
+	uk.kind = kind;
+	last = bpf_map_lookup_elem(&uses, &uk);
+	if (last && now - *last < use_period_ns)
+		return false;
+	if (last)
+		*last = now;
+	else
+		bpf_map_update_elem(&uses, &uk, &now, BPF_ANY);
+	return true;
+}
+
 static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -491,6 +708,8 @@ static __always_inline int on_exit(void *ctx, __u8 call, __u8 kind, long ret)
 	}
 
 	if (!want_calls || !ipcs_result_selected(lat, ret))
+		goto create;
+	if (aggregate && !aggregate_call(t, in, call, kind, id, lat, ret, now))
 		goto create;
 	if (want_stack)
 		stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);

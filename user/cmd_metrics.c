@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * ipcscope metrics: Prometheus metrics from the IPC tables, the limits and
- * (when tracing is available) the syscall stream (leaks, semaphore holders)
- * and the in-kernel latency aggregation (per-syscall calls, errors and
- * histograms), served at /metrics, written to a node_exporter textfile, or
- * printed once.
+ * (when tracing is available) the in-kernel aggregation (per-syscall calls,
+ * errors and histograms, semaphore holder balances) and the rare events
+ * the kernel streams besides (creations, removals, long waits, a use per
+ * process and object per second: leaks), served at /metrics, written to a
+ * node_exporter textfile, or printed once.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,8 +21,8 @@
 #include "analysis/leaks.h"
 #include "ipcscope.h"
 #include "opts.h"
-#include "source/latency_src.h"
 #include "source/live.h"
+#include "source/live_agg.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "source/nsread.h"
@@ -55,8 +56,8 @@ struct metrics_agent {
 	/* tracing (src == NULL: tables and limits only) */
 	struct ev_bus bus;
 	struct ev_source *src;
-	struct latency_src *lat;            /* per-syscall counts and latency, or NULL */
-	struct hist_val calls[CALL__MAX];   /* read from `lat` at each render */
+	struct live_agg *agg;               /* the kernel's counts and holders, or NULL */
+	struct hist_val calls[CALL__MAX];   /* read from `agg` at each render */
 	struct leaks *leaks;                /* creators of objects made while tracing */
 	struct blocked *blocked;            /* waits and deadlocks (sinks + renders) */
 	struct waitscan *scan;              /* the kernel's wait state (renders), or NULL */
@@ -187,9 +188,9 @@ static const struct hist_val *read_calls(struct metrics_agent *a)
 {
 	int err;
 
-	if (!a->lat)
+	if (!a->agg)
 		return NULL;
-	err = latency_src_calls(a->lat, a->calls, false);
+	err = live_agg_calls(a->agg, a->calls);
 	if (err) {
 		debugmsg("reading the latency histograms failed: %s", strerror(-err));
 		return NULL;
@@ -212,6 +213,16 @@ static int observe_waits(struct metrics_agent *a)
 	if (err)
 		return err;
 	pthread_mutex_lock(&a->lock);
+	if (a->agg) {
+		struct wg_balance_ent *holds = NULL;
+		size_t n = 0;
+
+		/* who holds what: the kernel's balances, as they are now */
+		if (live_agg_holds(a->agg, &holds, &n) == 0 &&
+		    blocked_set_balances(a->blocked, holds, n))
+			debugmsg("out of memory for the holder balances");
+		free(holds);
+	}
 	err = blocked_observe(a->blocked, now, &a->facts);
 	pthread_mutex_unlock(&a->lock);
 	return err;
@@ -306,6 +317,7 @@ static int render_all(struct metrics_agent *a, struct metrics_emitter *e)
 		in.tracing = true;
 		in.calls = read_calls(a);
 		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
+		in.uncounted_calls = a->agg ? live_agg_lost(a->agg) : 0;
 	}
 	metrics_build(e, &in);
 	pthread_mutex_unlock(&a->lock);
@@ -358,6 +370,7 @@ static int render(void *ctx, struct metrics_emitter *e)
 		in.tracing = true;
 		in.calls = read_calls(a);
 		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
+		in.uncounted_calls = a->agg ? live_agg_lost(a->agg) : 0;
 	}
 	metrics_build(e, &in);
 	pthread_mutex_unlock(&a->lock);
@@ -446,8 +459,8 @@ static int locked_sink(void *ctx, const struct ev_hdr *ev)
  */
 static void start_tracing(struct metrics_agent *a)
 {
-	struct live_config cfg = { .opts = &a->o->c, .calls = true, .proc_events = true };
-	struct latency_src_config lcfg = { .opts = &a->o->c };
+	struct live_config cfg = { .opts = &a->o->c, .calls = true, .proc_events = true,
+				   .aggregate = true };
 	struct leaks_opts lo = { .alive = pid_alive };
 	struct ipc_snapshot snap;
 	int status = 0;
@@ -463,11 +476,10 @@ static void start_tracing(struct metrics_agent *a)
 		warnmsg("carrying on without tracing: table and limit metrics only (--no-trace skips this)");
 		return;
 	}
-	/* Calls and latency come from the in-kernel histograms; our own
-	 * semctl(GETVAL...) reads of the tables are not the workload's. */
-	lcfg.exclude_pid = (pid_t)a->self;
-	a->lat = latency_src_open(&lcfg, &status);
-	if (!a->lat)
+	/* Calls, latency and holders come from the kernel's aggregation (our
+	 * own semctl(GETVAL...) reads of the tables are never counted). */
+	a->agg = live_agg_open(a->src);
+	if (!a->agg)
 		warnmsg("carrying on without per-syscall call and latency metrics");
 	memset(&snap, 0, sizeof(snap));
 	if (!a->o->all_ns && snapshot_read(&snap, SNAP_ALL) == 0) {
@@ -486,8 +498,8 @@ static void stop_tracing(struct metrics_agent *a)
 	a->src = NULL;
 	if (a->leaks)
 		leaks_free(a->leaks);
-	latency_src_close(a->lat);
-	a->lat = NULL;
+	live_agg_close(a->agg);
+	a->agg = NULL;
 }
 
 static int print_once(struct metrics_agent *a)
@@ -608,7 +620,8 @@ static int cmd_metrics(int argc, char **argv)
 
 	/* --all-namespaces: ids collide across namespaces, no deadlock graph */
 	if (!o.all_ns) {
-		struct blocked_opts bo = { .use_lastpid = true, .self_pid = (uint32_t)getpid() };
+		struct blocked_opts bo = { .use_lastpid = true, .self_pid = (uint32_t)getpid(),
+					   .balances_given = true };
 
 		a.blocked = blocked_new(&bo);
 	}

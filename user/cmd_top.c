@@ -17,6 +17,8 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/live.h"
+#include "source/live_agg.h"
+#include "source/nsread.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
@@ -33,9 +35,10 @@ struct top_opts {
 	long max_rows;
 	enum top_sort sort;
 	bool no_trace;
+	bool all_ns;
 };
 
-enum { OPT_SORT = 0x2100, OPT_NO_TRACE };
+enum { OPT_SORT = 0x2100, OPT_NO_TRACE, OPT_ALLNS };
 
 
 static const struct argp_option options[] = {
@@ -46,6 +49,9 @@ static const struct argp_option options[] = {
 	{ "sort", OPT_SORT, "KEY", 0, "Initial sort: calls, latency, waiters or size", 0 },
 	{ "no-trace", OPT_NO_TRACE, NULL, 0,
 	  "Tables only: no BPF tracing (no calls/s, p99 or queue waiters)", 0 },
+	{ "all-namespaces", OPT_ALLNS, NULL, 0,
+	  "Objects of every IPC namespace on the host, with an NS column; needs CAP_SYS_ADMIN; "
+	  "no wait graph (deadlocks, queue waiters)", 0 },
 	{ 0 },
 };
 
@@ -64,6 +70,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_TRACE:
 		o->no_trace = true;
+		break;
+	case OPT_ALLNS:
+		o->all_ns = true;
 		break;
 	case 'n':
 		if (!parse_long(arg, 1, 1000000000, &o->iterations))
@@ -109,11 +118,18 @@ static const struct argp top_argp = {
 	"pick all, shm, sem, msg); / filter by comm, owner, id or key; p or space pause; "
 	"? help; q quit.\n\n"
 	"--ipcns PID shows another IPC namespace (setns: needs CAP_SYS_ADMIN); without "
-	"it, the namespace top runs in.  -t limits the kinds shown.  --batch prints the "
-	"table every refresh (with --json, one JSON object per line) for scripts and logs.\n\n"
+	"it, the namespace top runs in; --all-namespaces shows every namespace's objects "
+	"with an NS column (the limits in the header are top's own namespace's).  -t limits "
+	"the kinds shown.  --batch prints the table every refresh (with --json, one JSON "
+	"object per line) for scripts and logs.\n\n"
+	"Calls/s and p99 are counted in the kernel (per object), and only rare events "
+	"(creations, removals, long waits) are streamed, so top keeps up at any call rate: "
+	"the header's `lost` counts events the ring buffer dropped, `uncounted` calls the "
+	"kernel's per-object table had no room for (both should stay 0).\n\n"
 	"Examples:\n"
 	"  ipcscope top\n"
 	"  ipcscope top --ipcns 4242 --sort waiters\n"
+	"  ipcscope top --all-namespaces --batch -n 1\n"
 	"  ipcscope top --batch --json -n 60 -o top.jsonl\n\n"
 	"Exit status: 0; 64 usage (or no terminal without --batch), 77 not privileged.",
 	children, NULL, NULL,
@@ -176,8 +192,10 @@ struct top_ctx {
 	/* tracing (src == NULL: tables only) */
 	struct ev_bus bus;
 	struct ev_source *src;
+	struct live_agg *agg;           /* the kernel's per-object counts, holders */
 	struct objstats st;
 	double last_tick;
+	uint32_t self_ns;               /* our IPC namespace (after --ipcns) */
 	/* who waits on what, and deadlocks (analysis/blocked.h), per build */
 	struct blocked *an;
 	struct waitscan *scan;          /* the kernel's wait state */
@@ -193,66 +211,38 @@ static void add_stats(struct top_ctx *t, struct top_row *r)
 	if (!t->src)
 		return;
 	r->have_calls = true;
-	os = objstats_get(&t->st, r->kind, r->id);
+	os = objstats_get(&t->st, r->ipcns, r->kind, r->id);
 	if (!os)
 		return;
 	r->calls_per_s = os->rate;
+	r->calls = os->win_calls[1];    /* the window objstats_tick() just closed */
 	r->p99_ns = os->p99_ns;
 	if (!r->comm[0] && os->creator[0])
 		snprintf(r->comm, sizeof(r->comm), "%s", os->creator);
 }
 
 static void fill_common(struct top_ctx *t, struct top_row *r, unsigned int kind,
-			const struct ipc_common *c)
+			const struct ipc_common *c, uint32_t ns)
 {
 	r->kind = kind;
+	r->ipcns = ns;
 	r->id = c->id;
 	r->key = c->key;
 	r->uid = c->uid;
 	snprintf(r->owner, sizeof(r->owner), "%s", owner_name(&t->owners, c->uid));
 }
 
-static int build(struct top_ctx *t)
+/* One namespace's objects as rows, and into the header's totals. */
+static void add_rows(struct top_ctx *t, const struct ipc_snapshot *snap, uint32_t ns)
 {
-	struct ipc_snapshot snap;
 	struct top_model *m = &t->m;
 	unsigned int kinds = t->o->c.kinds;
-	int err;
 
-	/* the blocked threads first: they also give the semaphores' wait counts */
-	t->have_graph = t->scan && waitscan_read(t->scan, &t->facts) == 0;
-	memset(&snap, 0, sizeof(snap));
-	err = snapshot_read(&snap, SNAP_ALL | SNAP_SEMVALS | (t->have_graph ? SNAP_NOSEMCNT : 0));
-	if (err) {
-		snapshot_free(&snap);
-		return err;
-	}
-	if (t->have_graph)
-		snapshot_count_waiters(&snap, &t->facts);
-	top_model_reset(m);
-	if (t->src) {
-		double now = mono_now_s();
-
-		objstats_tick(&t->st, now - t->last_tick);
-		objstats_retain(&t->st, &snap);
-		t->last_tick = now;
-		m->tracing = true;
-		m->calls_per_s = t->st.rate;
-		m->lost_events = t->src->lost ? t->src->lost(t->src) : 0;
-	}
-	/* Waiters work without tracing (/proc); tracing adds holder evidence. */
-	t->have_graph = t->have_graph && blocked_observe(t->an, mono_now_ns(), &t->facts) == 0;
-	if (t->have_graph) {
-		m->have_deadlocks = true;
-		m->deadlocks = (unsigned int)blocked_deadlocks_now(t->an);
-	}
-	m->objects[KIND_SHM] = snap.nshm;
-	m->objects[KIND_SEM] = snap.nsem;
-	m->objects[KIND_MSG] = snap.nmsg;
-	m->limits = limits_read(&t->lim, &snap) == 0 ? &t->lim : NULL;
-
-	for (size_t i = 0; i < snap.nshm; i++) {
-		const struct shm_obj *s = &snap.shm[i];
+	m->objects[KIND_SHM] += snap->nshm;
+	m->objects[KIND_SEM] += snap->nsem;
+	m->objects[KIND_MSG] += snap->nmsg;
+	for (size_t i = 0; i < snap->nshm; i++) {
+		const struct shm_obj *s = &snap->shm[i];
 		struct top_row *r;
 
 		m->shm_bytes += s->size;
@@ -260,15 +250,15 @@ static int build(struct top_ctx *t)
 			continue;
 		if (!(r = top_add_row(m)))
 			break;
-		fill_common(t, r, KIND_SHM, &s->c);
+		fill_common(t, r, KIND_SHM, &s->c, ns);
 		r->size = s->size;
 		r->nattch = s->nattch;
 		/* shm is the only kind whose table names its creator. */
 		pid_comm(s->cpid, r->comm, sizeof(r->comm));
 		add_stats(t, r);
 	}
-	for (size_t i = 0; i < snap.nsem; i++) {
-		const struct sem_obj *s = &snap.sem[i];
+	for (size_t i = 0; i < snap->nsem; i++) {
+		const struct sem_obj *s = &snap->sem[i];
 		struct top_row *r;
 		uint32_t w = 0;
 
@@ -281,17 +271,16 @@ static int build(struct top_ctx *t)
 			continue;
 		if (!(r = top_add_row(m)))
 			break;
-		fill_common(t, r, KIND_SEM, &s->c);
+		fill_common(t, r, KIND_SEM, &s->c, ns);
 		r->nsems = s->nsems;
 		r->size = s->nsems;
 		r->waiters = w;
 		r->in_deadlock = t->have_graph && blocked_set_deadlocked(t->an, 0, s->c.id);
 		add_stats(t, r);
 	}
-	for (size_t i = 0; i < snap.nmsg; i++) {
-		const struct msg_obj *q = &snap.msg[i];
+	for (size_t i = 0; i < snap->nmsg; i++) {
+		const struct msg_obj *q = &snap->msg[i];
 		struct top_row *r;
-
 		uint32_t w = t->have_graph ? blocked_queue_waiters(t->an, q->c.id) : 0;
 
 		m->msg_bytes += q->cbytes;
@@ -301,34 +290,171 @@ static int build(struct top_ctx *t)
 			continue;
 		if (!(r = top_add_row(m)))
 			break;
-		fill_common(t, r, KIND_MSG, &q->c);
+		fill_common(t, r, KIND_MSG, &q->c, ns);
 		r->size = q->cbytes;
 		r->fill = q->qbytes ? (double)q->cbytes / (double)q->qbytes : 0;
 		r->waiters = w;
 		add_stats(t, r);
 	}
-	snapshot_free(&snap);
+}
+
+/* The tables of every namespace (--all-namespaces) or of ours. */
+struct tables {
+	struct ipc_snapshot *snaps;
+	uint32_t *nss;
+	size_t n;
+	struct ipc_snapshot *self;   /* our namespace's, for the limits; may be NULL */
+};
+
+static void tables_free(struct tables *tb)
+{
+	for (size_t i = 0; i < tb->n; i++)
+		snapshot_free(&tb->snaps[i]);
+	free(tb->snaps);
+	free(tb->nss);
+	memset(tb, 0, sizeof(*tb));
+}
+
+static int read_tables(struct top_ctx *t, struct tables *tb, unsigned int what)
+{
+	struct ipcns_entry *ns = NULL;
+	size_t n = 1;
+	int err;
+
+	memset(tb, 0, sizeof(*tb));
+	if (t->o->all_ns && (err = ipcns_list(&ns, &n)))
+		return err;
+	tb->snaps = calloc(n ? n : 1, sizeof(*tb->snaps));
+	tb->nss = calloc(n ? n : 1, sizeof(*tb->nss));
+	if (!tb->snaps || !tb->nss) {
+		free(ns);
+		tables_free(tb);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ipc_snapshot *s = &tb->snaps[tb->n];
+		uint32_t inode = ns ? ns[i].inode : t->self_ns;
+
+		if (inode == t->self_ns) {
+			err = snapshot_read(s, what);
+			if (err) {
+				free(ns);
+				tables_free(tb);
+				return err;
+			}
+		} else if (snapshot_read_pid_ns(ns[i].pid, s, what)) {
+			/* its last process may have exited meanwhile: no objects */
+			snapshot_free(s);
+			continue;
+		}
+		tb->nss[tb->n++] = inode;
+	}
+	free(ns);
+	for (size_t i = 0; i < tb->n; i++)
+		if (tb->nss[i] == t->self_ns)
+			tb->self = &tb->snaps[i];
+	return 0;
+}
+
+/* The kernel's histogram of an object top forgot goes with it. */
+static void forget_hist(void *ctx, const struct objstat *o)
+{
+	struct top_ctx *t = ctx;
+	struct hist_key k = { .call = CALL_NONE, .kind = o->kind, .id = o->id, .ipcns = o->ipcns };
+
+	live_agg_forget(t->agg, &k);
+}
+
+/* What the kernel counted since the last refresh, and who holds what now. */
+static void take_counts(struct top_ctx *t, const struct tables *tb)
+{
+	struct top_model *m = &t->m;
+	struct lat_table tab = { 0 };
+	struct wg_balance_ent *holds = NULL;
+	size_t nholds = 0;
+	double now = mono_now_s();
+	int err;
+
+	err = live_agg_objects(t->agg, &tab);
+	if (!err) {
+		err = objstats_take(&t->st, &tab);
+		lat_table_free(&tab);
+	}
+	if (err)
+		debugmsg("reading the per-object counts failed: %s", strerror(-err));
+	objstats_tick(&t->st, now - t->last_tick);
+	objstats_retain(&t->st, tb->snaps, tb->nss, tb->n, forget_hist, t);
+	t->last_tick = now;
+	if (t->have_graph && live_agg_holds(t->agg, &holds, &nholds) == 0) {
+		if (blocked_set_balances(t->an, holds, nholds))
+			debugmsg("out of memory for the holder balances");
+		free(holds);
+	}
+	m->tracing = true;
+	m->calls_per_s = t->st.rate;
+	m->lost_events = t->src->lost ? t->src->lost(t->src) : 0;
+	m->uncounted_calls = live_agg_lost(t->agg);
+}
+
+static int build(struct top_ctx *t)
+{
+	struct tables tb;
+	struct top_model *m = &t->m;
+	int err;
+
+	/* the blocked threads first: they also give the semaphores' wait counts */
+	t->have_graph = t->scan && waitscan_read(t->scan, &t->facts) == 0;
+	err = read_tables(t, &tb, SNAP_ALL | SNAP_SEMVALS | (t->have_graph ? SNAP_NOSEMCNT : 0));
+	if (err)
+		return err;
+	if (t->have_graph && tb.self)
+		snapshot_count_waiters(tb.self, &t->facts);
+	top_model_reset(m);
+	m->all_ns = t->o->all_ns;
+	if (t->src)
+		take_counts(t, &tb);
+	/* Waiters work without tracing (/proc); tracing adds holder evidence. */
+	t->have_graph = t->have_graph && blocked_observe(t->an, mono_now_ns(), &t->facts) == 0;
+	if (t->have_graph) {
+		m->have_deadlocks = true;
+		m->deadlocks = (unsigned int)blocked_deadlocks_now(t->an);
+	}
+	m->limits = tb.self && limits_read(&t->lim, tb.self) == 0 ? &t->lim : NULL;
+	for (size_t i = 0; i < tb.n; i++)
+		add_rows(t, &tb.snaps[i], tb.nss[i]);
+	tables_free(&tb);
 	return 0;
 }
 
 /* ---- loops ------------------------------------------------------------- */
 
 
-/* Deliver events (or just wait) until `deadline`, at most max_ms at a time. */
-static void pump(struct top_ctx *t, double deadline, int max_ms)
+/*
+ * Deliver events (or just wait) until `deadline`, at most max_ms at a time.
+ * 0, or the exit status after a one-line error: the source failed, or a
+ * sink did (the same rule as session_drive()).
+ */
+static int pump(struct top_ctx *t, double deadline, int max_ms)
 {
 	double left = deadline - mono_now_s();
-	int ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
+	int ms = left <= 0 ? 0 : (int)(left * 1000) + 1, n, st;
 
 	if (ms > max_ms)
 		ms = max_ms;
 	if (t->src) {
-		t->src->poll(t->src, ms);   /* -EINTR on a signal: the caller checks ipcs_exiting */
+		n = t->src->poll(t->src, ms);   /* -EINTR on a signal: the caller checks ipcs_exiting */
+		st = t->src->sink_status;
+		if (st)
+			return st > 0 ? st : errmsg(EX_SOFTWARE, "analysing the events failed: %s: %s",
+						    strerror(-st), hint_for_errno(-st));
+		if (n < 0 && n != -EINTR)
+			return errmsg(EX_SOFTWARE, "reading the ring buffer failed: %s", strerror(-n));
 	} else if (ms > 0) {
 		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
 
 		nanosleep(&ts, NULL);
 	}
+	return 0;
 }
 
 static int table_error(int err)
@@ -362,7 +488,8 @@ static int run_batch(struct top_ctx *t)
 		if (o->c.duration > 0 && next > start + o->c.duration)
 			break;
 		while (!ipcs_exiting && mono_now_s() < next)
-			pump(t, next, 100);
+			if ((err = pump(t, next, 100)))
+				return err;
 	}
 	return 0;
 }
@@ -403,8 +530,10 @@ static int run_screen(struct top_ctx *t)
 			continue;
 		}
 		/* Tracing: drain the ring buffer in short slices between keys. */
-		if (t->src)
-			pump(t, next, 50);
+		if (t->src && (err = pump(t, next, 50))) {
+			top_ui_stop();
+			return err;
+		}
 		if (top_ui_handle_key(&ui, t->src ? 0 : (int)((next - now) * 1000) + 1)) {
 			top_sort_rows(&t->m, ui.sort);
 			top_ui_draw(&ui, &t->m);
@@ -430,30 +559,37 @@ static int stats_sink(void *ctx, const struct ev_hdr *ev)
 }
 
 /*
- * Trace this IPC namespace only: the tables are this namespace's, and ids
- * are per namespace.  Without BPF (not root, no BTF) carry on with tables.
+ * Trace this IPC namespace only (the tables are this namespace's, and ids
+ * are per namespace), or every one with --all-namespaces.  Calls are
+ * counted in the kernel; the stream brings only rare events.  Without BPF
+ * (not root, no BTF) carry on with tables.
  */
 static int start_tracing(struct top_ctx *t)
 {
-	struct live_config cfg = { .opts = &t->o->c, .calls = true };
-	struct ipc_snapshot snap;
+	struct live_config cfg = { .opts = &t->o->c, .calls = true, .aggregate = true };
+	struct tables tb;
 	int status = 0;
 
-	t->o->c.ipcns = self_ipcns();   /* --ipcns was entered already */
+	t->o->c.ipcns = t->o->all_ns ? 0 : t->self_ns;   /* --ipcns was entered already */
 	if (objstats_init(&t->st))
 		return errmsg(EX_SOFTWARE, "out of memory: free some memory and retry");
 	ev_bus_init(&t->bus);
 	ev_bus_add(&t->bus, stats_sink, t);
 	t->src = live_open(&cfg, &t->bus, &status);
+	if (t->src && !(t->agg = live_agg_open(t->src))) {
+		t->src->destroy(t->src);
+		t->src = NULL;
+	}
 	if (!t->src) {
 		warnmsg("carrying on without tracing: the tables only (use --no-trace to skip this)");
 		objstats_fini(&t->st);
 		return 0;
 	}
-	memset(&snap, 0, sizeof(snap));
-	if (snapshot_read(&snap, SNAP_ALL) == 0)
-		objstats_mark_preexisting(&t->st, &snap);
-	snapshot_free(&snap);
+	if (read_tables(t, &tb, SNAP_ALL) == 0) {
+		for (size_t i = 0; i < tb.n; i++)
+			objstats_mark_preexisting(&t->st, &tb.snaps[i], tb.nss[i]);
+		tables_free(&tb);
+	}
 	t->last_tick = mono_now_s();
 	return 0;
 }
@@ -474,11 +610,15 @@ static int cmd_top(int argc, char **argv)
 		return errmsg(EX_USAGE, "-o needs --batch: the full-screen view draws on the terminal");
 	if (o.c.duration > 0 && o.c.duration < o.delay)
 		o.delay = o.c.duration;
+	if (o.all_ns && o.c.ipcns_arg)
+		return errmsg(EX_USAGE, "--all-namespaces and --ipcns exclude each other: give one");
 	/* The tables are read in our own namespace: move there first. */
 	if (o.c.ipcns_arg && (status = ipcns_enter_arg(o.c.ipcns_arg)))
 		return status;
+	t.self_ns = self_ipcns();
 	{
-		struct blocked_opts bo = { .use_lastpid = true, .self_pid = (uint32_t)getpid() };
+		struct blocked_opts bo = { .use_lastpid = true, .self_pid = (uint32_t)getpid(),
+					   .balances_given = true };
 
 		if (!(t.an = blocked_new(&bo)))
 			return errmsg(EX_OSERR, "out of memory: free some memory and retry");
@@ -490,8 +630,9 @@ static int cmd_top(int argc, char **argv)
 			return status;
 		}
 	}
-	{
-		/* tracing: the task iterators (waits, SEM_UNDO); else /proc */
+	if (!o.all_ns) {
+		/* tracing: the task iterators (waits, SEM_UNDO); else /proc.
+		 * Not across namespaces: a wait graph is one namespace's ids. */
 		struct waitscan_config wc = {
 			.ipcns = self_ipcns(), .bpf = t.src != NULL,
 			.inflight_fd = t.src ? live_inflight_fd(t.src) : -1,
@@ -509,6 +650,7 @@ static int cmd_top(int argc, char **argv)
 
 	status = o.batch ? run_batch(&t) : run_screen(&t);
 	if (t.src) {
+		live_agg_close(t.agg);
 		t.src->destroy(t.src);
 		objstats_fini(&t.st);
 	}

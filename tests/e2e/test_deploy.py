@@ -150,7 +150,7 @@ def test_deploy_doc_prometheus_config_and_rules(tmp_path):
     r = subprocess.run([promtool, "check", "rules", str(tmp_path / "ipcscope-alerts.yml")],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "SUCCESS: 6 rules found" in r.stdout, r.stdout
+    assert "SUCCESS: 7 rules found" in r.stdout, r.stdout
     r = subprocess.run([promtool, "check", "config", str(tmp_path / "prometheus.yml")],
                        capture_output=True, text=True, timeout=60)
     if r.returncode and "kubernetes_sd_configs not found" in r.stdout + r.stderr:
@@ -221,6 +221,8 @@ tests:
         values: '1x30'
       - series: 'ipcscope_lost_events_total{{{i}}}'
         values: '0x30'
+      - series: 'ipcscope_uncounted_calls_total{{{i}}}'
+        values: '0+600x30'
     alert_rule_test:
       - {{eval_time: 15m, alertname: IPCLimitNearlyExhausted, exp_alerts: [{{exp_labels: {{{i.replace('=', ': ')}, limit: shmmni, severity: warning}}}}]}}
       - {{eval_time: 5m, alertname: IPCLimitNearlyExhausted, exp_alerts: []}}
@@ -230,6 +232,8 @@ tests:
       - {{eval_time: 100m, alertname: IPCLeakCandidatesGrowing, exp_alerts: [{{exp_labels: {{{i.replace('=', ': ')}, kind: shm, severity: warning}}}}]}}
       - {{eval_time: 20m, alertname: IPCScopeNotTracing, exp_alerts: []}}
       - {{eval_time: 20m, alertname: IPCScopeLosingEvents, exp_alerts: []}}
+      - {{eval_time: 20m, alertname: IPCScopeUncountedCalls, exp_alerts: [{{exp_labels: {{{i.replace('=', ': ')}, severity: info}}}}]}}
+      - {{eval_time: 5m, alertname: IPCScopeUncountedCalls, exp_alerts: []}}
 """)
     r = subprocess.run([promtool, "test", "rules", str(tmp_path / "test.yml")],
                        capture_output=True, text=True, timeout=60, cwd=tmp_path)

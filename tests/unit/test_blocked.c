@@ -201,6 +201,47 @@ static void test_live_evidence_refreshed(void **st)
 	blocked_free(b);
 }
 
+/*
+ * top and metrics: the holders come from the kernel's balances
+ * (blocked_set_balances), not from the semops in the stream, which are
+ * thinned out there: a streamed take must not count twice, and a balance
+ * that is gone (released, or its holder exited) is gone from the graph.
+ */
+static void test_live_balances_given(void **st)
+{
+	struct blocked_opts o = { .keep_history = true, .balances_given = true, .self_pid = 999 };
+	struct wait_facts f = { 0 };
+	struct blocked *b = blocked_new(&o);
+	const struct wg_balance_ent held[] = {
+		{ NS, SEM, 0, A, -1 }, { NS, SEM, 1, B, -1 },
+		{ NS, SEM, 0, 999, -5 },        /* our own: never a holder */
+	};
+
+	(void)st;
+	assert_non_null(b);
+	blocked_set_trace_start(b, T0);
+	/* events naming the takes arrive too: ignored for balances */
+	feed(b, call(A, 0, -1, T0 + 1000 * MS, 10000, 0));
+	feed(b, call(B, 1, -1, T0 + 1010 * MS, 10000, 0));
+	/* without the kernel's balances (and no GETPID, no undo): no holder known */
+	reading(&f, 2, pids, nums, starts, false);
+	for (size_t i = 0; i < f.nvals; i++)
+		f.vals[i].lastpid = 0;
+	assert_int_equal(blocked_observe(b, T0 + 1200 * MS, &f), 0);
+	assert_int_equal(blocked_ncycles(b), 0);
+	/* the kernel's balances name both holders: the cycle, as observed */
+	assert_int_equal(blocked_set_balances(b, held, 3), 0);
+	assert_int_equal(blocked_observe(b, T0 + 1300 * MS, &f), 0);
+	assert_int_equal(blocked_ncycles(b), 1);
+	check_abba(blocked_cycle_at(b, 0), "observed");
+	/* B's hold is gone from the kernel's balances: no more cycle */
+	assert_int_equal(blocked_set_balances(b, held, 1), 0);
+	assert_int_equal(blocked_observe(b, T0 + 1400 * MS, &f), 0);
+	assert_int_equal(blocked_deadlocks_now(b), 0);
+	wait_facts_free(&f);
+	blocked_free(b);
+}
+
 static void test_live_new_instances_are_a_new_cycle(void **st)
 {
 	struct wait_facts f = { 0 };
@@ -439,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_live_and_replay_agree),
 		cmocka_unit_test(test_recording_ends_while_blocked),
 		cmocka_unit_test(test_live_memory_is_bounded),
+		cmocka_unit_test(test_live_balances_given),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -415,100 +415,178 @@ static struct ev_call call_ev(unsigned int call, unsigned int kind, int32_t id,
 	return c;
 }
 
+/* A reading of the kernel's per-object histograms: id -> (count, slot). */
+struct reading {
+	unsigned int kind;
+	int32_t id;
+	uint32_t ns;
+	uint64_t count_fast, count_slow;   /* in slots 11 (2 us) and 22 (4 ms) */
+};
+
+static void read_into(struct lat_table *t, const struct reading *r, size_t n)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < n; i++) {
+		struct hist_key k = { .call = CALL_NONE, .kind = (uint8_t)r[i].kind, .id = r[i].id,
+				      .ipcns = r[i].ns };
+		struct hist_val v = { 0 };
+
+		v.slots[11] = r[i].count_fast;
+		v.slots[22] = r[i].count_slow;
+		v.count = r[i].count_fast + r[i].count_slow;
+		assert_int_equal(lat_table_append(t, &k, &v), 0);
+	}
+}
+
+static void take(struct objstats *s, const struct reading *r, size_t n)
+{
+	struct lat_table t;
+
+	read_into(&t, r, n);
+	assert_int_equal(objstats_take(s, &t), 0);
+	lat_table_free(&t);
+}
+
+static int nforgot;
+
+static void count_forgot(void *ctx, const struct objstat *o)
+{
+	(void)ctx;
+	(void)o;
+	nforgot++;
+}
+
 static void test_objstats(void **st)
 {
 	struct objstats s;
 	struct ipc_snapshot snap = { 0 };
 	struct msg_obj q = { .c = { .id = 7 } };
+	const uint32_t ns0 = NS;
 	const struct objstat *o;
 	struct ev_call c;
 
 	assert_int_equal(objstats_init(&s), 0);
 	snap.msg = &q;
 	snap.nmsg = 1;
-	objstats_mark_preexisting(&s, &snap);
+	objstats_mark_preexisting(&s, &snap, NS);
 
 	/* A semaphore set created while tracing: its creator is the first semget. */
 	c = call_ev(CALL_SEMGET, KIND_SEM, 3, 500, 0, "maker");
+	c.h.ipcns = NS;
 	objstats_event(&s, &c.h);
 	c = call_ev(CALL_SEMGET, KIND_SEM, 3, 500, 0, "user");
+	c.h.ipcns = NS;
 	objstats_event(&s, &c.h);
-	for (int i = 0; i < 100; i++) {
-		c = call_ev(CALL_SEMTIMEDOP, KIND_SEM, 3, i < 98 ? 3000 : 5000000, 0, "user");
-		objstats_event(&s, &c.h);
-	}
 	/* The preexisting queue: a msgget is not its creation. */
 	c = call_ev(CALL_MSGGET, KIND_MSG, 7, 100, 0, "opener");
+	c.h.ipcns = NS;
 	objstats_event(&s, &c.h);
-	c = call_ev(CALL_MSGSND, KIND_MSG, 7, 100, EAGAIN, "opener");
-	objstats_event(&s, &c.h);
+	/* The kernel counted 100 calls on set 3 (2 slow), 2 on queue 7, and
+	 * 50 on a set 3 of another namespace. */
+	{
+		const struct reading r[] = {
+			{ KIND_SEM, 3, NS, 98, 2 }, { KIND_MSG, 7, NS, 2, 0 },
+			{ KIND_SEM, 3, NS + 1, 50, 0 },
+		};
 
+		take(&s, r, 3);
+	}
 	objstats_tick(&s, 2.0);
-	o = objstats_get(&s, KIND_SEM, 3);
+	o = objstats_get(&s, NS, KIND_SEM, 3);
 	assert_non_null(o);
 	assert_string_equal(o->creator, "maker");
-	assert_true(o->rate > 50.9 && o->rate < 51.1);          /* 102 calls in 2 s */
-	assert_int_equal(o->p99_ns, 1 << 23);                   /* 2 of 102 took 5 ms */
-	assert_true(s.rate > 51.9 && s.rate < 52.1);            /* 104 calls in 2 s */
-	assert_int_equal(s.calls[CALL_SEMTIMEDOP].count, 100);
-	assert_int_equal(s.calls[CALL_MSGSND].errors, 1);
-	assert_int_equal(s.calls[CALL_SEMTIMEDOP].sum_ns, 98 * 3000 + 2 * 5000000);
-	o = objstats_get(&s, KIND_MSG, 7);
+	assert_true(o->rate > 49.9 && o->rate < 50.1);          /* 100 calls in 2 s */
+	assert_int_equal(o->p99_ns, 1 << 23);                   /* 2 of 100 took 4 ms */
+	assert_int_equal(objstats_get(&s, NS + 1, KIND_SEM, 3)->calls_total, 50);
+	assert_true(s.rate > 75.9 && s.rate < 76.1);            /* 152 calls in 2 s */
+	o = objstats_get(&s, NS, KIND_MSG, 7);
 	assert_string_equal(o->creator, "");
-	assert_null(objstats_get(&s, KIND_SHM, 3));
+	assert_null(objstats_get(&s, NS, KIND_SHM, 3));
 
+	/* The next reading is cumulative: only the difference is new. */
+	{
+		const struct reading r[] = { { KIND_SEM, 3, NS, 108, 2 } };
+
+		take(&s, r, 1);
+	}
+	objstats_tick(&s, 1.0);
+	o = objstats_get(&s, NS, KIND_SEM, 3);
+	assert_true(o->rate > 9.9 && o->rate < 10.1);
+	assert_int_equal(o->calls_total, 110);
+	assert_int_equal(o->p99_ns, 1 << 23);                   /* still in the last two windows */
 	/* A quiet window: rate drops to 0, p99 still covers the previous one. */
+	take(&s, (const struct reading[]){ { KIND_SEM, 3, NS, 108, 2 } }, 1);
 	objstats_tick(&s, 1.0);
-	o = objstats_get(&s, KIND_SEM, 3);
-	assert_true(o->rate == 0 && o->p99_ns == 1 << 23);
+	o = objstats_get(&s, NS, KIND_SEM, 3);
+	assert_true(o->rate == 0 && o->p99_ns == 1 << 12);
 	objstats_tick(&s, 1.0);
-	assert_int_equal(objstats_get(&s, KIND_SEM, 3)->p99_ns, 0);
+	assert_int_equal(objstats_get(&s, NS, KIND_SEM, 3)->p99_ns, 0);
 
-	/* IPC_RMID forgets the object: a reused id starts afresh. */
+	/* IPC_RMID forgets the object; the kernel's histogram of a reused id
+	 * starts afresh and counts from zero. */
 	c = call_ev(CALL_SEMCTL, KIND_SEM, 3, 100, 0, "user");
 	c.cmd = IPC_RMID;
+	c.h.ipcns = NS;
 	objstats_event(&s, &c.h);
-	assert_null(objstats_get(&s, KIND_SEM, 3));
+	assert_null(objstats_get(&s, NS, KIND_SEM, 3));
+	assert_non_null(objstats_get(&s, NS + 1, KIND_SEM, 3));  /* another namespace's */
+	take(&s, (const struct reading[]){ { KIND_SEM, 3, NS, 4, 0 } }, 1);
+	assert_int_equal(objstats_get(&s, NS, KIND_SEM, 3)->calls_total, 4);
+	/* a lower count than last time: restarted, all of it new */
+	take(&s, (const struct reading[]){ { KIND_SEM, 3, NS, 1, 0 } }, 1);
+	assert_int_equal(objstats_get(&s, NS, KIND_SEM, 3)->calls_total, 5);
 
 	/* Many objects: the table grows and keeps every entry. */
-	for (int id = 1000; id < 3000; id++) {
-		c = call_ev(CALL_SHMAT, KIND_SHM, id, 10, 0, "x");
-		objstats_event(&s, &c.h);
+	{
+		struct reading r[2000];
+
+		for (int id = 1000; id < 3000; id++)
+			r[id - 1000] = (struct reading){ KIND_SHM, id, NS, 1, 0 };
+		take(&s, r, 2000);
 	}
 	for (int id = 1000; id < 3000; id++)
-		assert_int_equal(objstats_get(&s, KIND_SHM, id)->calls_total, 1);
+		assert_int_equal(objstats_get(&s, NS, KIND_SHM, id)->calls_total, 1);
 
 	/* Churn: 100 k objects made and removed leave nothing behind, and every
 	 * deletion keeps the other entries reachable (probe chains intact). */
 	for (int id = 10000; id < 110000; id++) {
 		c = call_ev(CALL_SHMGET, KIND_SHM, id, 10, 0, "churn");
+		c.h.ipcns = NS;
 		objstats_event(&s, &c.h);
 		c = call_ev(CALL_SHMCTL, KIND_SHM, id, 10, 0, "churn");
 		c.cmd = IPC_RMID;
+		c.h.ipcns = NS;
 		objstats_event(&s, &c.h);
 	}
-	assert_int_equal(s.n, 2000 + 1);        /* the shm above and queue 7 */
+	assert_int_equal(s.n, 2000 + 3);        /* the shm above, queue 7, both sets 3 */
 	for (int id = 1000; id < 3000; id++)
-		assert_int_equal(objstats_get(&s, KIND_SHM, id)->calls_total, 1);
+		assert_int_equal(objstats_get(&s, NS, KIND_SHM, id)->calls_total, 1);
 
-	/* Removed unseen: gone from the tables and quiet for two windows. */
-	objstats_retain(&s, &snap);             /* every shm was busy lately */
-	assert_int_equal(s.n, 2001);
+	/* Removed unseen: gone from the tables and quiet for two windows; only
+	 * the namespaces read are judged, and each is told to `forgot`. */
+	objstats_retain(&s, &snap, &ns0, 1, count_forgot, NULL);   /* every shm was busy lately */
+	assert_int_equal(s.n, 2003);
 	objstats_tick(&s, 1.0);
-	for (int id = 1000; id < 3000; id += 2) {
-		c = call_ev(CALL_SHMAT, KIND_SHM, id, 10, 0, "x");
-		objstats_event(&s, &c.h);       /* even ids busy in the next window */
+	{
+		struct reading r[1000];
+
+		for (int id = 1000; id < 3000; id += 2)   /* even ids busy in the next window */
+			r[(id - 1000) / 2] = (struct reading){ KIND_SHM, id, NS, 2, 0 };
+		take(&s, r, 1000);
 	}
 	objstats_tick(&s, 1.0);
-	objstats_retain(&s, &snap);             /* odd ids quiet for two windows */
-	assert_int_equal(s.n, 1001);
+	nforgot = 0;
+	objstats_retain(&s, &snap, &ns0, 1, count_forgot, NULL);   /* odd ids quiet for two windows */
+	assert_int_equal(nforgot, 1000 + 1);                       /* and set 3, quiet too */
+	assert_int_equal(s.n, 1002);
 	for (int id = 1000; id < 3000; id += 2)
-		assert_non_null(objstats_get(&s, KIND_SHM, id));
+		assert_non_null(objstats_get(&s, NS, KIND_SHM, id));
 	objstats_tick(&s, 1.0);
 	objstats_tick(&s, 1.0);
-	objstats_retain(&s, &snap);
-	assert_int_equal(s.n, 1);
-	assert_non_null(objstats_get(&s, KIND_MSG, 7));   /* still in the tables */
+	objstats_retain(&s, &snap, &ns0, 1, NULL, NULL);
+	assert_int_equal(s.n, 2);
+	assert_non_null(objstats_get(&s, NS, KIND_MSG, 7));       /* still in the tables */
+	assert_non_null(objstats_get(&s, NS + 1, KIND_SEM, 3));   /* its namespace not read */
 	objstats_fini(&s);
 }
 
@@ -551,10 +629,10 @@ static void test_top_rows(void **st)
 	}
 	/* Rows fit the width: 80 columns, the comm column shrinks first. */
 	for (size_t i = 0; i < m.n; i++) {
-		top_format_row(&m.rows[i], line, sizeof(line), 80);
+		top_format_row(&m.rows[i], line, sizeof(line), 80, false);
 		assert_true(strlen(line) <= 80);
 	}
-	top_format_columns(line, sizeof(line), 80);
+	top_format_columns(line, sizeof(line), 80, false);
 	assert_true(strlen(line) <= 80);
 	top_format_ns(0, line, sizeof(line));
 	assert_string_equal(line, "-");

@@ -220,11 +220,22 @@ int blocked_event(void *ctx, const struct ev_hdr *ev)
 			return vec_push(b->calls, b->ncalls, b->capcalls, *c);
 		return 0;
 	}
-	wg_balance_event(&b->bal, ev);
+	if (!b->o.balances_given)
+		wg_balance_event(&b->bal, ev);
 	if (ev->type != EV_CALL || !is_wait_call(c->call))
 		return 0;
 	if (!end_tracked_wait(b, c) && b->o.keep_history && long_wait(b, c))
 		return add_call_wait(b, c, false);
+	return 0;
+}
+
+int blocked_set_balances(struct blocked *b, const struct wg_balance_ent *v, size_t n)
+{
+	b->bal.n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (b->o.self_pid == 0 || v[i].pid != (int32_t)b->o.self_pid)
+			if (vec_push(b->bal.v, b->bal.n, b->bal.cap, v[i]))
+				return -ENOMEM;
 	return 0;
 }
 

@@ -47,6 +47,9 @@ struct blocked_opts {
 	bool keep_history;       /* keep ended waits and cycles (a summary at the end);
 				    false: only what is open now (top, metrics) */
 	bool use_lastpid;        /* name holders by GETPID when nothing better */
+	bool balances_given;     /* holder balances come from blocked_set_balances()
+				    (the kernel's aggregation), not from the
+				    semops in the stream */
 	uint32_t self_pid;       /* our own table reads are not the workload's; 0 none */
 };
 
@@ -98,6 +101,12 @@ uint64_t blocked_trace_start(const struct blocked *b);
 
 /* Event sink (ev_bus): balances, wait ends, recorded waits.  0 or -ENOMEM. */
 int blocked_event(void *ctx, const struct ev_hdr *ev);
+/*
+ * Live, balances_given: the holder balances as they are now (replacing the
+ * previous ones); v[i].net < 0 means pid holds -net of the semaphore.
+ * 0 or -ENOMEM.
+ */
+int blocked_set_balances(struct blocked *b, const struct wg_balance_ent *v, size_t n);
 /* Live: one reading of the kernel's wait state at event time `now`.  0 or -ENOMEM. */
 int blocked_observe(struct blocked *b, uint64_t now, const struct wait_facts *f);
 /* Recording: after its last event (end_ns), find the cycles.  0 or -ENOMEM. */

@@ -18,12 +18,13 @@ static struct lat_entry *find(struct lat_table *t, const struct hist_key *k)
 {
 	for (size_t i = t->n; i-- > 0;)
 		if (t->v[i].key.call == k->call && t->v[i].key.id == k->id &&
-		    t->v[i].key.ipcns == k->ipcns)
+		    t->v[i].key.ipcns == k->ipcns && t->v[i].key.kind == k->kind)
 			return &t->v[i];
 	if (vec_grow(t->v, t->n, t->cap))
 		return NULL;
 	memset(&t->v[t->n], 0, sizeof(t->v[0]));
 	t->v[t->n].key.call = k->call;
+	t->v[t->n].key.kind = k->kind;
 	t->v[t->n].key.id = k->id;
 	t->v[t->n].key.ipcns = k->ipcns;
 	return &t->v[t->n++];
@@ -52,6 +53,19 @@ int lat_table_add(struct lat_table *t, const struct hist_key *k, const struct hi
 	if (!e)
 		return -ENOMEM;
 	hist_val_add(&e->val, v);
+	return 0;
+}
+
+int lat_table_append(struct lat_table *t, const struct hist_key *k, const struct hist_val *v)
+{
+	if (vec_grow(t->v, t->n, t->cap))
+		return -ENOMEM;
+	memset(&t->v[t->n], 0, sizeof(t->v[0]));
+	t->v[t->n].key.call = k->call;
+	t->v[t->n].key.kind = k->kind;
+	t->v[t->n].key.id = k->id;
+	t->v[t->n].key.ipcns = k->ipcns;
+	t->v[t->n++].val = *v;
 	return 0;
 }
 

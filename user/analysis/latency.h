@@ -46,6 +46,8 @@ void hist_val_add(struct hist_val *dst, const struct hist_val *v);
 void lat_table_free(struct lat_table *t);
 /* Merge v into the entry for k (adding counts, max of max). 0 or -ENOMEM. */
 int lat_table_add(struct lat_table *t, const struct hist_key *k, const struct hist_val *v);
+/* A key known to be new (a map's keys are unique): no search.  0 or -ENOMEM. */
+int lat_table_append(struct lat_table *t, const struct hist_key *k, const struct hist_val *v);
 /* Account one event (EV_CALL); others are ignored. */
 int lat_table_event(struct lat_table *t, const struct ev_hdr *ev, bool per_object);
 /* A copy with objects folded into their call (id = -1), sorted by call. */

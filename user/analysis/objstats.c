@@ -25,18 +25,20 @@ void objstats_fini(struct objstats *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static size_t hash(unsigned int kind, int32_t id, size_t cap)
+static size_t hash(uint32_t ns, unsigned int kind, int32_t id, size_t cap)
 {
 	uint64_t h = ((uint64_t)kind << 32 | (uint32_t)id) * 0x9E3779B97F4A7C15ull;
 
+	h ^= (uint64_t)ns * 0xC2B2AE3D27D4EB4Full;
 	return (size_t)(h >> 32) & (cap - 1);
 }
 
-static struct objstat *slot_for(struct objstat *v, size_t cap, unsigned int kind, int32_t id)
+static struct objstat *slot_for(struct objstat *v, size_t cap, uint32_t ns, unsigned int kind,
+				int32_t id)
 {
-	size_t i = hash(kind, id, cap);
+	size_t i = hash(ns, kind, id, cap);
 
-	while (v[i].used && !(v[i].kind == kind && v[i].id == id))
+	while (v[i].used && !(v[i].kind == kind && v[i].id == id && v[i].ipcns == ns))
 		i = (i + 1) & (cap - 1);
 	return &v[i];
 }
@@ -50,50 +52,84 @@ static int grow(struct objstats *s)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->cap; i++)
 		if (s->v[i].used)
-			*slot_for(v, cap, s->v[i].kind, s->v[i].id) = s->v[i];
+			*slot_for(v, cap, s->v[i].ipcns, s->v[i].kind, s->v[i].id) = s->v[i];
 	free(s->v);
 	s->v = v;
 	s->cap = cap;
 	return 0;
 }
 
-static struct objstat *get_or_add(struct objstats *s, unsigned int kind, int32_t id)
+static struct objstat *get_or_add(struct objstats *s, uint32_t ns, unsigned int kind, int32_t id)
 {
 	struct objstat *o;
 
 	if ((s->n + 1) * 4 > s->cap * 3 && grow(s))
 		return NULL;
-	o = slot_for(s->v, s->cap, kind, id);
+	o = slot_for(s->v, s->cap, ns, kind, id);
 	if (!o->used) {
 		memset(o, 0, sizeof(*o));
 		o->used = true;
 		o->kind = (uint8_t)kind;
 		o->id = id;
+		o->ipcns = ns;
 		s->n++;
 	}
 	return o;
 }
 
-const struct objstat *objstats_get(const struct objstats *s, unsigned int kind, int32_t id)
+const struct objstat *objstats_get(const struct objstats *s, uint32_t ipcns, unsigned int kind,
+				   int32_t id)
 {
-	const struct objstat *o = slot_for(s->v, s->cap, kind, id);
+	const struct objstat *o = slot_for(s->v, s->cap, ipcns, kind, id);
 
 	return o->used ? o : NULL;
 }
 
-void objstats_mark_preexisting(struct objstats *s, const struct ipc_snapshot *snap)
+void objstats_mark_preexisting(struct objstats *s, const struct ipc_snapshot *snap, uint32_t ns)
 {
 	struct objstat *o;
 
 	for (size_t i = 0; snap && i < snap->nshm; i++)
-		if ((o = get_or_add(s, KIND_SHM, snap->shm[i].c.id)))
+		if ((o = get_or_add(s, ns, KIND_SHM, snap->shm[i].c.id)))
 			o->preexisting = true;
 	for (size_t i = 0; snap && i < snap->nsem; i++)
-		if ((o = get_or_add(s, KIND_SEM, snap->sem[i].c.id)))
+		if ((o = get_or_add(s, ns, KIND_SEM, snap->sem[i].c.id)))
 			o->preexisting = true;
 	for (size_t i = 0; snap && i < snap->nmsg; i++)
-		if ((o = get_or_add(s, KIND_MSG, snap->msg[i].c.id)))
+		if ((o = get_or_add(s, ns, KIND_MSG, snap->msg[i].c.id)))
 			o->preexisting = true;
+}
+
+int objstats_take(struct objstats *s, const struct lat_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct lat_entry *e = &t->v[i];
+		struct objstat *o;
+		uint64_t d;
+
+		if (e->key.call != CALL_NONE || e->key.id < 0 || !e->key.kind)
+			continue;
+		o = get_or_add(s, e->key.ipcns, e->key.kind, e->key.id);
+		if (!o)
+			return -ENOMEM;
+		if (e->val.count < o->cum_calls) {
+			/* a histogram started afresh: everything in it is new */
+			o->cum_calls = 0;
+			memset(o->cum_slots, 0, sizeof(o->cum_slots));
+		}
+		d = e->val.count - o->cum_calls;
+		o->win_calls[0] += d;
+		o->calls_total += d;
+		s->win_calls += d;
+		for (unsigned int b = 0; b < IPCS_HIST_SLOTS; b++) {
+			uint64_t v = e->val.slots[b];
+
+			o->win_slots[0][b] += v > o->cum_slots[b] ? v - o->cum_slots[b] : 0;
+			o->cum_slots[b] = v;
+		}
+		o->cum_calls = e->val.count;
+	}
+	return 0;
 }
 
 /* Backward-shift deletion: probe chains stay unbroken, no tombstones. */
@@ -102,7 +138,7 @@ static void forget_slot(struct objstats *s, size_t i)
 	size_t mask = s->cap - 1;
 
 	for (size_t j = (i + 1) & mask; s->v[j].used; j = (j + 1) & mask) {
-		size_t home = hash(s->v[j].kind, s->v[j].id, s->cap);
+		size_t home = hash(s->v[j].ipcns, s->v[j].kind, s->v[j].id, s->cap);
 
 		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
 			s->v[i] = s->v[j];
@@ -113,9 +149,9 @@ static void forget_slot(struct objstats *s, size_t i)
 	s->n--;
 }
 
-static void forget(struct objstats *s, unsigned int kind, int32_t id)
+static void forget(struct objstats *s, uint32_t ns, unsigned int kind, int32_t id)
 {
-	struct objstat *o = slot_for(s->v, s->cap, kind, id);
+	struct objstat *o = slot_for(s->v, s->cap, ns, kind, id);
 
 	if (o->used)
 		forget_slot(s, (size_t)(o - s->v));
@@ -134,16 +170,22 @@ static bool in_snapshot(const struct ipc_snapshot *snap, unsigned int kind, int3
 	return false;
 }
 
-void objstats_retain(struct objstats *s, const struct ipc_snapshot *snap)
+void objstats_retain(struct objstats *s, const struct ipc_snapshot *snaps, const uint32_t *nss,
+		     size_t n, void (*forgot)(void *ctx, const struct objstat *o), void *ctx)
 {
 	for (size_t i = 0; i < s->cap;) {
 		struct objstat *o = &s->v[i];
+		size_t k = n;
 
-		if (!o->used || o->win_calls[0] || o->win_calls[1] ||
-		    in_snapshot(snap, o->kind, o->id)) {
-			i++;
+		if (o->used && !o->win_calls[0] && !o->win_calls[1])
+			for (k = 0; k < n && nss[k] != o->ipcns; k++)
+				;
+		if (k == n || in_snapshot(&snaps[k], o->kind, o->id)) {
+			i++;            /* unused slot, busy, or a namespace not read */
 			continue;
 		}
+		if (forgot)
+			forgot(ctx, o);
 		forget_slot(s, i);      /* a later entry may have moved to i */
 	}
 }
@@ -162,40 +204,20 @@ int objstats_event(void *ctx, const struct ev_hdr *ev)
 {
 	struct objstats *s = ctx;
 	const struct ev_call *c = (const void *)ev;
-	struct hist_val *h;
 	struct objstat *o;
-	unsigned int slot;
 
-	if (ev->type != EV_CALL || c->call <= CALL_NONE || c->call >= CALL__MAX)
-		return 0;
-	s->events++;
-	slot = log2_slot(c->lat_ns);
-	h = &s->calls[c->call];
-	h->count++;
-	h->errors += c->err != 0;
-	h->sum_ns += c->lat_ns;
-	h->slots[slot]++;
-	if (c->lat_ns > h->max_ns)
-		h->max_ns = c->lat_ns;
-	if ((c->call == CALL_MSGSND || c->call == CALL_MSGRCV) && !c->err && c->ret >= 0)
-		h->bytes += c->call == CALL_MSGRCV ? (uint64_t)c->ret : c->size;
-	s->win_calls++;
-
-	if (c->id < 0 || !c->kind)
+	if (ev->type != EV_CALL || c->id < 0 || !c->kind || c->err)
 		return 0;
 	/* Gone (and its id may be reused): forget it, so churn cannot grow us. */
-	if (is_ctl(c->call) && c->cmd == IPC_RMID && !c->err) {
-		forget(s, c->kind, c->id);
+	if (is_ctl(c->call) && c->cmd == IPC_RMID) {
+		forget(s, ev->ipcns, c->kind, c->id);
 		return 0;
 	}
-	o = get_or_add(s, c->kind, c->id);
-	if (!o)
-		return 0;   /* out of memory: the totals above still count */
-	o->win_calls[0]++;
-	o->win_slots[0][slot]++;
-	o->calls_total++;
+	if (!is_get(c->call))
+		return 0;
 	/* The first successful *get of an id that did not exist at start created it. */
-	if (is_get(c->call) && !c->err && !o->preexisting && !o->creator[0])
+	o = get_or_add(s, ev->ipcns, c->kind, c->id);
+	if (o && !o->preexisting && !o->creator[0])
 		memcpy(o->creator, ev->comm, sizeof(o->creator) - 1);
 	return 0;
 }

@@ -86,7 +86,7 @@ int histmap_read_objects(struct histmap_reader *r, int fd, int lost_fd, struct l
 		if (bpf_map_lookup_elem(fd, &key, r->percpu))
 			continue;   /* deleted meanwhile */
 		sum_cpus(&v, r->percpu, r->ncpus);
-		err = lat_table_add(t, &key, &v);
+		err = lat_table_append(t, &key, &v);   /* a map's keys are unique */
 		if (err)
 			break;
 	}

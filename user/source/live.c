@@ -319,6 +319,23 @@ int live_stack_fd(struct ev_source *src)
 	return src ? bpf_map__fd(to_live(src)->skel->maps.stacks) : -1;
 }
 
+int live_map_fd(struct ev_source *src, const char *name)
+{
+	struct bpf_map *m;
+
+	if (!src)
+		return -1;
+	m = bpf_object__find_map_by_name(to_live(src)->skel->obj, name);
+	return m ? bpf_map__fd(m) : -1;
+}
+
+uint32_t live_map_max_entries(struct ev_source *src, const char *name)
+{
+	struct bpf_map *m = src ? bpf_object__find_map_by_name(to_live(src)->skel->obj, name) : NULL;
+
+	return m ? bpf_map__max_entries(m) : 0;
+}
+
 /* session.stack_ips, live: the BPF stack map. */
 static int live_stack_ips(struct session *s, int32_t id, uint64_t *ips, size_t max)
 {
@@ -349,6 +366,7 @@ static void set_knobs(struct ipcscope_bpf *skel, const struct live_config *cfg, 
 	r->want_create = cfg->create_ctx;
 	r->want_stack = cfg->stack_ids;
 	r->want_offcpu = cfg->offcpu;
+	r->aggregate = cfg->aggregate;
 	/* Each CPU wakes the reader once per its share of an eighth of the
 	 * ring (bpf/ipcscope.bpf.c:submit_flags); POLL_MS bounds the rest. */
 	{
@@ -373,6 +391,29 @@ static int load_error(int err)
 }
 
 /*
+ * The aggregation maps (bpf/ipcscope.bpf.c, `aggregate`): one entry each
+ * when unused.  The per-object histograms are per CPU and preallocated:
+ * their size is what 64 MiB buys on this machine, between 1024 and 16384
+ * objects (a full map is counted, see live_agg_lost()).
+ */
+static void size_aggregation(struct ipcscope_bpf *skel, bool on)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t n;
+
+	if (!on) {
+		bpf_map__set_max_entries(skel->maps.obj_hists, 1);
+		bpf_map__set_max_entries(skel->maps.holds, 1);
+		bpf_map__set_max_entries(skel->maps.sem_epochs, 1);
+		bpf_map__set_max_entries(skel->maps.uses, 1);
+		return;
+	}
+	n = (64ull << 20) / ((ncpus > 0 ? (uint64_t)ncpus : 1) * sizeof(struct hist_val));
+	n = n < 1024 ? 1024 : n > 16384 ? 16384 : n;
+	bpf_map__set_max_entries(skel->maps.obj_hists, (uint32_t)n);
+}
+
+/*
  * Open, load and attach the streaming object with one hook mode.  0, or
  * the exit status after a one-line error (none when `quiet`: the caller
  * falls back to another mode).
@@ -390,6 +431,7 @@ static int load_attach(struct live_src *ls, const struct live_config *cfg, uint3
 	bpf_map__set_max_entries(ls->skel->maps.events, rb_size);
 	if (!cfg->stack_ids && !cfg->create_ctx)
 		bpf_map__set_max_entries(ls->skel->maps.stacks, 1);
+	size_aggregation(ls->skel, cfg->aggregate);
 	for (unsigned int i = 0; i < live_nprogs; i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(ls->skel->obj,
 									  live_progs[i].prog);

@@ -492,6 +492,10 @@ uint64_t metrics_build(struct metrics_emitter *e, const struct metrics_input *in
 		fam(e, "ipcscope_lost_events_total", MT_COUNTER,
 		    "Events the kernel dropped because the ring buffer was full.");
 		e->sample(e, "ipcscope_lost_events_total", NULL, 0, (double)in->lost_events);
+		fam(e, "ipcscope_uncounted_calls_total", MT_COUNTER,
+		    "Calls or semaphore holds the in-kernel aggregation had no room for (a full map): "
+		    "per-object and holder figures miss them.");
+		e->sample(e, "ipcscope_uncounted_calls_total", NULL, 0, (double)in->uncounted_calls);
 	}
 	return e->samples - before;
 }

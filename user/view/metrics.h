@@ -66,6 +66,7 @@ struct metrics_input {
 	const struct hist_val *calls;
 	bool tracing;                        /* BPF tracing is attached */
 	uint64_t lost_events;
+	uint64_t uncounted_calls;            /* calls a full aggregation map could not count */
 
 	bool have_leaks;
 	uint64_t leak_candidates[4];         /* indexed by enum ipcs_kind */

@@ -138,18 +138,38 @@ static int comm_width(int width)
 	return w < 4 ? 4 : w > 15 ? 15 : w;
 }
 
-void top_format_columns(char *buf, size_t len, int width)
-{
-	int cw = comm_width(width);
+#define NS_FMT "%-10s "
 
-	snprintf(buf, len, ROW_FMT, "KIND", "ID", "KEY", "OWNER", "CALLS/s", "P99",
+void top_format_columns(char *buf, size_t len, int width, bool ns)
+{
+	int cw;
+	size_t off = 0;
+
+	if (ns) {
+		off = (size_t)snprintf(buf, len, NS_FMT, "NS");
+		width -= (int)off;
+		if (off >= len)
+			return;
+	}
+	cw = comm_width(width);
+	snprintf(buf + off, len - off, ROW_FMT, "KIND", "ID", "KEY", "OWNER", "CALLS/s", "P99",
 		 "WAIT", "FILL/ATT", cw, cw, "CREATOR");
 }
 
-void top_format_row(const struct top_row *r, char *buf, size_t len, int width)
+void top_format_row(const struct top_row *r, char *buf, size_t len, int width, bool ns)
 {
-	char id[16], key[16], rate[16], p99[16], wait[12], use[16];
-	int cw = comm_width(width);
+	char id[16], key[16], rate[16], p99[16], wait[12], use[16], nsbuf[16];
+	size_t off = 0;
+	int cw;
+
+	if (ns) {
+		snprintf(nsbuf, sizeof(nsbuf), "%u", r->ipcns);
+		off = (size_t)snprintf(buf, len, NS_FMT, nsbuf);
+		width -= (int)off;
+		if (off >= len)
+			return;
+	}
+	cw = comm_width(width);
 
 	snprintf(id, sizeof(id), "%d", r->id);
 	snprintf(key, sizeof(key), IPCS_KEY_FMT, (uint32_t)r->key);
@@ -166,8 +186,8 @@ void top_format_row(const struct top_row *r, char *buf, size_t len, int width)
 	case KIND_SHM: snprintf(use, sizeof(use), "%llu", (unsigned long long)r->nattch); break;
 	default: snprintf(use, sizeof(use), "%u sems", r->nsems); break;
 	}
-	snprintf(buf, len, ROW_FMT, kind_name(r->kind), id, key, r->owner, rate, p99, wait,
-		 use, cw, cw, r->comm[0] ? r->comm : "?");
+	snprintf(buf + off, len - off, ROW_FMT, kind_name(r->kind), id, key, r->owner, rate, p99,
+		 wait, use, cw, cw, r->comm[0] ? r->comm : "?");
 }
 
 static void format_totals(const struct top_model *m, char *buf, size_t len)
@@ -244,16 +264,16 @@ void top_print_text(FILE *f, const struct top_model *m, enum top_sort key,
 	fprintf(f, "%s", line);
 	if (m->have_deadlocks)
 		fprintf(f, "  deadlocks %u", m->deadlocks);
-	fprintf(f, "\ntracing %s  calls/s %.0f  lost events %llu  sort %s  kind %s\n",
+	fprintf(f, "\ntracing %s  calls/s %.0f  lost events %llu  uncounted calls %llu  sort %s  kind %s\n",
 		m->tracing ? "on" : "off", m->calls_per_s, (unsigned long long)m->lost_events,
-		top_sort_name(key), kinds_label(kinds));
-	top_format_columns(line, sizeof(line), 120);
+		(unsigned long long)m->uncounted_calls, top_sort_name(key), kinds_label(kinds));
+	top_format_columns(line, sizeof(line), 120 + (m->all_ns ? 11 : 0), m->all_ns);
 	rstrip(line);
 	fprintf(f, "%s\n", line);
 	for (size_t i = 0; i < m->n && (!max_rows || shown < max_rows); i++) {
 		if (!top_row_visible(&m->rows[i], kinds, filter))
 			continue;
-		top_format_row(&m->rows[i], line, sizeof(line), 120);
+		top_format_row(&m->rows[i], line, sizeof(line), 120 + (m->all_ns ? 11 : 0), m->all_ns);
 		rstrip(line);
 		fprintf(f, "%s%s\n", line, m->rows[i].in_deadlock ? "  DEADLOCK" : "");
 		shown++;
@@ -271,6 +291,7 @@ void top_print_json(struct jsonw *w, const struct top_model *m, enum top_sort ke
 	jsonw_bool_field(w, "tracing", m->tracing);
 	jsonw_float_field(w, "calls_per_s", m->calls_per_s);
 	jsonw_uint_field(w, "lost_events", m->lost_events);
+	jsonw_uint_field(w, "uncounted_calls", m->uncounted_calls);
 	jsonw_string_field(w, "sort", top_sort_name(key));
 	jsonw_name(w, "objects");
 	jsonw_start_object(w);
@@ -308,6 +329,7 @@ void top_print_json(struct jsonw *w, const struct top_model *m, enum top_sort ke
 			continue;
 		jsonw_start_object(w);
 		jsonw_string_field(w, "kind", kind_name(r->kind));
+		jsonw_uint_field(w, "ipcns", r->ipcns);
 		jsonw_int_field(w, "id", r->id);
 		jsonw_uint_field(w, "key", (uint32_t)r->key);
 		jsonw_uint_field(w, "uid", r->uid);
@@ -316,6 +338,7 @@ void top_print_json(struct jsonw *w, const struct top_model *m, enum top_sort ke
 		jsonw_string_field(w, "creator_comm", r->comm[0] ? r->comm : NULL);
 		if (r->have_calls) {
 			jsonw_float_field(w, "calls_per_s", r->calls_per_s);
+			jsonw_uint_field(w, "calls", r->calls);
 			jsonw_uint_field(w, "p99_ns", r->p99_ns);
 		}
 		jsonw_uint_field(w, "waiters", r->waiters);
@@ -405,9 +428,10 @@ void top_ui_draw(struct top_ui *ui, const struct top_model *m)
 	}
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
-	snprintf(line, sizeof(line), "ipcscope top - %s  tracing %s  calls/s %.0f  lost %llu%s",
+	snprintf(line, sizeof(line), "ipcscope top - %s  tracing %s  calls/s %.0f  lost %llu  uncounted %llu%s%s",
 		 ts, m->tracing ? "on" : "off", m->calls_per_s,
-		 (unsigned long long)m->lost_events, ui->paused ? "  [PAUSED]" : "");
+		 (unsigned long long)m->lost_events, (unsigned long long)m->uncounted_calls,
+		 m->all_ns ? "  all namespaces" : "", ui->paused ? "  [PAUSED]" : "");
 	put_line(y++, line, cols);
 	format_totals(m, line, sizeof(line));
 	put_line(y++, line, cols);
@@ -428,7 +452,7 @@ void top_ui_draw(struct top_ui *ui, const struct top_model *m)
 	put_line(y++, line, cols);
 	y++;
 
-	top_format_columns(line, sizeof(line), cols);
+	top_format_columns(line, sizeof(line), cols, m->all_ns);
 	attron(has_colors() ? COLOR_PAIR(PAIR_HEAD) : A_REVERSE);
 	mvaddnstr(y, 0, line, cols);
 	for (int x = (int)strlen(line); x < cols; x++)
@@ -441,7 +465,7 @@ void top_ui_draw(struct top_ui *ui, const struct top_model *m)
 
 		if (!top_row_visible(r, ui->kinds, ui->filter))
 			continue;
-		top_format_row(r, line, sizeof(line), cols);
+		top_format_row(r, line, sizeof(line), cols, m->all_ns);
 		if (r->in_deadlock)
 			attron(has_colors() ? COLOR_PAIR(PAIR_DEADLOCK) | A_BOLD : A_REVERSE | A_BOLD);
 		put_line(y++, line, cols);

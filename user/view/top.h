@@ -19,6 +19,7 @@ enum top_sort { TOP_SORT_CALLS, TOP_SORT_LATENCY, TOP_SORT_WAITERS, TOP_SORT_SIZ
 
 struct top_row {
 	unsigned int kind;       /* KIND_SHM / KIND_SEM / KIND_MSG */
+	uint32_t ipcns;          /* the object's IPC namespace (inode) */
 	int32_t id;
 	int32_t key;
 	uint32_t uid;
@@ -26,6 +27,7 @@ struct top_row {
 	char comm[16];           /* creator's comm, "" if unknown */
 	bool have_calls;         /* tracing: calls_per_s and p99 are meaningful */
 	double calls_per_s;
+	uint64_t calls;          /* calls since the previous refresh */
 	uint64_t p99_ns;         /* 0: no calls in the window */
 	uint32_t waiters;        /* tasks blocked on the object */
 	uint64_t size;           /* shm bytes, msg queued bytes, sem count */
@@ -45,6 +47,9 @@ struct top_model {
 	bool tracing;
 	double calls_per_s;      /* all objects */
 	uint64_t lost_events;
+	/* calls the kernel's aggregation could not count (a full map) */
+	uint64_t uncounted_calls;
+	bool all_ns;             /* rows from every namespace: an NS column */
 	unsigned int deadlocks;  /* cycles in the wait-for graph */
 	bool have_deadlocks;     /* the wait graph is available */
 	uint64_t waiters;
@@ -61,8 +66,9 @@ const char *top_sort_name(enum top_sort key);
 bool top_row_visible(const struct top_row *r, unsigned int kinds, const char *filter);
 
 /* One table line, fitted to `width` columns (the comm column shrinks first). */
-void top_format_row(const struct top_row *r, char *buf, size_t len, int width);
-void top_format_columns(char *buf, size_t len, int width);
+/* ns: an NS column first (rows from every namespace). */
+void top_format_row(const struct top_row *r, char *buf, size_t len, int width, bool ns);
+void top_format_columns(char *buf, size_t len, int width, bool ns);
 /* "12.3ms", "850us", "-" */
 void top_format_ns(uint64_t ns, char *buf, size_t len);
 
