@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Loader and reader of bpf/latency.bpf.c, shared by `latency` and `metrics`.
+ * Loader and reader of bpf/latency.bpf.c, for `latency` (and doctor's probe).
  *
  * The syscalls are hooked with fentry/fexit where the kernel allows it and
  * runs no 32-bit programs (fentry on __x64_sys_* never sees them), else

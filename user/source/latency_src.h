@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The in-kernel latency aggregation (bpf/latency.bpf.c), for `latency` and
- * `metrics`: open with the filters of common_opts, load, attach, then read
+ * The in-kernel latency aggregation (bpf/latency.bpf.c), for `latency`:
+ * open with the filters of common_opts, load, attach, then read
  * (and optionally reset) the histograms.  Nothing is streamed per call:
  * as an ev_source (latency_src_session_open) it delivers no events and
  * has no fd to wait on, so a session's run loop only keeps time (ticks,
