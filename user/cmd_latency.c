@@ -7,12 +7,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "analyses.h"
 #include "analysis/latency.h"
@@ -40,12 +36,20 @@ struct fill_peak {
 	double peak;
 };
 
+/* The queue fill peaks are sampled from the tables this often. */
+#define SAMPLE_MS 250
+
 struct lat_run {
 	struct latency_args *a;
-	struct latency_src *src;
+	struct latency_src_config cfg;
+	struct latency_src *src;      /* the session's source */
+	const char *note;
 	struct fill_peak *fills;      /* sorted by id */
 	size_t nfills, cap;
-	uint64_t start_ns;
+	uint64_t last_ns;             /* start of the interval being counted */
+	uint64_t end_ns;              /* -d's end (0: none): the final report's */
+	long printed;
+	bool done;                    /* the count is reached */
 };
 
 static int cmp_fill(const void *a, const void *b)
@@ -74,9 +78,9 @@ static double peak_of(void *ctx, int32_t id)
 
 /*
  * The "consumer cannot keep up" signal: the fullest each queue got, sampled
- * every poll.  Lookups are binary searches and new queues are appended and
- * sorted once per sample, so a host with 30 k queues costs O(n log n) a
- * sample, not O(n^2).
+ * every SAMPLE_MS (the run loop's tick) and at the end.  Lookups are binary
+ * searches and new queues are appended and sorted once per sample, so a
+ * host with 30 k queues costs O(n log n) a sample, not O(n^2).
  */
 static void sample_fill(struct lat_run *r)
 {
@@ -118,6 +122,64 @@ static int read_view(struct lat_run *r, struct lat_view *v, bool reset)
 		warnmsg("reading the latency histograms failed: %s", strerror(-err));
 	}
 	return err;
+}
+
+/*
+ * Print what was counted since r->last_ns, resetting it (a failed read is
+ * said and skipped); the final report only if it has calls when intervals
+ * were printed.
+ */
+static void report(struct lat_run *r, uint64_t now, bool final)
+{
+	struct lat_report_opts ro = { .fill_peak = peak_of, .ctx = r };
+	struct lat_view v;
+
+	if (read_view(r, &v, true))
+		return;
+	if (!final || !r->a->interval || lat_total_count(&v.calls))
+		lat_report_print(r->a->o.out, r->a->o.json, &ro, &v, r->a->per_object,
+				 (double)(now - r->last_ns) / 1e9, 0, r->note);
+	lat_view_free(&v);
+}
+
+/*
+ * Every SAMPLE_MS: sample the queues' fill; once `interval` has passed,
+ * print it (not when -d has come: the final report covers that stretch),
+ * and end the run cleanly when the count is reached.
+ */
+static int tick(void *ctx)
+{
+	struct lat_run *r = ctx;
+	const struct latency_args *a = r->a;
+	uint64_t now;
+
+	if (r->cfg.queue_objects)
+		sample_fill(r);
+	now = mono_now_ns();
+	if (r->end_ns && now >= r->end_ns)
+		return 0;
+	if (a->interval > 0 && now - r->last_ns >= (uint64_t)(a->interval * 1e9)) {
+		report(r, now, false);
+		r->last_ns = now;
+		free(r->fills);
+		r->fills = NULL;
+		r->nfills = r->cap = 0;
+		if (a->count && ++r->printed >= a->count) {
+			r->done = true;
+			return RUN_STOP;
+		}
+	}
+	return 0;
+}
+
+/* live_open_fn: the histograms' source, tracking `-- CMD`'s pid. */
+static struct ev_source *open_source(struct session *s, pid_t cmd_pid, void *ctx, int *status)
+{
+	struct lat_run *r = ctx;
+
+	r->cfg.cmd_pid = cmd_pid;
+	r->src = latency_src_session_open(s, &r->cfg, status);
+	return r->src ? s->src : NULL;
 }
 
 /* ------------------------------------------------------------- command */
@@ -194,15 +256,10 @@ static int cmd_latency(int argc, char **argv)
 {
 	struct latency_args a = { 0 };
 	struct lat_run r = { .a = &a };
-	struct live_cmd cmd = { 0 };
-	struct latency_src_config cfg = { 0 };
-	bool have_cmd;
-	struct lat_view v;
-	struct lat_report_opts ro = { .fill_peak = peak_of, .ctx = &r };
-	uint64_t last = 0, end = 0;
-	const char *note;
-	long printed = 0;
-	int status, err, pidfd = -1;
+	struct live_cmd cmd;
+	struct run_loop rl = { 0 };
+	struct session s;
+	int status, err;
 
 	opts_init(&a.o);
 	status = opts_parse(&argp, argc, argv, &a, &a.o);
@@ -210,92 +267,40 @@ static int cmd_latency(int argc, char **argv)
 		return status;
 	if (a.kinds)
 		a.o.kinds = a.kinds;
-	have_cmd = a.o.cmd_argv != NULL;
-	status = live_check_env();
-	if (status)
-		return status;
-	if (have_cmd && (err = live_cmd_fork(&cmd, a.o.cmd_argv)))
-		return errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
 
-	cfg.opts = &a.o;
-	cfg.cmd_pid = have_cmd ? cmd.pid : 0;
-	cfg.per_object = a.per_object;
+	r.cfg.opts = &a.o;
+	r.cfg.per_object = a.per_object;
 	/* the queue view needs msgsnd/msgrcv per queue */
-	cfg.queue_objects = !a.o.kinds || (a.o.kinds & KIND_BIT(KIND_MSG));
-	cfg.offcpu = !a.no_offcpu;
-	r.src = latency_src_open(&cfg, &status);
-	if (!r.src)
-		goto out;
-	note = latency_src_offcpu_note(r.src);
-	live_catch_signals();
-	if (have_cmd) {
-		status = live_cmd_start(&cmd);
-		if (status)
-			goto out;
-		pidfd = (int)syscall(SYS_pidfd_open, cmd.pid, 0);
-	} else if (!a.o.json) {
-		fprintf(stderr, "Tracing System V IPC latency... Hit Ctrl-C to end.\n");
+	r.cfg.queue_objects = !a.o.kinds || (a.o.kinds & KIND_BIT(KIND_MSG));
+	r.cfg.offcpu = !a.no_offcpu;
+	if (!live_command_open_src(&s, &a.o, open_source, &r, &cmd, &rl, &status)) {
+		opts_finish(&a.o);
+		return status;
 	}
-	r.start_ns = last = mono_now_ns();
-	if (a.o.duration > 0)
-		end = r.start_ns + (uint64_t)(a.o.duration * 1e9);
-
-	while (!ipcs_exiting) {
-		struct pollfd pfd = { pidfd, POLLIN, 0 };
-		uint64_t now;
-
-		poll(&pfd, pidfd >= 0 ? 1 : 0, 250);
-		if (cfg.queue_objects)
-			sample_fill(&r);
-		now = mono_now_ns();
-		if (have_cmd && pfd.revents) {
-			live_cmd_wait(&cmd);
-			break;
-		}
-		if (end && now >= end)
-			break;
-		if (a.interval > 0 && now - last >= (uint64_t)(a.interval * 1e9)) {
-			if (read_view(&r, &v, true) == 0) {
-				lat_report_print(a.o.out, a.o.json, &ro, &v, a.per_object,
-						 (double)(now - last) / 1e9, 0, note);
-				lat_view_free(&v);
-			}
-			last = now;
-			free(r.fills);
-			r.fills = NULL;
-			r.nfills = r.cap = 0;
-			if (a.count && ++printed >= a.count)
-				goto done;
-		}
+	r.note = latency_src_offcpu_note(r.src);
+	rl.duration = a.o.duration;
+	rl.interval = SAMPLE_MS / 1000.0;
+	rl.tick = tick;
+	rl.ctx = &r;
+	status = live_command_start(&rl);
+	if (!status) {
+		if (!rl.cmd && !a.o.json)
+			fprintf(stderr, "Tracing System V IPC latency... Hit Ctrl-C to end.\n");
+		r.last_ns = mono_now_ns();
+		if (a.o.duration > 0)
+			r.end_ns = r.last_ns + (uint64_t)(a.o.duration * 1e9);
+		status = session_drive(&s, &rl);
 	}
 	/* the rest since the last interval (or the whole run) */
-	if (read_view(&r, &v, true) == 0) {
-		if (!a.interval || lat_total_count(&v.calls))
-			lat_report_print(a.o.out, a.o.json, &ro, &v, a.per_object,
-					 (double)(mono_now_ns() - last) / 1e9, 0, note);
-		lat_view_free(&v);
+	if (!status && !r.done) {
+		if (r.cfg.queue_objects)
+			sample_fill(&r);
+		report(&r, mono_now_ns(), true);
 	}
-done:
-	status = 0;
-out:
-	if (pidfd >= 0)
-		close(pidfd);
-	latency_src_close(r.src);
+	session_fini(&s);
 	free(r.fills);
 	err = opts_finish(&a.o);
-	if (status) {
-		if (have_cmd && !cmd.exited)
-			live_cmd_abort(&cmd);
-		return status;
-	}
-	if (err)
-		return err;
-	if (have_cmd) {
-		if (!cmd.exited)
-			live_cmd_wait(&cmd);
-		return live_cmd_exit_status(&cmd);
-	}
-	return 0;
+	return status ? status : err ? err : live_command_status(&rl, 0);
 }
 
 IPCSCOPE_COMMAND(latency, cmd_latency, "latency histograms aggregated in the kernel", 31);

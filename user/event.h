@@ -47,10 +47,17 @@ size_t ev_min_size(unsigned int type);
  * An event source.  poll() delivers what is available to `bus`, waiting at
  * most timeout_ms; it returns the number of records delivered, 0 on
  * timeout, -ENODATA at the end of a finite source, or another -errno.
+ * A live source may deliver no events at all (latency's in-kernel
+ * histograms): its poll() returns 0 and the run loop only keeps time.
  */
 struct ev_source {
-	const char *name;                 /* "live", "file" */
+	const char *name;                 /* "live", "latency", "file" */
 	struct ev_bus *bus;
+	/*
+	 * Readable when poll() has records (the live run loop waits on it),
+	 * or -1: nothing to wait for, only ticks, -d and CMD's exit.
+	 */
+	int wait_fd;
 	int (*poll)(struct ev_source *src, int timeout_ms);
 	uint64_t (*lost)(struct ev_source *src);   /* events the kernel dropped */
 	void (*destroy)(struct ev_source *src);

@@ -76,6 +76,10 @@ static int replay(struct session *s, struct run_loop *rl)
 			while (s->last_ts_ns >= next) {
 				int r = rl->tick(rl->ctx);
 
+				if (r == RUN_STOP) {
+					rl->stopped = true;
+					return 0;
+				}
 				if (r)
 					return r;
 				next += step;

@@ -358,6 +358,7 @@ static int open_common(struct session *s, struct file_source *fs, int err, const
 	ev_bus_init(&s->bus);
 	fs->src.name = "file";
 	fs->src.bus = &s->bus;
+	fs->src.wait_fd = -1;       /* a file is always readable: no run loop waits */
 	fs->src.poll = fs_poll;
 	fs->src.lost = fs_lost;
 	fs->src.destroy = fs_destroy;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Loader and reader of bpf/latency.bpf.c, shared by `latency` and `metrics`.
+ * Loader and reader of bpf/latency.bpf.c, for `latency` (and doctor's probe).
  *
  * The syscalls are hooked with fentry/fexit where the kernel allows it and
  * runs no 32-bit programs (fentry on __x64_sys_* never sees them), else
@@ -29,6 +29,7 @@
 #define MAX_LAT_LINKS 32
 
 struct latency_src {
+	struct ev_source base;    /* delivers no events: the run loop keeps time */
 	struct latency_bpf *skel;
 	struct bpf_link *links[MAX_LAT_LINKS];
 	int nlinks;
@@ -196,6 +197,51 @@ enum ipcs_hooks latency_hooks_probe(int *fentry_err)
 	return err || !hooks_ia32_probe() ? HOOKS_RAW : HOOKS_FENTRY;
 }
 
+/* ------------------------------------------------------ as an ev_source */
+
+/* Nothing is streamed: the histograms are read when the command asks. */
+static int src_poll(struct ev_source *src, int timeout_ms)
+{
+	(void)src;
+	(void)timeout_ms;
+	return 0;
+}
+
+static void src_destroy(struct ev_source *src)
+{
+	latency_src_close((struct latency_src *)src);
+}
+
+static void init_base(struct latency_src *s)
+{
+	struct ev_source *b = &s->base;
+
+	b->name = "latency";
+	b->wait_fd = -1;
+	b->poll = src_poll;
+	b->lost = NULL;      /* no events to lose; t->dropped counts calls not added */
+	b->destroy = src_destroy;
+	b->mono_to_real_ns = mono_to_real_offset();
+	b->boot_mono_ns = mono_now_ns();
+}
+
+struct latency_src *latency_src_session_open(struct session *s,
+					     const struct latency_src_config *cfg, int *status)
+{
+	struct latency_src *ls;
+
+	memset(s, 0, sizeof(*s));
+	ev_bus_init(&s->bus);
+	ls = latency_src_open(cfg, status);
+	if (!ls)
+		return NULL;
+	ls->base.bus = &s->bus;
+	live_session_init(s, &ls->base, false);
+	return ls;
+}
+
+/* --------------------------------------------------------------- loading */
+
 struct latency_src *latency_src_open(const struct latency_src_config *cfg, int *status)
 {
 	struct latency_src *s;
@@ -269,6 +315,7 @@ struct latency_src *latency_src_open(const struct latency_src_config *cfg, int *
 	}
 	debugmsg("latency: syscalls hooked by %s, off-CPU split %s", latency_src_mechanism(s),
 		 s->offcpu ? "on" : "off");
+	init_base(s);
 	return s;
 }
 

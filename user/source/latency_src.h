@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The in-kernel latency aggregation (bpf/latency.bpf.c), for `latency` and
- * `metrics`: open with the filters of common_opts, load, attach, then read
- * (and optionally reset) the histograms.  Nothing is streamed per call.
+ * The in-kernel latency aggregation (bpf/latency.bpf.c), for `latency`:
+ * open with the filters of common_opts, load, attach, then read
+ * (and optionally reset) the histograms.  Nothing is streamed per call:
+ * as an ev_source (latency_src_session_open) it delivers no events and
+ * has no fd to wait on, so a session's run loop only keeps time (ticks,
+ * -d, `-- CMD`) while the command reads the histograms.
  *
  * Per-call histograms are always kept (a per-CPU array indexed by call);
  * per-object ones only when asked (a per-CPU hash), because a hash lookup
@@ -16,8 +19,10 @@
 #include <sys/types.h>
 
 #include "analysis/latency.h"
+#include "event.h"
 #include "events.h"
 #include "opts.h"
+#include "session.h"
 #include "source/attach.h"
 
 struct latency_src_config {
@@ -39,6 +44,13 @@ struct latency_src;
  */
 struct latency_src *latency_src_open(const struct latency_src_config *cfg, int *status);
 void latency_src_close(struct latency_src *s);
+/*
+ * The same as a live session's source (s->src; live_open_fn for `-- CMD`):
+ * zeroes `s`, opens, fills the session (no start snapshot).  The session
+ * owns the source: session_fini() closes it.
+ */
+struct latency_src *latency_src_session_open(struct session *s,
+					     const struct latency_src_config *cfg, int *status);
 
 /* True when blocked (off-CPU) time is split out. */
 bool latency_src_offcpu(const struct latency_src *s);

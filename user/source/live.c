@@ -527,6 +527,7 @@ struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, i
 	}
 	ls->base.name = "live";
 	ls->base.bus = bus;
+	ls->base.wait_fd = ring_buffer__epoll_fd(ls->rb);
 	ls->base.poll = live_poll;
 	ls->base.lost = live_lost;
 	ls->base.destroy = live_destroy;
@@ -645,7 +646,7 @@ int live_probe_progs(int *err, const char **stage)
 
 /* ---------------------------------------------------------------- -- CMD */
 
-int live_cmd_fork(struct live_cmd *cmd, char **argv)
+static int live_cmd_fork(struct live_cmd *cmd, char **argv)
 {
 	int go[2], er[2];
 	pid_t pid;
@@ -709,12 +710,7 @@ static void cmd_reap(struct live_cmd *cmd, int flags)
 	}
 }
 
-void live_cmd_wait(struct live_cmd *cmd)
-{
-	cmd_reap(cmd, 0);
-}
-
-int live_cmd_start(struct live_cmd *cmd)
+static int live_cmd_start(struct live_cmd *cmd)
 {
 	char c = 1;
 	ssize_t r;
@@ -742,7 +738,8 @@ int live_cmd_start(struct live_cmd *cmd)
 	return 0;
 }
 
-void live_cmd_abort(struct live_cmd *cmd)
+/* Never started (e.g. the source failed to open): the child exits unexecuted, reaped. */
+static void live_cmd_abort(struct live_cmd *cmd)
 {
 	if (cmd->go_fd >= 0)
 		close(cmd->go_fd);
@@ -752,7 +749,8 @@ void live_cmd_abort(struct live_cmd *cmd)
 	cmd_reap(cmd, 0);
 }
 
-int live_cmd_exit_status(const struct live_cmd *cmd)
+/* CMD's status as ipcscope's exit status: its exit code, or 128 + signal. */
+static int live_cmd_exit_status(const struct live_cmd *cmd)
 {
 	if (!cmd->exited)
 		return 0;
@@ -783,11 +781,12 @@ static void catch_signals(void)
 
 int run_loop(struct run_loop *rl)
 {
-	struct live_src *ls = to_live(rl->src);
+	struct ev_source *src = rl->src;
 	uint64_t t = mono_now_ns(), end = 0, next_tick = 0, step = 0;
 	int pidfd = -1, ret = 0, n;
 
 	catch_signals();
+	rl->stopped = false;
 	if (rl->duration > 0)
 		end = t + (uint64_t)(rl->duration * 1e9);
 	if (rl->tick && rl->interval > 0) {
@@ -798,8 +797,9 @@ int run_loop(struct run_loop *rl)
 		pidfd = syscall(SYS_pidfd_open, rl->cmd->pid, 0);
 
 	while (!ipcs_exiting) {
+		/* a negative fd is ignored by poll(): no events, or no pidfd */
 		struct pollfd fds[2] = {
-			{ .fd = ring_buffer__epoll_fd(ls->rb), .events = POLLIN },
+			{ .fd = src->wait_fd, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
 		};
 		uint64_t wait = POLL_MS * 1000000ull;
@@ -808,15 +808,16 @@ int run_loop(struct run_loop *rl)
 			wait = end > t ? (end - t < wait ? end - t : wait) : 0;
 		if (next_tick)
 			wait = next_tick > t ? (next_tick - t < wait ? next_tick - t : wait) : 0;
-		poll(fds, pidfd >= 0 ? 2 : 1, (int)((wait + 999999) / 1000000));
+		poll(fds, 2, (int)((wait + 999999) / 1000000));
 
-		n = live_poll(rl->src, 0);
-		if (ls->sink_status) {
-			ret = ls->sink_status;
+		n = src->poll(src, 0);
+		if (src->sink_status) {
+			ret = src->sink_status;
 			break;
 		}
 		if (n < 0) {
-			ret = errmsg(EX_SOFTWARE, "reading the ring buffer failed: %s", strerror(-n));
+			ret = errmsg(EX_SOFTWARE, "reading the %s source failed: %s: run with -v",
+				     src->name, strerror(-n));
 			break;
 		}
 		if (rl->cmd) {
@@ -827,6 +828,11 @@ int run_loop(struct run_loop *rl)
 		t = mono_now_ns();
 		if (next_tick && t >= next_tick) {
 			ret = rl->tick(rl->ctx);
+			if (ret == RUN_STOP) {
+				rl->stopped = true;
+				ret = 0;
+				break;
+			}
 			if (ret)
 				break;
 			while (next_tick <= t)
@@ -835,11 +841,11 @@ int run_loop(struct run_loop *rl)
 		if (end && t >= end)
 			break;
 	}
-	/* Everything already in the ring buffer belongs to the run. */
-	if (!ls->sink_status)
-		live_poll(rl->src, 0);
-	if (!ret && ls->sink_status)
-		ret = ls->sink_status;
+	/* Everything the source already holds belongs to the run. */
+	if (!src->sink_status)
+		src->poll(src, 0);
+	if (!ret && src->sink_status)
+		ret = src->sink_status;
 	if (pidfd >= 0)
 		close(pidfd);
 	return ret;
@@ -908,9 +914,9 @@ static void session_init(struct session *s, struct ev_source *src, bool start_sn
 		ev_bus_add(&s->bus, procmeta_sink, s);
 }
 
-int live_session_init(struct session *s, struct ev_source *src)
+int live_session_init(struct session *s, struct ev_source *src, bool start_snapshot)
 {
-	session_init(s, src, true);
+	session_init(s, src, start_snapshot);
 	return 0;
 }
 
@@ -958,23 +964,23 @@ void session_fini(struct session *s)
 
 /* ----------------------------------------------------------- -- CMD runs */
 
-struct ev_source *live_command_open(struct session *s, struct live_config *cfg,
-				    struct live_cmd *cmd, struct run_loop *rl, int *status)
+struct ev_source *live_command_open_src(struct session *s, const struct common_opts *o,
+					live_open_fn open, void *ctx, struct live_cmd *cmd,
+					struct run_loop *rl, int *status)
 {
 	struct ev_source *src;
 	int err;
 
 	rl->cmd = NULL;
-	if (cfg->opts->cmd_argv) {
-		err = live_cmd_fork(cmd, cfg->opts->cmd_argv);
+	if (o->cmd_argv) {
+		err = live_cmd_fork(cmd, o->cmd_argv);
 		if (err) {
 			*status = errmsg(EX_OSERR, "cannot fork: %s", strerror(-err));
 			return NULL;
 		}
-		cfg->cmd_pid = cmd->pid;
 		rl->cmd = cmd;
 	}
-	src = live_session_open(s, cfg, status);
+	src = open(s, rl->cmd ? cmd->pid : 0, ctx, status);
 	if (!src) {
 		if (rl->cmd)
 			live_cmd_abort(cmd);
@@ -990,6 +996,22 @@ struct ev_source *live_command_open(struct session *s, struct live_config *cfg,
 	return src;
 }
 
+/* live_open_fn of the ring buffer: ctx is the live_config. */
+static struct ev_source *open_ring(struct session *s, pid_t cmd_pid, void *ctx, int *status)
+{
+	struct live_config *cfg = ctx;
+
+	if (cmd_pid)
+		cfg->cmd_pid = cmd_pid;
+	return live_session_open(s, cfg, status);
+}
+
+struct ev_source *live_command_open(struct session *s, struct live_config *cfg,
+				    struct live_cmd *cmd, struct run_loop *rl, int *status)
+{
+	return live_command_open_src(s, cfg->opts, open_ring, cfg, cmd, rl, status);
+}
+
 int live_command_start(struct run_loop *rl)
 {
 	return rl->cmd ? live_cmd_start(rl->cmd) : 0;
@@ -1003,9 +1025,9 @@ int live_command_status(const struct run_loop *rl, int dflt)
 		return live_cmd_exit_status(rl->cmd);
 	if (ipcs_exiting)
 		return 128 + ipcs_exiting;
-	/* -d ended first: the command is the user's, leave it running and say so. */
-	warnmsg("-d ended before '%s' (pid %d) exited: it is still running, untraced",
-		rl->cmd->argv0, (int)rl->cmd->pid);
+	/* -d (or a tick) ended first: the command is the user's, leave it running and say so. */
+	warnmsg("%s before '%s' (pid %d) exited: it is still running, untraced",
+		rl->stopped ? "the count was reached" : "-d ended", rl->cmd->argv0, (int)rl->cmd->pid);
 	return dflt;
 }
 

@@ -24,7 +24,7 @@ struct live_config {
 	bool offcpu;         /* sched_switch accounting into ev_call.offcpu_ns */
 	bool proc_events;    /* EV_FORK/EV_EXEC/EV_EXIT */
 	bool calls;          /* EV_CALL per completed call (false: in-flight map only) */
-	pid_t cmd_pid;       /* `-- CMD` child (live_cmd_fork): tracked with its
+	pid_t cmd_pid;       /* `-- CMD` child (live_command_open): tracked with its
 				descendants, turns the pid filter on; 0 = none */
 	unsigned int ringbuf_bytes;  /* ring buffer size (power of 2); 0 = 16 MiB */
 	bool no_start_snapshot;      /* live_session_open: leave session.start NULL
@@ -50,9 +50,11 @@ int live_map_fd(struct ev_source *src, const char *name);
 uint32_t live_map_max_entries(struct ev_source *src, const char *name);
 
 /*
- * `-- CMD ARGS`: fork CMD stopped before exec, so it can be tracked before
- * it makes a call.  live_cmd_start() lets it exec; exec failure is reported
- * as "cannot execute 'CMD': <reason>" with status 127/126.
+ * `-- CMD ARGS`: CMD is forked stopped before exec, so it can be tracked
+ * before it makes a call, then let exec; exec failure is reported as
+ * "cannot execute 'CMD': <reason>" with status 127/126.  Commands hold
+ * one of these and go through live_command_open()/_start()/_status()
+ * (below), the one `-- CMD` path.
  */
 struct live_cmd {
 	pid_t pid;
@@ -62,19 +64,14 @@ struct live_cmd {
 	bool exited;
 	const char *argv0;   /* for messages */
 };
-int live_cmd_fork(struct live_cmd *cmd, char **argv);
-int live_cmd_start(struct live_cmd *cmd);
-/* Wait for the command to exit (sets status/exited). */
-void live_cmd_wait(struct live_cmd *cmd);
-/* Never started (e.g. live_open failed): the child exits unexecuted, reaped. */
-void live_cmd_abort(struct live_cmd *cmd);
-/* CMD's status as ipcscope's exit status: its exit code, or 128 + signal. */
-int live_cmd_exit_status(const struct live_cmd *cmd);
 
 /*
- * Run until -d elapses, the command exits, or SIGINT/SIGTERM arrives;
- * calls tick(ctx) every `interval` seconds if interval > 0.  Returns 0, or
- * the first non-zero tick()/sink status.
+ * Run any live source until -d elapses, the command exits, SIGINT/SIGTERM
+ * arrives or a tick asks to stop: waits on src->wait_fd (if any) and CMD's
+ * exit, calls src->poll(src, 0) at each wake-up and tick(ctx) every
+ * `interval` seconds if interval > 0, and polls the source once more at
+ * the end (what it already holds belongs to the run).  Returns 0, or the
+ * first non-zero tick()/sink status.
  */
 struct run_loop {
 	struct ev_source *src;
@@ -83,12 +80,15 @@ struct run_loop {
 	int (*tick)(void *ctx);
 	void *ctx;
 	struct live_cmd *cmd;   /* NULL unless `-- CMD` */
+	bool stopped;           /* out: a tick returned RUN_STOP */
 };
+/* A tick's "the run is complete" (its count is reached): a clean end, status 0. */
+#define RUN_STOP (-4096)        /* below every -errno */
 int run_loop(struct run_loop *rl);
 /*
  * The one stop flag: set by the SIGINT/SIGTERM handlers that run_loop, and
- * the commands with loops of their own (latency, top, metrics), install
- * with live_catch_signals() (no SA_RESTART: a sleep returns at once).
+ * the commands with loops of their own (top, metrics), install with
+ * live_catch_signals() (no SA_RESTART: a sleep returns at once).
  */
 extern volatile sig_atomic_t ipcs_exiting;
 void live_catch_signals(void);
@@ -143,8 +143,12 @@ bool live_exclude_ipcscope(void);
 /* Effective CAP_BPF + CAP_PERFMON (or root / CAP_SYS_ADMIN). */
 bool live_have_privileges(void);
 
-/* Fill a session for a live source: start snapshot, /proc-backed snapshot_now. */
-int live_session_init(struct session *s, struct ev_source *src);
+/*
+ * Fill a session (zeroed, bus initialised) for a live source opened onto
+ * its bus: /proc-backed snapshot_now and process facts, and the tables at
+ * start if `start_snapshot`.
+ */
+int live_session_init(struct session *s, struct ev_source *src, bool start_snapshot);
 /*
  * The usual sequence in one call: zero `s`, init its bus, live_open() onto
  * it and live_session_init().  Returns the source, or NULL with *status set.
@@ -164,10 +168,23 @@ void session_fini(struct session *s);
  *   live_command_start()   once everything is ready: let CMD exec (0 without
  *                          a command, else 0 or the exit status after an error)
  *   live_command_status()  after the run: CMD's status as ours (128 + signal
- *                          if we stopped first), `dflt` without a command
+ *                          if we stopped first), `dflt` without a command or
+ *                          when -d (or a tick's RUN_STOP) ended the run first:
+ *                          CMD is left running, said once on stderr
  */
 struct ev_source *live_command_open(struct session *s, struct live_config *cfg,
 				    struct live_cmd *cmd, struct run_loop *rl, int *status);
+/*
+ * The same for any live source: open(s, cmd_pid, ctx, status) zeroes `s`,
+ * opens the source onto s->bus tracking cmd_pid (0: no command) and fills
+ * the session (live_session_init), or returns NULL with *status set after
+ * a one-line error.  live_command_open() is this with the ring buffer.
+ */
+typedef struct ev_source *(*live_open_fn)(struct session *s, pid_t cmd_pid, void *ctx,
+					  int *status);
+struct ev_source *live_command_open_src(struct session *s, const struct common_opts *o,
+					live_open_fn open, void *ctx, struct live_cmd *cmd,
+					struct run_loop *rl, int *status);
 int live_command_start(struct run_loop *rl);
 int live_command_status(const struct run_loop *rl, int dflt);
 
