@@ -21,6 +21,7 @@
 #include "analysis/leaks.h"
 #include "ipcscope.h"
 #include "opts.h"
+#include "analyses.h"
 #include "source/live.h"
 #include "source/live_agg.h"
 #include "tables/ipcns.h"
@@ -53,8 +54,8 @@ struct metrics_agent {
 	pthread_mutex_t lock;
 	pthread_mutex_t render_lock;
 	unsigned long table_errors;
-	/* tracing (src == NULL: tables and limits only) */
-	struct ev_bus bus;
+	/* the live session; tracing when src (= s.src), else tables and limits only */
+	struct session s;
 	struct ev_source *src;
 	struct live_agg *agg;               /* the kernel's counts and holders, or NULL */
 	struct hist_val calls[CALL__MAX];   /* read from `agg` at each render */
@@ -460,7 +461,8 @@ static int locked_sink(void *ctx, const struct ev_hdr *ev)
 static void start_tracing(struct metrics_agent *a)
 {
 	struct live_config cfg = { .opts = &a->o->c, .calls = true, .proc_events = true,
-				   .aggregate = true };
+				   .aggregate = true, .no_start_snapshot = true,
+				   .no_proc_meta = true };
 	struct leaks_opts lo = { .alive = pid_alive };
 	struct ipc_snapshot snap;
 	int status = 0;
@@ -469,13 +471,13 @@ static void start_tracing(struct metrics_agent *a)
 	 * no leak tracker or deadlock graph then, only per-syscall totals. */
 	a->o->c.ipcns = a->ipcns = a->o->all_ns ? 0 : self_ipcns();
 	a->self = (uint32_t)getpid();
-	ev_bus_init(&a->bus);
-	ev_bus_add(&a->bus, locked_sink, a);
-	a->src = live_open(&cfg, &a->bus, &status);
+	a->src = live_session_open(&a->s, &cfg, &status);
 	if (!a->src) {
 		warnmsg("carrying on without tracing: table and limit metrics only (--no-trace skips this)");
+		live_session_tables_only(&a->s);
 		return;
 	}
+	ev_bus_add(&a->s.bus, locked_sink, a);
 	/* Calls, latency and holders come from the kernel's aggregation (our
 	 * own semctl(GETVAL...) reads of the tables are never counted). */
 	a->agg = live_agg_open(a->src);
@@ -492,14 +494,14 @@ static void start_tracing(struct metrics_agent *a)
 
 static void stop_tracing(struct metrics_agent *a)
 {
+	live_agg_close(a->agg);
+	a->agg = NULL;
+	session_fini(&a->s);
 	if (!a->src)
 		return;
-	a->src->destroy(a->src);
 	a->src = NULL;
 	if (a->leaks)
 		leaks_free(a->leaks);
-	live_agg_close(a->agg);
-	a->agg = NULL;
 }
 
 static int print_once(struct metrics_agent *a)
@@ -532,12 +534,15 @@ static int print_once(struct metrics_agent *a)
 	return 0;
 }
 
-/* `http`: already listening on `bound` (or NULL without --listen). */
+/*
+ * `http`: already listening on `bound` (or NULL without --listen).  The
+ * session's run loop, traced or not, drives the events, the textfile ticks,
+ * -d and the stop flag; /metrics is served by the HTTP thread meanwhile.
+ */
 static int serve(struct metrics_agent *a, struct metrics_http *http, const char *bound)
 {
 	struct metrics_opts *o = a->o;
-	double start = mono_now_s(), next = start;
-	bool traced = false;
+	struct run_loop rl = { .duration = o->c.duration, .ctx = a };
 	int status = 0;
 
 	live_catch_signals();
@@ -550,37 +555,10 @@ static int serve(struct metrics_agent *a, struct metrics_http *http, const char 
 			return status;
 		if (!status)
 			fprintf(stderr, "ipcscope: wrote %s (every %gs)\n", o->textfile, o->interval);
-		next = start + o->interval;
+		rl.interval = o->interval;
+		rl.tick = textfile_tick;
 	}
-	if (a->src) {
-		struct run_loop rl = {
-			.src = a->src, .duration = o->c.duration,
-			.interval = o->textfile ? o->interval : 0,
-			.tick = o->textfile ? textfile_tick : NULL, .ctx = a,
-		};
-
-		status = run_loop(&rl);
-		traced = true;        /* the run loop served until the end */
-	}
-	while (!traced && !ipcs_exiting) {
-		double until = o->c.duration > 0 ? start + o->c.duration : INFINITY;
-
-		if (o->textfile && next < until)
-			until = next;
-		if (isinf(until)) {
-			pause();
-			continue;
-		}
-		sleep_until(until);
-		if (ipcs_exiting)
-			break;
-		if (o->c.duration > 0 && mono_now_s() >= start + o->c.duration)
-			break;
-		if (o->textfile && mono_now_s() >= next) {
-			write_textfile(a, false);
-			next += o->interval;
-		}
-	}
+	status = session_drive(&a->s, &rl);
 	if (http) {
 		debugmsg("served %lu requests", metrics_http_requests(http));
 		metrics_http_stop(http);
@@ -640,6 +618,7 @@ static int cmd_metrics(int argc, char **argv)
 	}
 	/* --once traces only when given time to (-d). */
 	pthread_mutex_lock(&a.render_lock);
+	live_session_tables_only(&a.s);
 	if (!o.no_trace && (!o.once || o.c.duration > 0))
 		start_tracing(&a);
 	if (a.blocked) {
@@ -656,9 +635,9 @@ static int cmd_metrics(int argc, char **argv)
 	}
 	pthread_mutex_unlock(&a.render_lock);
 	if (o.once && a.src) {
-		struct run_loop rl = { .src = a.src, .duration = o.c.duration };
+		struct run_loop rl = { .duration = o.c.duration };
 
-		status = run_loop(&rl);
+		status = session_drive(&a.s, &rl);
 	}
 	if (status)
 		;

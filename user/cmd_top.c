@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyses.h"
 #include "analysis/blocked.h"
 #include "analysis/objstats.h"
 #include "event.h"
@@ -189,8 +190,8 @@ struct top_ctx {
 	struct top_model m;
 	struct ipc_limits lim;
 	struct owner_cache owners;
-	/* tracing (src == NULL: tables only) */
-	struct ev_bus bus;
+	/* the live session; tracing when src (= s.src) is not NULL, else tables only */
+	struct session s;
 	struct ev_source *src;
 	struct live_agg *agg;           /* the kernel's per-object counts, holders */
 	struct objstats st;
@@ -201,6 +202,10 @@ struct top_ctx {
 	struct waitscan *scan;          /* the kernel's wait state */
 	struct wait_facts facts;
 	bool have_graph;
+	/* the run: one refresh per tick of the session's run loop */
+	struct top_ui ui;
+	struct jsonw w;
+	long done;                      /* refreshes made */
 };
 
 /* Calls/s, p99 and the creator seen while tracing. */
@@ -426,36 +431,7 @@ static int build(struct top_ctx *t)
 	return 0;
 }
 
-/* ---- loops ------------------------------------------------------------- */
-
-
-/*
- * Deliver events (or just wait) until `deadline`, at most max_ms at a time.
- * 0, or the exit status after a one-line error: the source failed, or a
- * sink did (the same rule as session_drive()).
- */
-static int pump(struct top_ctx *t, double deadline, int max_ms)
-{
-	double left = deadline - mono_now_s();
-	int ms = left <= 0 ? 0 : (int)(left * 1000) + 1, n, st;
-
-	if (ms > max_ms)
-		ms = max_ms;
-	if (t->src) {
-		n = t->src->poll(t->src, ms);   /* -EINTR on a signal: the caller checks ipcs_exiting */
-		st = t->src->sink_status;
-		if (st)
-			return st > 0 ? st : errmsg(EX_SOFTWARE, "analysing the events failed: %s: %s",
-						    strerror(-st), hint_for_errno(-st));
-		if (n < 0 && n != -EINTR)
-			return errmsg(EX_SOFTWARE, "reading the ring buffer failed: %s", strerror(-n));
-	} else if (ms > 0) {
-		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
+/* ---- the run ----------------------------------------------------------- */
 
 static int table_error(int err)
 {
@@ -463,84 +439,86 @@ static int table_error(int err)
 		      strerror(-err), hint_for_errno(-err));
 }
 
-static int run_batch(struct top_ctx *t)
+/* --batch: one refresh printed per tick. */
+static int batch_tick(void *ctx)
 {
+	struct top_ctx *t = ctx;
 	struct top_opts *o = t->o;
-	double start = mono_now_s(), next = start;
-	struct jsonw w;
-	long done = 0;
-	int err;
+	int err = build(t);
 
-	jsonw_init(&w, o->c.out, false);
-	while (!ipcs_exiting) {
-		err = build(t);
-		if (err)
-			return table_error(err);
-		top_sort_rows(&t->m, o->sort);
-		if (o->c.json)
-			top_print_json(&w, &t->m, o->sort, 0, NULL, (size_t)o->max_rows);
-		else
-			top_print_text(o->c.out, &t->m, o->sort, 0, NULL, (size_t)o->max_rows);
-		fflush(o->c.out);
-		if (o->iterations && ++done >= o->iterations)
-			break;
-		next += o->delay;
-		if (o->c.duration > 0 && next > start + o->c.duration)
-			break;
-		while (!ipcs_exiting && mono_now_s() < next)
-			if ((err = pump(t, next, 100)))
-				return err;
-	}
-	return 0;
+	if (err)
+		return table_error(err);
+	top_sort_rows(&t->m, o->sort);
+	if (o->c.json)
+		top_print_json(&t->w, &t->m, o->sort, 0, NULL, (size_t)o->max_rows);
+	else
+		top_print_text(o->c.out, &t->m, o->sort, 0, NULL, (size_t)o->max_rows);
+	fflush(o->c.out);
+	return o->iterations && ++t->done >= o->iterations ? RUN_STOP : 0;
 }
 
-static int run_screen(struct top_ctx *t)
+/* The full screen: a refresh per tick (unless paused), drawn. */
+static int screen_tick(void *ctx)
 {
-	struct top_opts *o = t->o;
-	struct top_ui ui = { .sort = o->sort, .interval_ms = (int)(o->delay * 1000) };
-	double start = mono_now_s(), next = start;
-	long done = 0;
+	struct top_ctx *t = ctx;
 	int err;
 
-	if (top_ui_start(&ui))
+	if (!t->ui.paused) {
+		err = build(t);
+		if (err) {
+			top_ui_stop();
+			return table_error(err);
+		}
+		t->done++;
+	}
+	top_sort_rows(&t->m, t->ui.sort);
+	top_ui_draw(&t->ui, &t->m);
+	return t->o->iterations && t->done >= t->o->iterations ? RUN_STOP : 0;
+}
+
+/* Keys (and resizes, which ncurses reports as a key) between refreshes. */
+static int screen_input(void *ctx)
+{
+	struct top_ctx *t = ctx;
+
+	if (top_ui_handle_key(&t->ui, 0)) {
+		top_sort_rows(&t->m, t->ui.sort);
+		top_ui_draw(&t->ui, &t->m);
+	}
+	return t->ui.quit ? RUN_STOP : 0;
+}
+
+/*
+ * Through the session, like every live command: its run loop delivers the
+ * events, ticks the refreshes, ends at -d or a signal (the one stop flag),
+ * and reports source and sink errors in the one way.
+ */
+static int run(struct top_ctx *t)
+{
+	struct top_opts *o = t->o;
+	struct run_loop rl = {
+		.duration = o->c.duration, .interval = o->delay, .tick_at_start = true, .ctx = t,
+	};
+	int status;
+
+	if (o->batch) {
+		jsonw_init(&t->w, o->c.out, false);
+		rl.tick = batch_tick;
+		return session_drive(&t->s, &rl);
+	}
+	t->ui = (struct top_ui){ .sort = o->sort, .interval_ms = (int)(o->delay * 1000) };
+	if (top_ui_start(&t->ui))
 		return errmsg(EX_USAGE, "top needs a terminal: use `ipcscope top --batch` in scripts");
 	if (!t->src)
-		snprintf(ui.status, sizeof(ui.status), "%s",
+		snprintf(t->ui.status, sizeof(t->ui.status), "%s",
 			 o->no_trace ? "tracing off (--no-trace): calls/s and p99 not shown"
 				     : "tracing unavailable: calls/s and p99 need root and BPF");
-	while (!ipcs_exiting && !ui.quit) {
-		double now = mono_now_s();
-
-		if (now >= next) {
-			if (!ui.paused) {
-				err = build(t);
-				if (err) {
-					top_ui_stop();
-					return table_error(err);
-				}
-				done++;
-			}
-			top_sort_rows(&t->m, ui.sort);
-			top_ui_draw(&ui, &t->m);
-			next = now + o->delay;
-			if (o->iterations && done >= o->iterations)
-				break;
-			if (o->c.duration > 0 && now - start >= o->c.duration)
-				break;
-			continue;
-		}
-		/* Tracing: drain the ring buffer in short slices between keys. */
-		if (t->src && (err = pump(t, next, 50))) {
-			top_ui_stop();
-			return err;
-		}
-		if (top_ui_handle_key(&ui, t->src ? 0 : (int)((next - now) * 1000) + 1)) {
-			top_sort_rows(&t->m, ui.sort);
-			top_ui_draw(&ui, &t->m);
-		}
-	}
+	rl.tick = screen_tick;
+	rl.input = screen_input;
+	rl.input_fd = STDIN_FILENO;
+	status = session_drive(&t->s, &rl);
 	top_ui_stop();
-	return 0;
+	return status;
 }
 
 /* Our own semctl reads of the tables are not the workload's. */
@@ -566,25 +544,26 @@ static int stats_sink(void *ctx, const struct ev_hdr *ev)
  */
 static int start_tracing(struct top_ctx *t)
 {
-	struct live_config cfg = { .opts = &t->o->c, .calls = true, .aggregate = true };
+	struct live_config cfg = { .opts = &t->o->c, .calls = true, .aggregate = true,
+				   .no_start_snapshot = true, .no_proc_meta = true };
 	struct tables tb;
 	int status = 0;
 
 	t->o->c.ipcns = t->o->all_ns ? 0 : t->self_ns;   /* --ipcns was entered already */
 	if (objstats_init(&t->st))
 		return errmsg(EX_SOFTWARE, "out of memory: free some memory and retry");
-	ev_bus_init(&t->bus);
-	ev_bus_add(&t->bus, stats_sink, t);
-	t->src = live_open(&cfg, &t->bus, &status);
+	t->src = live_session_open(&t->s, &cfg, &status);
 	if (t->src && !(t->agg = live_agg_open(t->src))) {
-		t->src->destroy(t->src);
+		session_fini(&t->s);
 		t->src = NULL;
 	}
 	if (!t->src) {
 		warnmsg("carrying on without tracing: the tables only (use --no-trace to skip this)");
 		objstats_fini(&t->st);
+		live_session_tables_only(&t->s);
 		return 0;
 	}
+	ev_bus_add(&t->s.bus, stats_sink, t);
 	if (read_tables(t, &tb, SNAP_ALL) == 0) {
 		for (size_t i = 0; i < tb.n; i++)
 			objstats_mark_preexisting(&t->st, &tb.snaps[i], tb.nss[i]);
@@ -623,12 +602,11 @@ static int cmd_top(int argc, char **argv)
 		if (!(t.an = blocked_new(&bo)))
 			return errmsg(EX_OSERR, "out of memory: free some memory and retry");
 	}
-	if (!o.no_trace) {
-		status = start_tracing(&t);
-		if (status) {
-			blocked_free(t.an);
-			return status;
-		}
+	if (o.no_trace) {
+		live_session_tables_only(&t.s);
+	} else if ((status = start_tracing(&t))) {
+		blocked_free(t.an);
+		return status;
 	}
 	if (!o.all_ns) {
 		/* tracing: the task iterators (waits, SEM_UNDO); else /proc.
@@ -648,12 +626,12 @@ static int cmd_top(int argc, char **argv)
 	/* Before initscr, so ncurses leaves our handlers alone. */
 	live_catch_signals();
 
-	status = o.batch ? run_batch(&t) : run_screen(&t);
+	status = run(&t);
 	if (t.src) {
 		live_agg_close(t.agg);
-		t.src->destroy(t.src);
 		objstats_fini(&t.st);
 	}
+	session_fini(&t.s);
 	waitscan_close(t.scan);
 	wait_facts_free(&t.facts);
 	blocked_free(t.an);

@@ -137,6 +137,8 @@ int session_drive(struct session *s, struct run_loop *rl)
 			tables_replay_free(t);
 		}
 	}
+	if (!s->src)            /* live, tables only: no events */
+		return r;
 	if (s->src->lost)
 		s->lost_events = s->src->lost(s->src);
 	/* One place for sink failures, whatever the source. */

@@ -779,6 +779,18 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* A tick's or input's result: 1 to stop the loop (ret set), else 0. */
+static int step_result(struct run_loop *rl, int r, int *ret)
+{
+	if (r == RUN_STOP) {
+		rl->stopped = true;
+		*ret = 0;
+		return 1;
+	}
+	*ret = r;
+	return r != 0;
+}
+
 int run_loop(struct run_loop *rl)
 {
 	struct ev_source *src = rl->src;
@@ -795,12 +807,15 @@ int run_loop(struct run_loop *rl)
 	}
 	if (rl->cmd && !rl->cmd->exited)
 		pidfd = syscall(SYS_pidfd_open, rl->cmd->pid, 0);
+	if (rl->tick && rl->tick_at_start && step_result(rl, rl->tick(rl->ctx), &ret))
+		goto out;
 
 	while (!ipcs_exiting) {
-		/* a negative fd is ignored by poll(): no events, or no pidfd */
-		struct pollfd fds[2] = {
-			{ .fd = src->wait_fd, .events = POLLIN },
+		/* a negative fd is ignored by poll(): no events, no pidfd, no input */
+		struct pollfd fds[3] = {
+			{ .fd = src ? src->wait_fd : -1, .events = POLLIN },
 			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = rl->input ? rl->input_fd : -1, .events = POLLIN },
 		};
 		uint64_t wait = POLL_MS * 1000000ull;
 
@@ -808,10 +823,10 @@ int run_loop(struct run_loop *rl)
 			wait = end > t ? (end - t < wait ? end - t : wait) : 0;
 		if (next_tick)
 			wait = next_tick > t ? (next_tick - t < wait ? next_tick - t : wait) : 0;
-		poll(fds, 2, (int)((wait + 999999) / 1000000));
+		poll(fds, 3, (int)((wait + 999999) / 1000000));
 
-		n = src->poll(src, 0);
-		if (src->sink_status) {
+		n = src ? src->poll(src, 0) : 0;
+		if (src && src->sink_status) {
 			ret = src->sink_status;
 			break;
 		}
@@ -825,15 +840,11 @@ int run_loop(struct run_loop *rl)
 			if (rl->cmd->exited)
 				break;
 		}
+		if (rl->input && step_result(rl, rl->input(rl->ctx), &ret))
+			break;
 		t = mono_now_ns();
 		if (next_tick && t >= next_tick) {
-			ret = rl->tick(rl->ctx);
-			if (ret == RUN_STOP) {
-				rl->stopped = true;
-				ret = 0;
-				break;
-			}
-			if (ret)
+			if (step_result(rl, rl->tick(rl->ctx), &ret))
 				break;
 			while (next_tick <= t)
 				next_tick += step;
@@ -841,10 +852,11 @@ int run_loop(struct run_loop *rl)
 		if (end && t >= end)
 			break;
 	}
+out:
 	/* Everything the source already holds belongs to the run. */
-	if (!src->sink_status)
+	if (src && !src->sink_status)
 		src->poll(src, 0);
-	if (!ret && src->sink_status)
+	if (src && !ret && src->sink_status)
 		ret = src->sink_status;
 	if (pidfd >= 0)
 		close(pidfd);
@@ -894,7 +906,8 @@ static int procmeta_sink(void *ctx, const struct ev_hdr *ev)
 	return 0;
 }
 
-static void session_init(struct session *s, struct ev_source *src, bool start_snapshot)
+static void session_init(struct session *s, struct ev_source *src, bool start_snapshot,
+			 bool proc_meta)
 {
 	s->src = src;
 	s->live = true;
@@ -909,6 +922,8 @@ static void session_init(struct session *s, struct ev_source *src, bool start_sn
 		free(s->start);
 		s->start = NULL;
 	}
+	if (!proc_meta)
+		return;
 	s->procs = procmeta_new();
 	if (s->procs)
 		ev_bus_add(&s->bus, procmeta_sink, s);
@@ -916,7 +931,7 @@ static void session_init(struct session *s, struct ev_source *src, bool start_sn
 
 int live_session_init(struct session *s, struct ev_source *src, bool start_snapshot)
 {
-	session_init(s, src, start_snapshot);
+	session_init(s, src, start_snapshot, true);
 	return 0;
 }
 
@@ -930,7 +945,7 @@ struct ev_source *live_session_open(struct session *s, const struct live_config 
 	src = live_open(cfg, &s->bus, status);
 	if (!src)
 		return NULL;
-	session_init(s, src, !cfg->no_start_snapshot);
+	session_init(s, src, !cfg->no_start_snapshot, !cfg->no_proc_meta);
 	s->stack_ips = live_stack_ips;
 	if (cfg->create_ctx && s->procs) {
 		int err = 0;
@@ -941,6 +956,15 @@ struct ev_source *live_session_open(struct session *s, const struct live_config 
 				"that exit at once may show one frame", strerror(-err));
 	}
 	return src;
+}
+
+void live_session_tables_only(struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	ev_bus_init(&s->bus);
+	s->live = true;
+	s->ipcns = self_ipcns();
+	s->snapshot_now = live_snapshot_now;
 }
 
 void session_fini(struct session *s)

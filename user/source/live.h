@@ -29,6 +29,9 @@ struct live_config {
 	unsigned int ringbuf_bytes;  /* ring buffer size (power of 2); 0 = 16 MiB */
 	bool no_start_snapshot;      /* live_session_open: leave session.start NULL
 					(the command never reads it) */
+	bool no_proc_meta;           /* live_session_open: no process metadata
+					(session.procs NULL: nothing read from
+					/proc at exec or creation) */
 	bool aggregate;      /* per-call figures kept in the kernel, only rare
 				calls streamed (top, metrics): source/live_agg.h */
 };
@@ -80,9 +83,21 @@ struct run_loop {
 	int (*tick)(void *ctx);
 	void *ctx;
 	struct live_cmd *cmd;   /* NULL unless `-- CMD` */
-	bool stopped;           /* out: a tick returned RUN_STOP */
+	bool tick_at_start;     /* the first tick at once, not an interval in */
+	/*
+	 * Input besides the source (a terminal's keys): when set, the loop
+	 * also wakes for input_fd and calls input(ctx) after every wake-up
+	 * (so input its library buffered, or a resize, is not left waiting);
+	 * it returns 0, RUN_STOP or an exit status.
+	 */
+	int input_fd;
+	int (*input)(void *ctx);
+	bool stopped;           /* out: a tick or input returned RUN_STOP */
 };
-/* A tick's "the run is complete" (its count is reached): a clean end, status 0. */
+/*
+ * A tick's "the run is complete" (its count is reached): a clean end, status 0.
+ * rl->src may be NULL: a run of ticks and input alone (a view without tracing).
+ */
 #define RUN_STOP (-4096)        /* below every -errno */
 int run_loop(struct run_loop *rl);
 /*
@@ -155,6 +170,12 @@ int live_session_init(struct session *s, struct ev_source *src, bool start_snaps
  */
 struct ev_source *live_session_open(struct session *s, const struct live_config *cfg,
 				    int *status);
+/*
+ * A live session with no source: a view of the tables alone (not root, no
+ * BPF, --no-trace), still driven by session_drive() for its ticks, input,
+ * -d and the stop flag.
+ */
+void live_session_tables_only(struct session *s);
 void session_fini(struct session *s);
 
 /*
