@@ -101,9 +101,11 @@ struct run_loop {
 #define RUN_STOP (-4096)        /* below every -errno */
 int run_loop(struct run_loop *rl);
 /*
- * The one stop flag: set by the SIGINT/SIGTERM handlers that run_loop, and
- * the commands with loops of their own (top, metrics), install with
- * live_catch_signals() (no SA_RESTART: a sleep returns at once).
+ * The one stop flag: set by the SIGINT/SIGTERM handlers that run_loop
+ * installs (no SA_RESTART: a sleep returns at once).  A command calls
+ * live_catch_signals() itself only to be covered before its loop starts
+ * (top before ncurses takes the terminal, metrics before its readiness
+ * line).
  */
 extern volatile sig_atomic_t ipcs_exiting;
 void live_catch_signals(void);
