@@ -294,6 +294,24 @@ def go(burst):
     return json.loads(burst.stdout.readline())
 
 
+def burst_under_top(top, burst, ns):
+    """Run the burst while `top --batch --json` watches, until a refresh shows
+    it quiet; then remove its set and stop top.  `burst`: semburst, or what
+    starts it once top traces.  (semburst's result, every refresh)."""
+    out = Lines(top.stdout)
+    first = json.loads(out.get())          # tracing is attached before the first refresh
+    assert first["tracing"] is True, first
+    if callable(burst):
+        burst = burst()
+    done = go(burst)
+    quiet_window(out, ns, done["semid"])
+    burst.stdin.close()
+    assert burst.wait(timeout=30) == 0
+    top.send_signal(signal.SIGINT)
+    assert top.wait(timeout=60) == 0, top.stderr.read()
+    return done, [json.loads(l) for l in out.all()]
+
+
 def test_top_counts_every_call_at_full_speed(ipcns):
     """Two processes make semops as fast as they can (over a million a second
     untraced here): top's per-refresh counts of the set add up to exactly the
@@ -301,17 +319,8 @@ def test_top_counts_every_call_at_full_speed(ipcns):
     only rare events are streamed."""
     top = ipcns.popen([IPCSCOPE, "top", "--batch", "--json", "-D", "0.5"],
                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out = Lines(top.stdout)
-    first = json.loads(out.get())          # tracing is attached before the first refresh
-    assert first["tracing"] is True, first
-    burst = start_burst(ipcns, 3)
-    done = go(burst)
-    quiet_window(out, ipcns.inode, done["semid"])
-    burst.stdin.close()
-    assert burst.wait(timeout=30) == 0
-    top.send_signal(signal.SIGINT)
-    assert top.wait(timeout=60) == 0, top.stderr.read()
-    docs = [json.loads(l) for l in out.all()]
+    # the set is made while top traces: its semget is counted too
+    done, docs = burst_under_top(top, lambda: start_burst(ipcns, 3), ipcns.inode)
     counted = sum(r.get("calls", 0) for d in docs for r in d["rows"]
                   if r["kind"] == "sem" and r["id"] == done["semid"])
     peak = max(r.get("calls_per_s", 0) for d in docs for r in d["rows"] if r["kind"] == "sem")
@@ -358,15 +367,7 @@ def test_top_all_namespaces(ipcns):
         top = subprocess.Popen([IPCSCOPE, "top", "--all-namespaces", "--batch", "--json",
                                 "-D", "0.5", "-p", str(burst.pid)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        out = Lines(top.stdout)
-        json.loads(out.get())
-        done = go(burst)
-        quiet_window(out, ipcns.inode, done["semid"])
-        burst.stdin.close()
-        assert burst.wait(timeout=30) == 0
-        top.send_signal(signal.SIGINT)
-        assert top.wait(timeout=60) == 0, top.stderr.read()
-        docs = [json.loads(l) for l in out.all()]
+        done, docs = burst_under_top(top, burst, ipcns.inode)
         seen = {(r["ipcns"], r["kind"], r["id"]) for d in docs for r in d["rows"]}
         assert (ipcns.inode, "sem", done["semid"]) in seen
         assert (other.inode, "sem", 0) in seen and (other.inode, "shm", 0) in seen
