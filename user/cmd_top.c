@@ -377,9 +377,12 @@ static void take_counts(struct top_ctx *t, const struct tables *tb)
 	struct lat_table tab = { 0 };
 	struct wg_balance_ent *holds = NULL;
 	size_t nholds = 0;
+	struct hist_val calls[CALL__MAX];
 	double now = mono_now_s();
 	int err;
 
+	if (live_agg_calls(t->agg, calls) == 0)
+		objstats_take_calls(&t->st, calls);
 	err = live_agg_objects(t->agg, &tab);
 	if (!err) {
 		err = objstats_take(&t->st, &tab);

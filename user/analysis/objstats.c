@@ -100,6 +100,17 @@ void objstats_mark_preexisting(struct objstats *s, const struct ipc_snapshot *sn
 			o->preexisting = true;
 }
 
+void objstats_take_calls(struct objstats *s, const struct hist_val calls[CALL__MAX])
+{
+	uint64_t total = 0;
+
+	for (unsigned int c = 0; c < CALL__MAX; c++)
+		total += calls[c].count;
+	/* lower than last time: counting started afresh */
+	s->win_calls += total >= s->cum_total ? total - s->cum_total : total;
+	s->cum_total = total;
+}
+
 int objstats_take(struct objstats *s, const struct lat_table *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
@@ -120,7 +131,6 @@ int objstats_take(struct objstats *s, const struct lat_table *t)
 		d = e->val.count - o->cum_calls;
 		o->win_calls[0] += d;
 		o->calls_total += d;
-		s->win_calls += d;
 		for (unsigned int b = 0; b < IPCS_HIST_SLOTS; b++) {
 			uint64_t v = e->val.slots[b];
 

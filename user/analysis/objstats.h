@@ -42,8 +42,9 @@ struct objstat {
 struct objstats {
 	struct objstat *v;
 	size_t cap, n;                       /* open addressing, cap a power of 2 */
-	uint64_t win_calls;                  /* all objects, current window */
-	double rate;                         /* all objects, last closed window */
+	uint64_t win_calls;                  /* every call, current window */
+	double rate;                         /* every call, last closed window */
+	uint64_t cum_total;                  /* the kernel's per-call total, last reading */
 };
 
 int objstats_init(struct objstats *s);
@@ -58,6 +59,12 @@ void objstats_mark_preexisting(struct objstats *s, const struct ipc_snapshot *sn
  * 0 or -ENOMEM.
  */
 int objstats_take(struct objstats *s, const struct lat_table *t);
+/*
+ * A reading of the kernel's per-call totals (cumulative): the header's
+ * rate counts every call, those on objects removed within the window too,
+ * which the per-object histograms no longer hold.
+ */
+void objstats_take_calls(struct objstats *s, const struct hist_val calls[CALL__MAX]);
 /*
  * Forget objects of the namespaces in nss[0..n) that are not in their
  * snapshot (snaps[i] is nss[i]'s) and had no call in the last two windows
