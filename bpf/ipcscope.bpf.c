@@ -608,7 +608,7 @@ static __always_inline bool aggregate_call(struct task_struct *t, struct infligh
 	}
 	switch (call) {
 	case CALL_SHMGET: case CALL_SEMGET: case CALL_MSGGET:
-		return true;                       /* creations, the creator's comm */
+		return ret >= 0;                   /* creations, the creator's comm */
 	case CALL_SHMCTL: case CALL_SEMCTL: case CALL_MSGCTL:
 		cmd = call == CALL_SEMCTL ? ctl_cmd(in->arg[2]) : ctl_cmd(in->arg[1]);
 		if (call == CALL_SEMCTL && ret >= 0 &&
