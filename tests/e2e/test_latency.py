@@ -46,6 +46,20 @@ def test_pingpong_histogram_counts_every_call(ipcns):
     assert rep["lost_events"] == 0
 
 
+def test_no_offcpu_counts_every_blocking_call(ipcns):
+    """Without the split, a call's start still moves from the CPU's slot to
+    task storage when its task is switched out (the partner's next call
+    takes the slot): every blocking call of the ping-pong is counted."""
+    reports, wl = run(ipcns, ["--no-offcpu", "--", workload("pingpong"), "-n", "5000"])
+    rep, made = reports[0], wl[0]
+    st = hist(rep, "semtimedop")
+    assert rep["offcpu"] is False
+    assert st["count"] == made["semtimedop"] == 20000
+    assert sum(b["count"] for b in st["buckets"]) == st["count"]
+    # a blocked call lasts at least its partner's turn: some take > 1 us
+    assert sum(b["count"] for b in st["buckets"] if b["ge_ns"] >= 1024) > 1000
+
+
 def test_uncontended_calls_never_wait(ipcns):
     """An uncontended semop never sleeps: preemption alone is not a wait."""
     reports, _ = run(ipcns, ["--", workload("semloop"), "20000"])
