@@ -31,12 +31,14 @@ const volatile bool want_offcpu = false;
 /*
  * Where a call's start is kept.  A call that neither blocks nor is
  * preempted starts and ends on one CPU with no other task's syscall in
- * between, so its start lives in a per-CPU slot (`cur`, one entry, an
- * inlined array lookup).  When its task is switched out inside the call,
- * sched_switch (lat_switch, loaded in every mode) moves the slot into the
- * task's storage (`starts`): only calls that block pay for task storage.
- * The exit looks for the call in its CPU's slot first (same tid, same call),
- * then in task storage.
+ * between, so with the off-CPU split (want_offcpu, the default) its start
+ * lives in a per-CPU slot (`cur`, one entry, an inlined array lookup).
+ * When its task is switched out inside the call, sched_switch (lat_switch)
+ * moves the slot into the task's storage (`starts`): only calls that block
+ * pay for task storage.  The exit looks for the call in its CPU's slot
+ * first (same tid, same call), then in task storage.  Without the split
+ * lat_switch is not loaded (it would run at every context switch of the
+ * machine), so every call's start goes to task storage, as it used to.
  */
 struct cpu_call {
 	__u32 tid;           /* the task whose call this is; 0: none */
@@ -65,6 +67,7 @@ struct call_start {
 	__s32 id;
 	__u8 call;
 	__u8 waited;         /* went to sleep inside the call */
+	__u32 tracked_cache; /* without the split: ipcs_task_selected_cached() */
 };
 
 struct {
@@ -136,6 +139,30 @@ static __always_inline bool task_selected(struct cpu_call *slot, __u32 tgid)
 	return ipcs_task_selected_nopid(tgid);
 }
 
+/* Without the split: the start in task storage, created for every caller,
+ * selected or not (it caches the -p decision). */
+static __always_inline int enter_task_storage(struct task_struct *t, __u8 call, long arg0,
+					      long arg2)
+{
+	struct call_start *cs = bpf_task_storage_get(&starts, t, 0,
+						     BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!cs)
+		return 0;
+	if (!ipcs_task_selected_cached(t->tgid, &cs->tracked_cache)) {
+		cs->start_ns = 0;   /* this call's exit is not counted */
+		return 0;
+	}
+	cs->call = call;
+	cs->id = (__s32)arg0;
+	cs->size = call == CALL_MSGSND ? arg2 : 0;
+	cs->offcpu_ns = 0;
+	cs->switched_out_ns = 0;
+	cs->waited = 0;
+	cs->start_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
 /* arg0: the object id (or key for *get); arg2: msgsnd's size */
 static __always_inline int on_enter(struct task_struct *t, __u8 call, __u8 kind, long arg0,
 				    long arg2)
@@ -147,6 +174,8 @@ static __always_inline int on_enter(struct task_struct *t, __u8 call, __u8 kind,
 
 	if (!ipcs_kind_selected(kind))
 		return 0;
+	if (!want_offcpu)
+		return enter_task_storage(t, call, arg0, arg2);
 	slot = cpu_slot();
 	if (!slot || !task_selected(slot, t->tgid))
 		return 0;
@@ -206,15 +235,13 @@ static __always_inline void hist_add(struct hist_val *v, const struct call_done 
 
 static __always_inline int on_exit(struct task_struct *t, __u8 call, long ret)
 {
-	struct cpu_call *slot = cpu_slot();
+	struct cpu_call *slot = want_offcpu ? cpu_slot() : NULL;
 	struct call_done d = {};
 	struct hist_val *v;
 	__u32 idx = call;
 	__u64 now;
 
-	if (!slot)
-		return 0;
-	if (slot->tid == t->pid && slot->call == call) {
+	if (slot && slot->tid == t->pid && slot->call == call) {
 		/* never left the CPU: the common case */
 		now = bpf_ktime_get_ns();
 		d.lat = now - slot->start_ns;
@@ -333,56 +360,47 @@ int BPF_PROG(lat_raw_exit, struct pt_regs *regs, long ret)
 }
 
 /*
- * Loaded in every mode: a task that leaves the CPU inside a call takes the
- * call's start from the CPU's slot into its task storage (the slot is the
- * next caller's).  With want_offcpu, also the time it spends switched out.
+ * Loaded with want_offcpu: a task that leaves the CPU inside a call takes
+ * the call's start from the CPU's slot into its task storage (the slot is
+ * the next caller's), and the time it spends switched out is counted.
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(lat_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct cpu_call *slot = cpu_slot();
 	struct call_start *cs;
-	__u64 now = 0;
+	__u64 now;
 
-	if (!slot)
+	if (!want_offcpu || !slot)
 		return 0;
+	now = bpf_ktime_get_ns();
 	if (slot->tid && slot->tid == prev->pid) {
 		cs = bpf_task_storage_get(&starts, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		/* NULL (storage busy on this CPU, or no memory): the slot stays
-		 * and still serves the exit unless another call takes it first */
+		 * and still serves the exit unless another call takes it first;
+		 * the time switched out is then counted as on-CPU */
 		if (cs) {
 			cs->call = slot->call;
 			cs->id = slot->id;
 			cs->size = slot->size;
 			cs->offcpu_ns = 0;
-			cs->switched_out_ns = 0;
-			cs->waited = 0;
+			cs->switched_out_ns = now;
+			cs->waited = ipcs_switch_is_wait(preempt, prev);
 			cs->start_ns = slot->start_ns;
 			slot->tid = 0;
-			if (want_offcpu) {
-				now = bpf_ktime_get_ns();
-				cs->switched_out_ns = now;
-				cs->waited = ipcs_switch_is_wait(preempt, prev);
-			}
 		}
-	} else if (want_offcpu) {
-		/* switched out again inside a call it already blocked in */
+	} else {
+		/* switched out again inside a call it already left the CPU in */
 		cs = bpf_task_storage_get(&starts, prev, 0, 0);
 		if (cs && cs->start_ns) {
-			now = bpf_ktime_get_ns();
 			cs->switched_out_ns = now;
 			if (ipcs_switch_is_wait(preempt, prev))
 				cs->waited = 1;
 		}
 	}
-	if (!want_offcpu)
-		return 0;
 	cs = bpf_task_storage_get(&starts, next, 0, 0);
-	if (cs && cs->start_ns) {
-		if (!now)
-			now = bpf_ktime_get_ns();
+	if (cs && cs->start_ns)
 		ipcs_offcpu_close(&cs->switched_out_ns, &cs->offcpu_ns, now);
-	}
 	return 0;
 }
 

@@ -47,9 +47,11 @@ def test_pingpong_histogram_counts_every_call(ipcns):
 
 
 def test_no_offcpu_counts_every_blocking_call(ipcns):
-    """Without the split, a call's start still moves from the CPU's slot to
-    task storage when its task is switched out (the partner's next call
-    takes the slot): every blocking call of the ping-pong is counted."""
+    """Without the split (no sched_switch program, so no per-CPU slot: the
+    start of every call is in task storage) every blocking call of the
+    ping-pong is counted, as with it (test_pingpong_histogram_counts_every_call,
+    where sched_switch moves the start of a call whose task is switched out
+    from the CPU's slot to task storage)."""
     reports, wl = run(ipcns, ["--no-offcpu", "--", workload("pingpong"), "-n", "5000"])
     rep, made = reports[0], wl[0]
     st = hist(rep, "semtimedop")

@@ -54,7 +54,8 @@ static struct latency_bpf *open_skel(const struct latency_src_config *cfg, bool 
 	skel->rodata->per_object = cfg->per_object;
 	skel->rodata->queue_objects = cfg->queue_objects;
 	skel->rodata->want_offcpu = offcpu;
-	/* Unused maps and programs cost memory. */
+	/* Unused maps and programs cost memory and, for sched_switch, every
+	 * context switch on the machine. */
 	if (!cfg->per_object && !cfg->queue_objects)
 		bpf_map__set_max_entries(skel->maps.hists, 1);
 	if (!pid_filter)
@@ -74,10 +75,7 @@ static struct latency_bpf *open_skel(const struct latency_src_config *cfg, bool 
 			on = row->hooks == (int)hooks;
 			break;
 		case PROG_NEED_OFFCPU:
-			/* lat_switch, in every mode: it moves the start of a call
-			 * whose task is switched out from the CPU's slot into task
-			 * storage; want_offcpu adds the split */
-			on = true;
+			on = offcpu;
 			break;
 		case PROG_NEED_PID:
 			on = pid_filter;
