@@ -46,6 +46,22 @@ def test_pingpong_histogram_counts_every_call(ipcns):
     assert rep["lost_events"] == 0
 
 
+def test_no_offcpu_counts_every_blocking_call(ipcns):
+    """Without the split (no sched_switch program, so no per-CPU slot: the
+    start of every call is in task storage) every blocking call of the
+    ping-pong is counted, as with it (test_pingpong_histogram_counts_every_call,
+    where sched_switch moves the start of a call whose task is switched out
+    from the CPU's slot to task storage)."""
+    reports, wl = run(ipcns, ["--no-offcpu", "--", workload("pingpong"), "-n", "5000"])
+    rep, made = reports[0], wl[0]
+    st = hist(rep, "semtimedop")
+    assert rep["offcpu"] is False
+    assert st["count"] == made["semtimedop"] == 20000
+    assert sum(b["count"] for b in st["buckets"]) == st["count"]
+    # a blocked call lasts at least its partner's turn: some take > 1 us
+    assert sum(b["count"] for b in st["buckets"] if b["ge_ns"] >= 1024) > 1000
+
+
 def test_uncontended_calls_never_wait(ipcns):
     """An uncontended semop never sleeps: preemption alone is not a wait."""
     reports, _ = run(ipcns, ["--", workload("semloop"), "20000"])
