@@ -17,6 +17,14 @@
 
 static const struct hist_val ipcs_zero_hist;
 
+/* Per-call histograms, indexed by enum ipcs_call: every aggregating object's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CALL__MAX);
+	__type(key, __u32);
+	__type(value, struct hist_val);
+} call_hists SEC(".maps");
+
 static __always_inline __u32 ipcs_slot_of(__u64 v)
 {
 	__u32 s = 0;
@@ -66,16 +74,21 @@ static __always_inline __s32 ipcs_hist_id(__u8 call, __s32 arg_id, long ret)
 }
 
 /*
- * The histogram of (call, id, ipcns) in the per-CPU hash `map`, created on
- * first use; NULL (and *counter + 1) when the map is full.
+ * The histogram of (call, kind, id, ipcns) in the per-CPU hash `map`,
+ * created on first use; NULL when the map is full, counted then (only
+ * then: no lookup on the common path) in the one-entry per-CPU counter
+ * array `lost_map`.
  */
-static __always_inline struct hist_val *ipcs_object_hist(void *map, __u64 *counter, __u8 call,
-							 __s32 id, __u32 ipcns)
+static __always_inline struct hist_val *ipcs_object_hist(void *map, void *lost_map, __u8 call,
+							 __u8 kind, __s32 id, __u32 ipcns)
 {
 	struct hist_key key = {};
 	struct hist_val *v;
+	__u32 zero = 0;
+	__u64 *d;
 
 	key.call = call;
+	key.kind = kind;
 	key.id = id;
 	key.ipcns = ipcns;
 	v = bpf_map_lookup_elem(map, &key);
@@ -84,8 +97,8 @@ static __always_inline struct hist_val *ipcs_object_hist(void *map, __u64 *count
 	/* EEXIST from a racing CPU is fine: look it up again */
 	bpf_map_update_elem(map, &key, &ipcs_zero_hist, BPF_NOEXIST);
 	v = bpf_map_lookup_elem(map, &key);
-	if (!v && counter)
-		(*counter)++;
+	if (!v && (d = bpf_map_lookup_elem(lost_map, &zero)))
+		(*d)++;
 	return v;
 }
 

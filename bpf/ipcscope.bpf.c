@@ -95,13 +95,6 @@ const volatile bool aggregate = false;
 const volatile __u64 rare_wait_ns = 1000000;
 const volatile __u64 use_period_ns = 1000000000;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CALL__MAX);
-	__type(key, __u32);
-	__type(value, struct hist_val);
-} call_hists SEC(".maps");
-
 /* key.call CALL_NONE, key.kind: every call on an object in one histogram */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -589,23 +582,9 @@ static __always_inline bool aggregate_call(struct task_struct *t, struct infligh
 	if (v)
 		ipcs_hist_add(v, lat, ret, bytes, want_offcpu, in->offcpu_ns,
 			      (in->flags & EVF_WAITED) != 0);
-	if (id >= 0) {
-		struct hist_key hk = { .call = CALL_NONE, .kind = kind, .id = id, .ipcns = ipcns };
-
-		v = bpf_map_lookup_elem(&obj_hists, &hk);
-		if (!v) {
-			bpf_map_update_elem(&obj_hists, &hk, &ipcs_zero_hist, BPF_NOEXIST);
-			v = bpf_map_lookup_elem(&obj_hists, &hk);
-		}
-		if (v) {
-			ipcs_hist_add(v, lat, ret, bytes, false, 0, 0);
-		} else {
-			__u64 *d = agg_lost_counter();
-
-			if (d)
-				*d += 1;
-		}
-	}
+	if (id >= 0 &&
+	    (v = ipcs_object_hist(&obj_hists, &agg_lost, CALL_NONE, kind, id, ipcns)))
+		ipcs_hist_add(v, lat, ret, bytes, false, 0, 0);
 	switch (call) {
 	case CALL_SHMGET: case CALL_SEMGET: case CALL_MSGGET:
 		return ret >= 0;                   /* creations, the creator's comm */
@@ -984,22 +963,9 @@ int BPF_PROG(raw_enter, struct pt_regs *regs, long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
 {
-	__u8 call;
+	__u8 call = ipcs_raw_exit_call(bpf_get_current_task_btf(), regs);
 
-	if (!ipcs_nr_maybe_ipc(IPCS_SC_NR(regs)))
-		return 0;
-	if (ipcs_in_compat_syscall(bpf_get_current_task_btf())) {
-#if IPCS_HAVE_COMPAT
-		call = ipcs_compat_call(IPCS_SC_NR(regs), IPCS_SC32_ARG0(regs));
-#else
-		call = CALL_NONE;
-#endif
-	} else {
-		call = ipcs_native_call(IPCS_SC_NR(regs));
-	}
-	if (call == CALL_NONE)
-		return 0;
-	return on_exit(ctx, call, ipcs_kind_of(call), ret);
+	return call == CALL_NONE ? 0 : on_exit(ctx, call, ipcs_kind_of(call), ret);
 }
 
 /* ---------------------------------------------------------------- process */

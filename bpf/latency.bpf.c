@@ -77,13 +77,6 @@ struct {
 	__type(value, struct call_start);
 } starts SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CALL__MAX);
-	__type(key, __u32);
-	__type(value, struct hist_val);
-} call_hists SEC(".maps");
-
 /* Userspace shrinks it to one entry when neither per_object nor queue_objects. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -139,6 +132,19 @@ static __always_inline bool task_selected(struct cpu_call *slot, __u32 tgid)
 	return ipcs_task_selected_nopid(tgid);
 }
 
+/* A call's start in its task's storage (the slot is for calls that stay on the CPU). */
+static __always_inline void start_in_storage(struct call_start *cs, __u8 call, long arg0,
+					     long arg2, __u64 start)
+{
+	cs->call = call;
+	cs->id = (__s32)arg0;
+	cs->size = call == CALL_MSGSND ? arg2 : 0;
+	cs->offcpu_ns = 0;
+	cs->switched_out_ns = 0;
+	cs->waited = 0;
+	cs->start_ns = start;
+}
+
 /* Without the split: the start in task storage, created for every caller,
  * selected or not (it caches the -p decision). */
 static __always_inline int enter_task_storage(struct task_struct *t, __u8 call, long arg0,
@@ -153,13 +159,7 @@ static __always_inline int enter_task_storage(struct task_struct *t, __u8 call, 
 		cs->start_ns = 0;   /* this call's exit is not counted */
 		return 0;
 	}
-	cs->call = call;
-	cs->id = (__s32)arg0;
-	cs->size = call == CALL_MSGSND ? arg2 : 0;
-	cs->offcpu_ns = 0;
-	cs->switched_out_ns = 0;
-	cs->waited = 0;
-	cs->start_ns = bpf_ktime_get_ns();
+	start_in_storage(cs, call, arg0, arg2, bpf_ktime_get_ns());
 	return 0;
 }
 
@@ -198,22 +198,8 @@ static __always_inline int on_enter(struct task_struct *t, __u8 call, __u8 kind,
 		slot->tid = 0;
 	if (!cs || cs->start_ns == start)
 		return 0;
-	cs->call = call;
-	cs->id = (__s32)arg0;
-	cs->size = call == CALL_MSGSND ? arg2 : 0;
-	cs->offcpu_ns = 0;
-	cs->switched_out_ns = 0;
-	cs->waited = 0;
-	cs->start_ns = start;
+	start_in_storage(cs, call, arg0, arg2, start);
 	return 0;
-}
-
-/* Calls the per-object map could not take: `lost`, counted per CPU. */
-static __always_inline __u64 *lost_counter(void)
-{
-	__u32 z = 0;
-
-	return bpf_map_lookup_elem(&lost, &z);
 }
 
 /* A finished call, wherever its start was kept. */
@@ -269,7 +255,7 @@ static __always_inline int on_exit(struct task_struct *t, __u8 call, long ret)
 	if (v)
 		hist_add(v, &d, call, ret);
 	if (per_object || (queue_objects && (call == CALL_MSGSND || call == CALL_MSGRCV))) {
-		v = ipcs_object_hist(&hists, lost_counter(), call,
+		v = ipcs_object_hist(&hists, &lost, call, 0,
 				     ipcs_hist_id(call, d.id, ret), task_ipcns(t));
 		if (v)
 			hist_add(v, &d, call, ret);
@@ -339,24 +325,10 @@ int BPF_PROG(lat_raw_enter, struct pt_regs *regs, long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(lat_raw_exit, struct pt_regs *regs, long ret)
 {
-	struct task_struct *t;
-	__u8 call;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u8 call = ipcs_raw_exit_call(t, regs);
 
-	if (!ipcs_nr_maybe_ipc(IPCS_SC_NR(regs)))
-		return 0;
-	t = bpf_get_current_task_btf();
-	if (ipcs_in_compat_syscall(t)) {
-#if IPCS_HAVE_COMPAT
-		call = ipcs_compat_call(IPCS_SC_NR(regs), IPCS_SC32_ARG0(regs));
-#else
-		call = CALL_NONE;
-#endif
-	} else {
-		call = ipcs_native_call(IPCS_SC_NR(regs));
-	}
-	if (call == CALL_NONE)
-		return 0;
-	return on_exit(t, call, ret);
+	return call == CALL_NONE ? 0 : on_exit(t, call, ret);
 }
 
 /*

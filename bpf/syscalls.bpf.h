@@ -166,4 +166,22 @@ static __always_inline __u8 ipcs_compat_call(long nr, __u32 ipc_op)
 #define IPCS_SC_NR(r)   ((r)->syscallno)
 #endif
 
+/*
+ * At a raw sys_exit: which IPC call of task t (the current task) ends here,
+ * or CALL_NONE.  The number is tested first, the caller's ABI second.
+ */
+static __always_inline __u8 ipcs_raw_exit_call(struct task_struct *t, struct pt_regs *regs)
+{
+	if (!ipcs_nr_maybe_ipc(IPCS_SC_NR(regs)))
+		return CALL_NONE;
+	if (ipcs_in_compat_syscall(t)) {
+#if IPCS_HAVE_COMPAT
+		return ipcs_compat_call(IPCS_SC_NR(regs), IPCS_SC32_ARG0(regs));
+#else
+		return CALL_NONE;
+#endif
+	}
+	return ipcs_native_call(IPCS_SC_NR(regs));
+}
+
 #endif /* IPCSCOPE_SYSCALLS_BPF_H */
