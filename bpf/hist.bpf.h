@@ -3,9 +3,9 @@
  * In-kernel aggregation shared by the objects that aggregate calls
  * (latency.bpf.c; ipcscope.bpf.c in its `aggregate` mode for top and
  * metrics): log2 latency histograms (struct hist_val, events.h) per call
- * and per (call, object, namespace).  A per-object histogram that cannot
- * be created (the map is full) is counted by the caller's `counter`, never
- * silent.
+ * and per (call, object, namespace).  A per-object histogram (or any entry
+ * made with ipcs_lookup_or_init()) that cannot be created because the map
+ * is full is counted in the caller's counter map, never silent.
  */
 #ifndef IPCS_HIST_BPF_H
 #define IPCS_HIST_BPF_H
@@ -74,32 +74,38 @@ static __always_inline __s32 ipcs_hist_id(__u8 call, __s32 arg_id, long ret)
 }
 
 /*
- * The histogram of (call, kind, id, ipcns) in the per-CPU hash `map`,
- * created on first use; NULL when the map is full, counted then (only
- * then: no lookup on the common path) in the one-entry per-CPU counter
- * array `lost_map`.
+ * The value of `key` in hash `map`, created from `init` on first use; NULL
+ * when the map is full, counted then (only then: no lookup on the common
+ * path) in the one-entry per-CPU counter array `lost_map`.
  */
+static __always_inline void *ipcs_lookup_or_init(void *map, const void *key, const void *init,
+						 void *lost_map)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+	__u32 zero = 0;
+	__u64 *d;
+
+	if (v)
+		return v;
+	/* EEXIST from a racing CPU is fine: look it up again */
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v && (d = bpf_map_lookup_elem(lost_map, &zero)))
+		(*d)++;
+	return v;
+}
+
+/* The histogram of (call, kind, id, ipcns) in the per-CPU hash `map`. */
 static __always_inline struct hist_val *ipcs_object_hist(void *map, void *lost_map, __u8 call,
 							 __u8 kind, __s32 id, __u32 ipcns)
 {
 	struct hist_key key = {};
-	struct hist_val *v;
-	__u32 zero = 0;
-	__u64 *d;
 
 	key.call = call;
 	key.kind = kind;
 	key.id = id;
 	key.ipcns = ipcns;
-	v = bpf_map_lookup_elem(map, &key);
-	if (v)
-		return v;
-	/* EEXIST from a racing CPU is fine: look it up again */
-	bpf_map_update_elem(map, &key, &ipcs_zero_hist, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(map, &key);
-	if (!v && (d = bpf_map_lookup_elem(lost_map, &zero)))
-		(*d)++;
-	return v;
+	return ipcs_lookup_or_init(map, &key, &ipcs_zero_hist, lost_map);
 }
 
 #endif

@@ -502,13 +502,6 @@ static __always_inline __s32 shmdt_lookup(__u32 tgid, __u32 ppid, __u64 addr, bo
 
 /* ------------------------------------------------------------ aggregate */
 
-static __always_inline __u64 *agg_lost_counter(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&agg_lost, &zero);
-}
-
 #define IPC_RMID   0
 #define IPC_SET    1
 #define SHM_LOCK   11
@@ -520,12 +513,9 @@ static __always_inline __u64 *agg_lost_counter(void)
 static __always_inline void bump_epoch(__u32 ipcns, __s32 semid)
 {
 	struct sem_epoch_key k = { .ipcns = ipcns, .semid = semid };
-	__u32 one = 1, *e = bpf_map_lookup_elem(&sem_epochs, &k);
+	__u32 zero = 0, *e = ipcs_lookup_or_init(&sem_epochs, &k, &zero, &agg_lost);
 
 	if (e)
-		__sync_fetch_and_add(e, 1);
-	else if (bpf_map_update_elem(&sem_epochs, &k, &one, BPF_NOEXIST) == -17 /* EEXIST */ &&
-		 (e = bpf_map_lookup_elem(&sem_epochs, &k)))
 		__sync_fetch_and_add(e, 1);
 }
 
@@ -547,19 +537,9 @@ static __always_inline void add_holds(const struct inflight *in, __u32 ipcns, __
 		if (!in->sops[i].op)
 			continue;
 		k.semnum = in->sops[i].num;
-		v = bpf_map_lookup_elem(&holds, &k);
-		if (!v) {
-			bpf_map_update_elem(&holds, &k, &zero, BPF_NOEXIST);
-			v = bpf_map_lookup_elem(&holds, &k);
-		}
-		if (v) {
+		v = ipcs_lookup_or_init(&holds, &k, &zero, &agg_lost);
+		if (v)
 			__sync_fetch_and_add(v, (__s64)in->sops[i].op);
-		} else {
-			__u64 *d = agg_lost_counter();
-
-			if (d)
-				*d += 1;
-		}
 	}
 }
 

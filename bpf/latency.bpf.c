@@ -352,13 +352,10 @@ int BPF_PROG(lat_switch, bool preempt, struct task_struct *prev, struct task_str
 		 * and still serves the exit unless another call takes it first;
 		 * the time switched out is then counted as on-CPU */
 		if (cs) {
-			cs->call = slot->call;
-			cs->id = slot->id;
-			cs->size = slot->size;
-			cs->offcpu_ns = 0;
+			/* slot->size is already 0 unless the call is msgsnd */
+			start_in_storage(cs, slot->call, slot->id, slot->size, slot->start_ns);
 			cs->switched_out_ns = now;
 			cs->waited = ipcs_switch_is_wait(preempt, prev);
-			cs->start_ns = slot->start_ns;
 			slot->tid = 0;
 		}
 	} else {
