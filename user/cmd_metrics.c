@@ -199,6 +199,17 @@ static const struct hist_val *read_calls(struct metrics_agent *a)
 	return a->calls;
 }
 
+/* What tracing adds to a render (nothing without it). */
+static void tracing_input(struct metrics_agent *a, struct metrics_input *in)
+{
+	if (!a->src)
+		return;
+	in->tracing = true;
+	in->calls = read_calls(a);
+	in->lost_events = a->src->lost ? a->src->lost(a->src) : 0;
+	in->uncounted_calls = a->agg ? live_agg_lost(a->agg) : 0;
+}
+
 /*
  * One reading of the wait state into the blocked analysis: 0 or -errno.
  * Under render_lock (the reading's buffers); the analysis under `lock`.
@@ -214,16 +225,8 @@ static int observe_waits(struct metrics_agent *a)
 	if (err)
 		return err;
 	pthread_mutex_lock(&a->lock);
-	if (a->agg) {
-		struct wg_balance_ent *holds = NULL;
-		size_t n = 0;
-
-		/* who holds what: the kernel's balances, as they are now */
-		if (live_agg_holds(a->agg, &holds, &n) == 0 &&
-		    blocked_set_balances(a->blocked, holds, n))
-			debugmsg("out of memory for the holder balances");
-		free(holds);
-	}
+	if (a->agg && (err = live_agg_holders(a->agg, a->blocked)))
+		debugmsg("reading the holder balances failed: %s", strerror(-err));
 	err = blocked_observe(a->blocked, now, &a->facts);
 	pthread_mutex_unlock(&a->lock);
 	return err;
@@ -314,12 +317,7 @@ static int render_all(struct metrics_agent *a, struct metrics_emitter *e)
 	pthread_mutex_lock(&a->lock);
 	for (size_t i = 0; i < k; i++)
 		count_leaks(a, pv[i], &in);
-	if (a->src) {
-		in.tracing = true;
-		in.calls = read_calls(a);
-		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
-		in.uncounted_calls = a->agg ? live_agg_lost(a->agg) : 0;
-	}
+	tracing_input(a, &in);
 	metrics_build(e, &in);
 	pthread_mutex_unlock(&a->lock);
 	free(pv);
@@ -367,12 +365,7 @@ static int render(void *ctx, struct metrics_emitter *e)
 		deadlock_input(a, &snap, &in);
 	pthread_mutex_lock(&a->lock);
 	count_leaks(a, &snap, &in);
-	if (a->src) {
-		in.tracing = true;
-		in.calls = read_calls(a);
-		in.lost_events = a->src->lost ? a->src->lost(a->src) : 0;
-		in.uncounted_calls = a->agg ? live_agg_lost(a->agg) : 0;
-	}
+	tracing_input(a, &in);
 	metrics_build(e, &in);
 	pthread_mutex_unlock(&a->lock);
 	snapshot_free(&snap);

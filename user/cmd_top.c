@@ -375,8 +375,6 @@ static void take_counts(struct top_ctx *t, const struct tables *tb)
 {
 	struct top_model *m = &t->m;
 	struct lat_table tab = { 0 };
-	struct wg_balance_ent *holds = NULL;
-	size_t nholds = 0;
 	struct hist_val calls[CALL__MAX];
 	double now = mono_now_s();
 	int err;
@@ -393,11 +391,8 @@ static void take_counts(struct top_ctx *t, const struct tables *tb)
 	objstats_tick(&t->st, now - t->last_tick);
 	objstats_retain(&t->st, tb->snaps, tb->nss, tb->n, forget_hist, t);
 	t->last_tick = now;
-	if (t->have_graph && live_agg_holds(t->agg, &holds, &nholds) == 0) {
-		if (blocked_set_balances(t->an, holds, nholds))
-			debugmsg("out of memory for the holder balances");
-		free(holds);
-	}
+	if (t->have_graph && (err = live_agg_holders(t->agg, t->an)))
+		debugmsg("reading the holder balances failed: %s", strerror(-err));
 	m->tracing = true;
 	m->calls_per_s = t->st.rate;
 	m->lost_events = t->src->lost ? t->src->lost(t->src) : 0;

@@ -23,6 +23,7 @@
 #include "ipcscope.h"
 #include "source/attach.h"
 #include "source/extras.h"
+#include "source/histmap.h"
 #include "source/progs.h"
 
 #define EXTRAS_MAX_LINKS 16
@@ -254,19 +255,7 @@ void extras_probe(struct extras_status *st)
 
 uint64_t extras_lost(struct extras *x)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t total = 0;
-	__u32 zero = 0;
-	__u64 *v;
-
-	if (!x || ncpu <= 0 || !(v = calloc(ncpu, sizeof(*v))))
-		return 0;
-	if (!bpf_map__lookup_elem(x->skel->maps.lost, &zero, sizeof(zero), v,
-				  ncpu * sizeof(*v), 0))
-		for (int i = 0; i < ncpu; i++)
-			total += v[i];
-	free(v);
-	return total;
+	return x ? histmap_counter_sum(bpf_map__fd(x->skel->maps.lost)) : 0;
 }
 
 const char *extras_mech_name(enum extras_mech m)

@@ -49,15 +49,18 @@ int histmap_read_calls(struct histmap_reader *r, int fd, struct hist_val out[CAL
 	return 0;
 }
 
-uint64_t histmap_read_counter(struct histmap_reader *r, int fd)
+uint64_t histmap_counter_sum(int fd)
 {
-	uint64_t *d = (uint64_t *)r->percpu, sum = 0;
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *d, sum = 0;
 	uint32_t zero = 0;
 
-	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, d))
+	if (fd < 0 || ncpus <= 0 || !(d = calloc((size_t)ncpus, sizeof(*d))))
 		return 0;
-	for (int c = 0; c < r->ncpus; c++)
-		sum += d[c];
+	if (!bpf_map_lookup_elem(fd, &zero, d))
+		for (int c = 0; c < ncpus; c++)
+			sum += d[c];
+	free(d);
 	return sum;
 }
 
@@ -95,7 +98,7 @@ int histmap_read_objects(struct histmap_reader *r, int fd, int lost_fd, struct l
 			if (bpf_map_delete_elem(fd, &next))
 				break;
 	if (lost_fd >= 0) {
-		t->dropped = histmap_read_counter(r, lost_fd);
+		t->dropped = histmap_counter_sum(lost_fd);
 		if (reset)
 			reset_counter(r, lost_fd);
 	}

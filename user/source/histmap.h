@@ -38,7 +38,10 @@ int histmap_read_calls(struct histmap_reader *r, int fd, struct hist_val out[CAL
  */
 int histmap_read_objects(struct histmap_reader *r, int fd, int lost_fd, struct lat_table *t,
 			 bool reset);
-/* The sum over CPUs of a one-entry PERCPU_ARRAY of u64 (a counter), or 0. */
-uint64_t histmap_read_counter(struct histmap_reader *r, int fd);
+/*
+ * The sum over CPUs of a one-entry PERCPU_ARRAY of u64 (a counter: every
+ * object's `lost`, the aggregation's `agg_lost`), or 0.
+ */
+uint64_t histmap_counter_sum(int fd);
 
 #endif

@@ -25,6 +25,7 @@
 #include "ipcscope.skel.h"
 #include "source/attach.h"
 #include "source/extras.h"
+#include "source/histmap.h"
 #include "source/live.h"
 #include "source/mmaptrack.h"
 
@@ -188,8 +189,6 @@ struct live_src {
 	struct ev_source base;
 	struct ipcscope_bpf *skel;
 	struct ring_buffer *rb;
-	int sink_status;       /* first non-zero sink return */
-	int ncpus;
 	struct extras *extras;  /* kernel-internal hooks, when this kernel allows */
 	enum ipcs_hooks hooks;  /* how the syscalls are hooked */
 	struct bpf_link *links[LIVE_MAX_PROGS];
@@ -206,7 +205,6 @@ static int on_sample(void *ctx, void *data, size_t len)
 	int r = ev_bus_emit(ls->base.bus, data, len);
 
 	if (r) {
-		ls->sink_status = r;
 		if (!ls->base.sink_status)
 			ls->base.sink_status = r;
 		return -ECANCELED;     /* stops libbpf's consume loop */
@@ -224,27 +222,18 @@ static int live_poll(struct ev_source *src, int timeout_ms)
 	if (n == -EINTR)
 		n = 0;
 	if (n < 0)
-		return ls->sink_status ? 0 : n;
+		return ls->base.sink_status ? 0 : n;
 	m = ring_buffer__consume(ls->rb);
 	if (m < 0)
-		return ls->sink_status ? n : m;
+		return ls->base.sink_status ? n : m;
 	return n + m;
 }
 
 static uint64_t live_lost(struct ev_source *src)
 {
 	struct live_src *ls = to_live(src);
-	uint64_t *vals, sum = 0;
-	uint32_t zero = 0;
 
-	vals = calloc(ls->ncpus, sizeof(*vals));
-	if (!vals)
-		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(ls->skel->maps.lost), &zero, vals))
-		for (int i = 0; i < ls->ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum + extras_lost(ls->extras);
+	return histmap_counter_sum(bpf_map__fd(ls->skel->maps.lost)) + extras_lost(ls->extras);
 }
 
 static void unload(struct live_src *ls)
@@ -486,7 +475,6 @@ struct ev_source *live_open(const struct live_config *cfg, struct ev_bus *bus, i
 		*status = errmsg(EX_OSERR, "out of memory: free some memory and retry");
 		return NULL;
 	}
-	ls->ncpus = libbpf_num_possible_cpus();
 	{
 		enum ipcs_hooks forced = hooks_forced(), mode;
 		bool quiet;

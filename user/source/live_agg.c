@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "analysis/blocked.h"
 #include "source/histmap.h"
 #include "source/live.h"
 #include "source/live_agg.h"
@@ -65,7 +66,7 @@ void live_agg_forget(struct live_agg *a, const struct hist_key *k)
 
 uint64_t live_agg_lost(struct live_agg *a)
 {
-	return histmap_read_counter(&a->rd, a->lost_fd);
+	return histmap_counter_sum(a->lost_fd);
 }
 
 uint32_t live_agg_capacity(struct live_agg *a)
@@ -132,4 +133,16 @@ int live_agg_holds(struct live_agg *a, struct wg_balance_ent **out, size_t *nout
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+int live_agg_holders(struct live_agg *a, struct blocked *b)
+{
+	struct wg_balance_ent *v = NULL;
+	size_t n = 0;
+	int err = live_agg_holds(a, &v, &n);
+
+	if (!err)
+		err = blocked_set_balances(b, v, n);
+	free(v);
+	return err;
 }

@@ -17,6 +17,7 @@
 #include "event.h"
 
 struct live_agg;
+struct blocked;
 
 /* On a live source opened with .aggregate; NULL (errno set) otherwise. */
 struct live_agg *live_agg_open(struct ev_source *src);
@@ -38,6 +39,8 @@ void live_agg_forget(struct live_agg *a, const struct hist_key *k);
  * are deleted as they are found).  *v is malloc'ed.  0 or -errno.
  */
 int live_agg_holds(struct live_agg *a, struct wg_balance_ent **v, size_t *n);
+/* The same handed to the blocked analysis (blocked_set_balances()).  0 or -errno. */
+int live_agg_holders(struct live_agg *a, struct blocked *b);
 /* Calls or holds a full map could not take, since the start. */
 uint64_t live_agg_lost(struct live_agg *a);
 /* How many objects the per-object map takes (its size). */
