@@ -318,13 +318,6 @@ int live_map_fd(struct ev_source *src, const char *name)
 	return m ? bpf_map__fd(m) : -1;
 }
 
-uint32_t live_map_max_entries(struct ev_source *src, const char *name)
-{
-	struct bpf_map *m = src ? bpf_object__find_map_by_name(to_live(src)->skel->obj, name) : NULL;
-
-	return m ? bpf_map__max_entries(m) : 0;
-}
-
 /* session.stack_ips, live: the BPF stack map. */
 static int live_stack_ips(struct session *s, int32_t id, uint64_t *ips, size_t max)
 {

@@ -48,9 +48,8 @@ int live_inflight_fd(struct ev_source *src);   /* task storage: pidfd -> struct 
 /* When thread `tid`'s current IPC call began (CLOCK_MONOTONIC ns), or 0. */
 uint64_t live_inflight_start(struct ev_source *src, int32_t tid);
 int live_stack_fd(struct ev_source *src);      /* stack id -> u64 ips[IPCS_STACK_DEPTH] */
-/* Any map of the streaming object by name (-1 if none), and its size. */
+/* Any map of the streaming object by name (-1 if none). */
 int live_map_fd(struct ev_source *src, const char *name);
-uint32_t live_map_max_entries(struct ev_source *src, const char *name);
 
 /*
  * `-- CMD ARGS`: CMD is forked stopped before exec, so it can be tracked

@@ -16,7 +16,6 @@
 struct live_agg {
 	struct histmap_reader rd;
 	int calls_fd, objs_fd, holds_fd, epochs_fd, lost_fd;
-	uint32_t capacity;
 };
 
 struct live_agg *live_agg_open(struct ev_source *src)
@@ -36,7 +35,6 @@ struct live_agg *live_agg_open(struct ev_source *src)
 		errno = ENOENT;
 		return NULL;
 	}
-	a->capacity = live_map_max_entries(src, "obj_hists");
 	return a;
 }
 
@@ -67,11 +65,6 @@ void live_agg_forget(struct live_agg *a, const struct hist_key *k)
 uint64_t live_agg_lost(struct live_agg *a)
 {
 	return histmap_counter_sum(a->lost_fd);
-}
-
-uint32_t live_agg_capacity(struct live_agg *a)
-{
-	return a->capacity;
 }
 
 /*

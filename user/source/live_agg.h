@@ -43,7 +43,5 @@ int live_agg_holds(struct live_agg *a, struct wg_balance_ent **v, size_t *n);
 int live_agg_holders(struct live_agg *a, struct blocked *b);
 /* Calls or holds a full map could not take, since the start. */
 uint64_t live_agg_lost(struct live_agg *a);
-/* How many objects the per-object map takes (its size). */
-uint32_t live_agg_capacity(struct live_agg *a);
 
 #endif
