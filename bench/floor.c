@@ -4,6 +4,10 @@
  * bench/floor.bpf.c, run CMD, detach, exit with CMD's status.
  * -s: the syscall tracepoints only (no sched_switch/fork/exit).
  * -r: the raw sys_enter/sys_exit hooks instead of the 24 syscall tracepoints.
+ * -c: the lower bound instead of empty programs (semtimedop only, with -s):
+ *     two clock reads, one per-CPU slot, one sum per call (lb_* programs).
+ * -C, -M: (with -c) only the lower bound's two clock reads, or only its
+ *     slot and sum: which part of it costs what.
  * The benchmark's "floor" configuration: the cost of the hooks alone.
  */
 #include <errno.h>
@@ -23,7 +27,8 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 int main(int argc, char **argv)
 {
 	struct floor_bpf *skel;
-	bool syscalls_only = false, raw = false;
+	bool syscalls_only = false, raw = false, lower = false;
+	int part = 0;
 	struct bpf_program *p;
 	int arg = 1, status;
 	pid_t pid;
@@ -36,10 +41,18 @@ int main(int argc, char **argv)
 		raw = true;
 		arg++;
 	}
+	if (arg < argc && !strcmp(argv[arg], "-c")) {
+		lower = true;
+		arg++;
+	}
+	if (arg < argc && (!strcmp(argv[arg], "-C") || !strcmp(argv[arg], "-M"))) {
+		part = argv[arg][1] == 'C' ? 1 : 2;
+		arg++;
+	}
 	if (arg < argc && !strcmp(argv[arg], "--"))
 		arg++;
 	if (arg >= argc) {
-		fprintf(stderr, "usage: floor [-s] [-r] -- CMD [ARGS...]\n");
+		fprintf(stderr, "usage: floor [-s] [-r] [-c [-C|-M]] -- CMD [ARGS...]\n");
 		return 64;
 	}
 	libbpf_set_print(quiet);
@@ -48,6 +61,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot open the BPF object: %s\n", strerror(errno));
 		return 69;
 	}
+	skel->rodata->lb_part = part;
 	if (syscalls_only) {
 		bpf_program__set_autoload(skel->progs.floor_switch, false);
 		bpf_program__set_autoload(skel->progs.floor_fork, false);
@@ -56,9 +70,10 @@ int main(int argc, char **argv)
 	bpf_object__for_each_program(p, skel->obj) {
 		const char *sec = bpf_program__section_name(p);
 		bool is_raw = !strcmp(sec, "tp_btf/sys_enter") || !strcmp(sec, "tp_btf/sys_exit");
+		bool is_lb = !strncmp(bpf_program__name(p), "lb_", 3);
 
 		if (is_raw || !strncmp(sec, "tracepoint/", 11))
-			bpf_program__set_autoload(p, is_raw == raw);
+			bpf_program__set_autoload(p, is_raw == raw && is_lb == lower);
 	}
 	if (floor_bpf__load(skel) || floor_bpf__attach(skel)) {
 		fprintf(stderr, "floor: cannot load or attach: %s: run as root\n", strerror(errno));

@@ -59,7 +59,8 @@ static __always_inline void ipcs_hist_add(struct hist_val *v, __u64 lat, long re
 	else
 		v->bytes += bytes;
 	if (with_offcpu) {
-		v->offcpu_slots[ipcs_slot_of(offcpu)]++;
+		/* most calls never leave the CPU: slot 0 without the log2 */
+		v->offcpu_slots[offcpu ? ipcs_slot_of(offcpu) : 0]++;
 		v->offcpu_sum_ns += offcpu;
 		v->waited += waited;
 	}

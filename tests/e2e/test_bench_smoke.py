@@ -105,6 +105,16 @@ def test_bench_smoke(tmp_path):
     else:
         assert snap == "n/a (not built)"
 
+    # our programs' cost per call: the floor, the lower bound of any latency
+    # histogram and latency itself measured in both hook modes, the lower
+    # bound's verdict on issue 19's 100 ns computed from them
+    cost = {row["programs"]: row for row in table(md, "programs")}
+    for mode in ("tracepoints", "raw hooks"):
+        for what in ("empty programs", "lower bound", "`latency`"):
+            cell = cost[f"{what}, {mode}"]["ns per call"]
+            assert re.match(r"^\d+$", cell) and int(cell) > 0, (what, mode, cell)
+        assert re.search(rf"^- {mode}: the lower bound is -?\d+ ns over the floor", md, re.M), mode
+
     # blocked/top/metrics with and without idle processes: a number each
     idle = data["meta"]["idle"]
     assert "error" not in idle, idle
