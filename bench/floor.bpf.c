@@ -87,33 +87,31 @@ struct {
 	__type(value, struct lb_cpu);
 } lb_slot SEC(".maps");
 
+/* The clock, or (lb_part 2: the slot and sum only) a constant. */
+static __always_inline __u64 lb_now(__u64 fake)
+{
+	return lb_part == 2 ? fake : bpf_ktime_get_ns();
+}
+
 static __always_inline int lb_start(void)
 {
 	__u32 z = 0;
-	struct lb_cpu *c;
+	struct lb_cpu *c = lb_part == 1 ? NULL : bpf_map_lookup_elem(&lb_slot, &z);
+	__u64 now = lb_now(1);
 
-	if (lb_part == 1) {
-		bpf_ktime_get_ns();
-		return 0;
-	}
-	c = bpf_map_lookup_elem(&lb_slot, &z);
 	if (c)
-		c->start = lb_part == 2 ? 1 : bpf_ktime_get_ns();
+		c->start = now;
 	return 0;
 }
 
 static __always_inline int lb_end(void)
 {
 	__u32 z = 0;
-	struct lb_cpu *c;
+	struct lb_cpu *c = lb_part == 1 ? NULL : bpf_map_lookup_elem(&lb_slot, &z);
+	__u64 now = lb_now(2);
 
-	if (lb_part == 1) {
-		bpf_ktime_get_ns();
-		return 0;
-	}
-	c = bpf_map_lookup_elem(&lb_slot, &z);
 	if (c && c->start) {
-		c->sum += (lb_part == 2 ? 2 : bpf_ktime_get_ns()) - c->start;
+		c->sum += now - c->start;
 		c->cnt++;
 		c->start = 0;
 	}

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""CPU of the watching commands (`blocked`, `top`, `metrics`) on a host with
-many idle processes, against none (issue 19: their cost must not grow with
+"""CPU of the watching commands (`blocked`, `top`, `top --all-namespaces`,
+`metrics`) on a host with many idle processes, against none (issue 19: their cost must not grow with
 the thread count).  Run by bench.py inside a private IPC namespace
 (`unshare --ipc`); starts N sleeping processes there (`sleep`, ended by pid
 afterwards) and one semaphore set, runs each command for --seconds under
@@ -18,11 +18,15 @@ import sys
 RUNSTAT = re.compile(r"rc=(-?\d+) wall_s=([\d.]+) cpu_s=([\d.]+) maxrss_kb=(\d+)")
 
 
-def commands(ipcscope, seconds, tmp):
+def commands(ipcscope, seconds, tmp, anchor):
     n = max(1, int(seconds / 0.2))
     return {
         f"blocked -d {seconds:g}": [ipcscope, "blocked", "-d", f"{seconds:g}"],
         f"top -b -D 0.2 -n {n}": [ipcscope, "top", "-b", "-D", "0.2", "-n", str(n)],
+        # every namespace's tables, tracing filtered to one process of ours
+        f"top --all-namespaces -b -D 0.2 -n {n}":
+            [ipcscope, "top", "--all-namespaces", "-p", str(anchor), "-b", "-D", "0.2",
+             "-n", str(n)],
         f"metrics --textfile -i 0.2 -d {seconds:g}":
             [ipcscope, "metrics", "--textfile", os.path.join(tmp, "idle.prom"),
              "-i", "0.2", "-d", f"{seconds:g}"],
@@ -52,13 +56,14 @@ def main():
     os.makedirs(a.tmp, exist_ok=True)
     subprocess.run(["ipcmk", "-S", "4"], check=True, capture_output=True)
     out = {"seconds": a.seconds, "counts": [0, a.idle], "cpu_s": {}}
-    cmds = commands(a.ipcscope, a.seconds, a.tmp)
+    anchor = subprocess.Popen(["sleep", "3600"])
+    cmds = commands(a.ipcscope, a.seconds, a.tmp, anchor.pid)
     for name in cmds:
         out["cpu_s"][name] = {}
-    kids = []
+    kids = [anchor]
     try:
         for count in (0, a.idle):
-            while len(kids) < count:
+            while len(kids) < count + 1:
                 kids.append(subprocess.Popen(["sleep", "3600"]))
             for name, argv in cmds.items():
                 out["cpu_s"][name][str(count)] = cpu_of(argv, a.runstat, a.tmp)

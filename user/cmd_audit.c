@@ -263,7 +263,7 @@ static int cmd_audit(int argc, char **argv)
 		return errmsg(EX_USAGE, "no process with PID %ld: give a live PID in the namespace to audit",
 			      a.ns_pid);
 	if (a.ns_pid)
-		err = snapshot_read_pid_ns((int32_t)a.ns_pid, &s, what);
+		err = snapshot_read_pid_ns((int32_t)a.ns_pid, &s, what, NULL);
 	else
 		err = snapshot_read(&s, what);
 	if (err)

@@ -27,6 +27,7 @@
 #include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "source/nsread.h"
+#include "tables/nslist.h"
 #include "tables/sysvipc.h"
 #include "tables/waitscan.h"
 #include "view/metrics.h"
@@ -63,6 +64,7 @@ struct metrics_agent {
 	struct blocked *blocked;            /* waits and deadlocks (sinks + renders) */
 	struct waitscan *scan;              /* the kernel's wait state (renders), or NULL */
 	struct wait_facts facts;            /* the last reading (renders) */
+	struct nslist *nsl;                 /* --all-namespaces: which exist (renders) */
 	uint32_t self;                      /* our tgid: our own table reads are not counted */
 	uint32_t ipcns;                     /* traced namespace, 0 = all */
 };
@@ -249,13 +251,6 @@ static void deadlock_input(struct metrics_agent *a, const struct ipc_snapshot *s
 	pthread_mutex_unlock(&a->lock);
 }
 
-static void free_snaps(struct ipc_snapshot *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		snapshot_free(&v[i]);
-	free(v);
-}
-
 /*
  * --all-namespaces: each namespace with objects (and ours), read by a child
  * that setns()es into it.  Limits are per namespace too, but only ours can
@@ -269,44 +264,30 @@ static int render_all(struct metrics_agent *a, struct metrics_emitter *e)
 		.have_waiters = true,
 	};
 	uint32_t self = self_ipcns();
-	struct ipcns_entry *ns = NULL;
 	struct ipc_snapshot *v;
 	const struct ipc_snapshot **pv;
 	struct ipc_limits lim;
 	size_t n = 0, k = 0;
+	/* every namespace's blocked threads at once: their wait counts without
+	 * a /proc walk per namespace */
+	bool facts = a->scan && waitscan_read(a->scan, &a->facts) == 0;
 	int err;
 
-	err = ipcns_list(&ns, &n);
+	err = snapshot_read_all_ns(a->nsl, SNAP_ALL | SNAP_SEMVALS, facts ? &a->facts : NULL,
+				   &v, &n);
 	if (err)
 		return err;
-	v = calloc(n + 1, sizeof(*v));
 	pv = calloc(n + 1, sizeof(*pv));
-	if (!v || !pv) {
-		free(ns);
-		free(v);
-		free(pv);
+	if (!pv) {
+		snapshots_free(v, n);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct ipc_snapshot *s = &v[k];
-
-		err = ns[i].inode == self ? snapshot_read(s, SNAP_ALL | SNAP_SEMVALS)
-					  : snapshot_read_pid_ns(ns[i].pid, s, SNAP_ALL | SNAP_SEMVALS);
-		if (err) {
-			/* The namespace's last process may just have exited. */
-			snapshot_free(s);
-			debugmsg("cannot read IPC namespace %u (pid %d): %s", ns[i].inode,
-				 ns[i].pid, strerror(-err));
+		/* empty namespaces would only add series */
+		if (!v[i].nshm && !v[i].nsem && !v[i].nmsg && v[i].ipcns != self)
 			continue;
-		}
-		s->ipcns = ns[i].inode;
-		if (!s->nshm && !s->nsem && !s->nmsg && ns[i].inode != self) {
-			snapshot_free(s);   /* empty namespaces would only add series */
-			continue;
-		}
-		pv[k++] = s;
+		pv[k++] = &v[i];
 	}
-	free(ns);
 	in.snaps = pv;
 	in.nsnaps = k;
 	for (size_t i = 0; i < k; i++) {
@@ -314,6 +295,10 @@ static int render_all(struct metrics_agent *a, struct metrics_emitter *e)
 		if (pv[i]->ipcns == self && limits_read(&lim, pv[i]) == 0)
 			in.limits = &lim;
 	}
+	/* threads blocked on queues, in every namespace */
+	for (size_t i = 0; facts && i < a->facts.nwaiters; i++)
+		if (a->facts.waiters[i].call == CALL_MSGSND || a->facts.waiters[i].call == CALL_MSGRCV)
+			in.waiters[KIND_MSG]++;
 	pthread_mutex_lock(&a->lock);
 	for (size_t i = 0; i < k; i++)
 		count_leaks(a, pv[i], &in);
@@ -321,7 +306,7 @@ static int render_all(struct metrics_agent *a, struct metrics_emitter *e)
 	metrics_build(e, &in);
 	pthread_mutex_unlock(&a->lock);
 	free(pv);
-	free_snaps(v, k);
+	snapshots_free(v, n);
 	return 0;
 }
 
@@ -626,6 +611,16 @@ static int cmd_metrics(int argc, char **argv)
 		if (waitscan_has_starts(a.scan))
 			blocked_set_trace_start(a.blocked, mono_now_ns());
 	}
+	if (o.all_ns) {
+		/* tracing (root): task iterators list the namespaces and every
+		 * namespace's waiters (for the counts only), else /proc */
+		struct waitscan_config wc = { .ipcns = 0, .bpf = a.src != NULL, .inflight_fd = -1 };
+
+		a.nsl = nslist_open(a.src != NULL);
+		a.scan = waitscan_open(&wc);
+		debugmsg("namespaces listed by %s, waiters by %s", nslist_method(a.nsl),
+			 waitscan_method(a.scan));
+	}
 	pthread_mutex_unlock(&a.render_lock);
 	if (o.once && a.src) {
 		struct run_loop rl = { .duration = o.c.duration };
@@ -642,6 +637,7 @@ static int cmd_metrics(int argc, char **argv)
 		status = serve(&a, http, bound);
 	stop_tracing(&a);
 	waitscan_close(a.scan);
+	nslist_close(a.nsl);
 	wait_facts_free(&a.facts);
 	blocked_free(a.blocked);
 	{

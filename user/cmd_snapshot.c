@@ -16,6 +16,7 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "source/nsread.h"
+#include "tables/nslist.h"
 #include "tables/posix.h"
 #include "tables/proc.h"
 #include "tables/sysvipc.h"
@@ -115,7 +116,7 @@ static int read_ns(struct snap_view *v, int32_t pid, uint32_t inode, unsigned in
 	if (!s)
 		return -ENOMEM;
 	if (pid)
-		err = snapshot_read_pid_ns(pid, s, what);
+		err = snapshot_read_pid_ns(pid, s, what, NULL);
 	else
 		err = snapshot_read(s, what);
 	return err;

@@ -20,6 +20,7 @@
 #include "source/live.h"
 #include "source/live_agg.h"
 #include "source/nsread.h"
+#include "tables/nslist.h"
 #include "tables/ipcns.h"
 #include "tables/limits.h"
 #include "tables/sysvipc.h"
@@ -200,6 +201,7 @@ struct top_ctx {
 	/* who waits on what, and deadlocks (analysis/blocked.h), per build */
 	struct blocked *an;
 	struct waitscan *scan;          /* the kernel's wait state */
+	struct nslist *nsl;             /* --all-namespaces: which namespaces exist */
 	struct wait_facts facts;
 	bool have_graph;
 	/* the run: one refresh per tick of the session's run loop */
@@ -320,44 +322,40 @@ static void tables_free(struct tables *tb)
 	memset(tb, 0, sizeof(*tb));
 }
 
-static int read_tables(struct top_ctx *t, struct tables *tb, unsigned int what)
+/*
+ * Ours, or every namespace's; `facts` (or NULL): the blocked threads that
+ * give the semaphores' wait counts (of every namespace with
+ * --all-namespaces), instead of a /proc walk per namespace.
+ */
+static int read_tables(struct top_ctx *t, struct tables *tb, unsigned int what,
+		       const struct wait_facts *facts)
 {
-	struct ipcns_entry *ns = NULL;
-	size_t n = 1;
 	int err;
 
 	memset(tb, 0, sizeof(*tb));
-	if (t->o->all_ns && (err = ipcns_list(&ns, &n)))
-		return err;
-	tb->snaps = calloc(n ? n : 1, sizeof(*tb->snaps));
-	tb->nss = calloc(n ? n : 1, sizeof(*tb->nss));
-	if (!tb->snaps || !tb->nss) {
-		free(ns);
-		tables_free(tb);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct ipc_snapshot *s = &tb->snaps[tb->n];
-		uint32_t inode = ns ? ns[i].inode : t->self_ns;
+	if (t->o->all_ns) {
+		err = snapshot_read_all_ns(t->nsl, what, facts, &tb->snaps, &tb->n);
+	} else if (!(tb->snaps = calloc(1, sizeof(*tb->snaps)))) {
+		err = -ENOMEM;
+	} else {
+		bool count = facts && (what & SNAP_SEMVALS);
 
-		if (inode == t->self_ns) {
-			err = snapshot_read(s, what);
-			if (err) {
-				free(ns);
-				tables_free(tb);
-				return err;
-			}
-		} else if (snapshot_read_pid_ns(ns[i].pid, s, what)) {
-			/* its last process may have exited meanwhile: no objects */
-			snapshot_free(s);
-			continue;
-		}
-		tb->nss[tb->n++] = inode;
+		err = snapshot_read(tb->snaps, what | (count ? SNAP_NOSEMCNT : 0));
+		if (!err && count)
+			snapshot_count_waiters(tb->snaps, facts);
+		tb->n = err ? 0 : 1;
 	}
-	free(ns);
-	for (size_t i = 0; i < tb->n; i++)
+	if (!err && !(tb->nss = calloc(tb->n ? tb->n : 1, sizeof(*tb->nss))))
+		err = -ENOMEM;
+	if (err) {
+		tables_free(tb);
+		return err;
+	}
+	for (size_t i = 0; i < tb->n; i++) {
+		tb->nss[i] = t->o->all_ns ? tb->snaps[i].ipcns : t->self_ns;
 		if (tb->nss[i] == t->self_ns)
 			tb->self = &tb->snaps[i];
+	}
 	return 0;
 }
 
@@ -403,15 +401,16 @@ static int build(struct top_ctx *t)
 {
 	struct tables tb;
 	struct top_model *m = &t->m;
+	bool have_facts;
 	int err;
 
-	/* the blocked threads first: they also give the semaphores' wait counts */
-	t->have_graph = t->scan && waitscan_read(t->scan, &t->facts) == 0;
-	err = read_tables(t, &tb, SNAP_ALL | SNAP_SEMVALS | (t->have_graph ? SNAP_NOSEMCNT : 0));
+	/* the blocked threads first: they also give the semaphores' wait counts
+	 * (with --all-namespaces every namespace's, but no graph: ids collide) */
+	have_facts = t->scan && waitscan_read(t->scan, &t->facts) == 0;
+	t->have_graph = have_facts && !t->o->all_ns;
+	err = read_tables(t, &tb, SNAP_ALL | SNAP_SEMVALS, have_facts ? &t->facts : NULL);
 	if (err)
 		return err;
-	if (t->have_graph && tb.self)
-		snapshot_count_waiters(tb.self, &t->facts);
 	top_model_reset(m);
 	m->all_ns = t->o->all_ns;
 	if (t->src)
@@ -562,7 +561,7 @@ static int start_tracing(struct top_ctx *t)
 		return 0;
 	}
 	ev_bus_add(&t->s.bus, stats_sink, t);
-	if (read_tables(t, &tb, SNAP_ALL) == 0) {
+	if (read_tables(t, &tb, SNAP_ALL, NULL) == 0) {
 		for (size_t i = 0; i < tb.n; i++)
 			objstats_mark_preexisting(&t->st, &tb.snaps[i], tb.nss[i]);
 		tables_free(&tb);
@@ -606,11 +605,17 @@ static int cmd_top(int argc, char **argv)
 		blocked_free(t.an);
 		return status;
 	}
-	if (!o.all_ns) {
+	if (o.all_ns) {
+		/* tracing (root): a task iterator lists the namespaces, else /proc */
+		t.nsl = nslist_open(t.src != NULL);
+		debugmsg("namespaces listed by %s", nslist_method(t.nsl));
+	}
+	{
 		/* tracing: the task iterators (waits, SEM_UNDO); else /proc.
-		 * Not across namespaces: a wait graph is one namespace's ids. */
+		 * --all-namespaces: every namespace's waiters, for the counts only
+		 * (a wait graph is one namespace's ids) */
 		struct waitscan_config wc = {
-			.ipcns = self_ipcns(), .bpf = t.src != NULL,
+			.ipcns = o.all_ns ? 0 : self_ipcns(), .bpf = t.src != NULL,
 			.inflight_fd = t.src ? live_inflight_fd(t.src) : -1,
 		};
 
@@ -631,6 +636,7 @@ static int cmd_top(int argc, char **argv)
 	}
 	session_fini(&t.s);
 	waitscan_close(t.scan);
+	nslist_close(t.nsl);
 	wait_facts_free(&t.facts);
 	blocked_free(t.an);
 	top_model_free(&t.m);

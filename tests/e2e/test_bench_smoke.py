@@ -118,7 +118,7 @@ def test_bench_smoke(tmp_path):
     # blocked/top/metrics with and without idle processes: a number each
     idle = data["meta"]["idle"]
     assert "error" not in idle, idle
-    assert len(idle["cpu_s"]) == 3
+    assert len(idle["cpu_s"]) == 4
     for name, v in idle["cpu_s"].items():
         for count in map(str, idle["counts"]):
             assert isinstance(v[count], float) and v[count] > 0, (name, v)

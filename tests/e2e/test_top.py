@@ -373,6 +373,9 @@ def test_top_all_namespaces(ipcns):
         seen = {(r["ipcns"], r["kind"], r["id"]) for d in docs for r in d["rows"]}
         assert (ipcns.inode, "sem", done["semid"]) in seen
         assert (other.inode, "sem", 0) in seen and (other.inode, "shm", 0) in seen
+        # every refresh lists the namespaces anew (the iterator's reading stamp)
+        assert len(docs) >= 2 and all(any(r["ipcns"] == other.inode for r in d["rows"])
+                                      for d in docs), [len(d["rows"]) for d in docs]
         mine = sum(r.get("calls", 0) for d in docs for r in d["rows"]
                    if (r["ipcns"], r["kind"], r["id"]) == (ipcns.inode, "sem", done["semid"]))
         theirs = sum(r.get("calls", 0) for d in docs for r in d["rows"]
@@ -380,10 +383,13 @@ def test_top_all_namespaces(ipcns):
         # the semget came before top started tracing
         assert mine == done["calls"] - 1 and theirs == 0, (mine, theirs)
         # the text form has the NS column
-        r = subprocess.run([IPCSCOPE, "top", "--all-namespaces", "-b", "-n", "1", "--no-trace"],
-                           capture_output=True, text=True, timeout=60)
-        assert r.returncode == 0, r.stderr
-        assert re.search(rf"^{other.inode}\s+shm\s+0\s", r.stdout, re.M), r.stdout
+        # the namespaces come from a task iterator while tracing, from /proc without
+        for extra, method in ((["--no-trace"], "/proc"), (["-p", str(wl.pid)], "task iterator")):
+            r = subprocess.run([IPCSCOPE, "top", "--all-namespaces", "-b", "-n", "2", "-D", "0.2",
+                                "-v"] + extra, capture_output=True, text=True, timeout=60)
+            assert r.returncode == 0, r.stderr
+            assert f"namespaces listed by {method}" in r.stderr, r.stderr
+            assert len(re.findall(rf"^{other.inode}\s+shm\s+0\s", r.stdout, re.M)) == 2, r.stdout
         wl.stdin.close()
         wl.wait(timeout=10)
     finally:
@@ -391,3 +397,32 @@ def test_top_all_namespaces(ipcns):
     r = subprocess.run([IPCSCOPE, "top", "--all-namespaces", "--ipcns", str(os.getpid()), "-b", "-n", "1"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 64 and "exclude each other" in r.stderr
+
+
+def test_top_all_namespaces_counts_waiters_per_namespace(ipcns):
+    """With --all-namespaces the blocked threads of every namespace are read
+    once (a task iterator while tracing, /proc without) and counted against
+    their own namespace's set: set 0 here has a waiter, set 0 in the other
+    namespace has none."""
+    from conftest import IpcNamespace
+    other = IpcNamespace()
+    try:
+        blocked = ipcns.popen([workload("mkobjs"), "-s", "1", "-w"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+        mine = json.loads(blocked.stdout.readline())
+        # ipcmk's set starts at 0: the waiter's semop would block on it too
+        made = other.run(["ipcmk", "-S", "1"], check=True).stdout
+        assert mine["sem"] == [0] and re.search(r"id: 0\b", made), (mine, made)
+        for extra, method in ((["--no-trace"], "/proc"), (["-p", str(other.pid)], "task iterator")):
+            r = subprocess.run([IPCSCOPE, "top", "--all-namespaces", "-b", "-n", "1", "--json",
+                                "-v"] + extra, capture_output=True, text=True, timeout=60)
+            assert r.returncode == 0, r.stderr
+            assert f"namespaces listed by {method}" in r.stderr, r.stderr
+            doc = json.loads(r.stdout.splitlines()[-1])
+            rows = {(row["ipcns"], row["kind"], row["id"]): row for row in doc["rows"]}
+            assert rows[(ipcns.inode, "sem", 0)]["waiters"] == 1, (method, doc)
+            assert rows[(other.inode, "sem", 0)]["waiters"] == 0, (method, doc)
+        blocked.stdin.close()
+        blocked.wait(timeout=10)
+    finally:
+        other.close()

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -11,11 +10,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ipcscope.h"
 #include "record/codec.h"
 #include "source/nsread.h"
-#include "util/vec.h"
 
-static int child_read(int32_t pid, int wfd, unsigned int what)
+/* The caller's namespace's tables, with the wait counts from `given` if any. */
+static int read_here(struct ipc_snapshot *s, unsigned int what, const struct wait_facts *given)
+{
+	bool count = given && (what & SNAP_SEMVALS);
+	int err = snapshot_read(s, what | (count ? SNAP_NOSEMCNT : 0));
+
+	if (!err && count)
+		snapshot_count_waiters(s, given);
+	return err;
+}
+
+static int child_read(int32_t pid, int wfd, unsigned int what, const struct wait_facts *given)
 {
 	struct ipc_snapshot s;
 	struct rbuf b = { 0 };
@@ -30,7 +40,7 @@ static int child_read(int32_t pid, int wfd, unsigned int what)
 	if (setns(fd, CLONE_NEWIPC))
 		return errno;
 	close(fd);
-	err = snapshot_read(&s, what);
+	err = read_here(&s, what, given);
 	if (err)
 		return -err;
 	rec_encode_snapshot(&b, 0, &s);
@@ -49,7 +59,8 @@ static int child_read(int32_t pid, int wfd, unsigned int what)
 	return 0;
 }
 
-int snapshot_read_pid_ns(int32_t pid, struct ipc_snapshot *s, unsigned int what)
+int snapshot_read_pid_ns(int32_t pid, struct ipc_snapshot *s, unsigned int what,
+			 const struct wait_facts *given)
 {
 	struct rbuf b = { 0 };
 	struct rcur c;
@@ -69,7 +80,7 @@ int snapshot_read_pid_ns(int32_t pid, struct ipc_snapshot *s, unsigned int what)
 	}
 	if (child == 0) {
 		close(pfd[0]);
-		_exit(child_read(pid, pfd[1], what));
+		_exit(child_read(pid, pfd[1], what, given));
 	}
 	close(pfd[1]);
 	for (;;) {
@@ -105,60 +116,56 @@ int snapshot_read_pid_ns(int32_t pid, struct ipc_snapshot *s, unsigned int what)
 	return err;
 }
 
-static int cmp_ns(const void *a, const void *b)
+void snapshots_free(struct ipc_snapshot *v, size_t n)
 {
-	const struct ipcns_entry *x = a, *y = b;
-
-	return (x->inode > y->inode) - (x->inode < y->inode);
+	for (size_t i = 0; v && i < n; i++)
+		snapshot_free(&v[i]);
+	free(v);
 }
 
-int ipcns_list(struct ipcns_entry **out, size_t *n)
+int snapshot_read_all_ns(struct nslist *l, unsigned int what, const struct wait_facts *given,
+			 struct ipc_snapshot **out, size_t *n)
 {
-	struct ipcns_entry *v = NULL;
-	size_t cnt = 0, cap = 0;
-	struct dirent *de;
-	DIR *d = opendir("/proc");
+	struct ipcns_entry *ns = NULL;
+	struct ipc_snapshot *v;
+	struct stat st;
+	uint32_t self = stat("/proc/self/ns/ipc", &st) ? 0 : (uint32_t)st.st_ino;
+	size_t cnt = 0, k = 0;
+	int err;
 
 	*out = NULL;
 	*n = 0;
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char path[64], *end;
-		long pid = strtol(de->d_name, &end, 10);
-		struct stat st;
-		bool seen = false;
-
-		if (*end || pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", pid);
-		if (stat(path, &st))
-			continue;
-		for (size_t i = 0; i < cnt && !seen; i++)
-			seen = v[i].inode == (uint32_t)st.st_ino;
-		if (seen)
-			continue;
-		if (vec_grow(v, cnt, cap)) {
-			free(v);
-			closedir(d);
-			return -ENOMEM;
-		}
-		v[cnt].inode = (uint32_t)st.st_ino;
-		v[cnt].pid = (int32_t)pid;
-		v[cnt].comm[0] = 0;
-		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-		FILE *f = fopen(path, "re");
-		if (f) {
-			if (fgets(v[cnt].comm, sizeof(v[cnt].comm), f))
-				v[cnt].comm[strcspn(v[cnt].comm, "\n")] = 0;
-			fclose(f);
-		}
-		cnt++;
+	err = l ? nslist_read(l, &ns, &cnt) : ipcns_list(&ns, &cnt);
+	if (err)
+		return err;
+	v = calloc(cnt ? cnt : 1, sizeof(*v));
+	if (!v) {
+		free(ns);
+		return -ENOMEM;
 	}
-	closedir(d);
-	if (cnt)
-		qsort(v, cnt, sizeof(*v), cmp_ns);
+	for (size_t i = 0; i < cnt; i++) {
+		struct ipc_snapshot *s = &v[k];
+
+		if (ns[i].inode == self) {
+			err = read_here(s, what, given);
+			if (err) {
+				/* our own tables: no reason to pass over them */
+				free(ns);
+				snapshots_free(v, k);
+				return err;
+			}
+		} else if ((err = snapshot_read_pid_ns(ns[i].pid, s, what, given))) {
+			/* its last process may have exited meanwhile: no objects */
+			debugmsg("IPC namespace %u (pid %d) not read: %s", ns[i].inode, ns[i].pid,
+				 strerror(-err));
+			snapshot_free(s);
+			continue;
+		}
+		s->ipcns = ns[i].inode;
+		k++;
+	}
+	free(ns);
 	*out = v;
-	*n = cnt;
+	*n = k;
 	return 0;
 }

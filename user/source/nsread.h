@@ -11,17 +11,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tables/nslist.h"
 #include "tables/sysvipc.h"
+#include "tables/waitfacts.h"
 
-struct ipcns_entry {
-	uint32_t inode;
-	int32_t pid;        /* one process living in it */
-	char comm[16];
-};
+/*
+ * Snapshot of the namespace PID lives in.  `given` (or NULL): the blocked
+ * threads, of every namespace, that give the semaphores' wait counts
+ * instead of a /proc walk (see snapshot_count_waiters()).  0 or -errno.
+ */
+int snapshot_read_pid_ns(int32_t pid, struct ipc_snapshot *s, unsigned int what,
+			 const struct wait_facts *given);
 
-/* Snapshot of the namespace PID lives in.  0 or -errno. */
-int snapshot_read_pid_ns(int32_t pid, struct ipc_snapshot *s, unsigned int what);
-/* Every distinct IPC namespace under /proc/[pid]/ns/ipc, sorted by inode. */
-int ipcns_list(struct ipcns_entry **out, size_t *n);
+/*
+ * The tables of every IPC namespace (--all-namespaces): ours read here, the
+ * others by a child in each; one snapshot per namespace that could be read
+ * (one whose last process exited meanwhile is left out), each with its
+ * ipcns.  `l`: which namespaces exist (NULL: /proc); `given` as above, read
+ * once for all namespaces.  *out is malloc'd (snapshots_free()).  0 or -errno.
+ */
+int snapshot_read_all_ns(struct nslist *l, unsigned int what, const struct wait_facts *given,
+			 struct ipc_snapshot **out, size_t *n);
+void snapshots_free(struct ipc_snapshot *v, size_t n);
 
 #endif

@@ -472,6 +472,8 @@ void snapshot_count_waiters(struct ipc_snapshot *s, const struct wait_facts *giv
 
 			if (w->call != CALL_SEMOP && w->call != CALL_SEMTIMEDOP)
 				continue;
+			if (w->ipcns && s->ipcns && w->ipcns != s->ipcns)
+				continue;   /* the same id in another namespace */
 			if (count_waiter(s, w))
 				continue;
 			/* cannot tell: take this array's counts from the kernel */

@@ -87,6 +87,8 @@ struct wait_facts;
 /*
  * SNAP_NOSEMCNT: semncnt/semzcnt from the blocked threads in `f` (read by
  * tables/waitscan.h; NULL: scan /proc for them), as snapshot_read does.
+ * Threads of other namespaces than s's are not counted: `f` may hold every
+ * namespace's.
  */
 void snapshot_count_waiters(struct ipc_snapshot *s, const struct wait_facts *f);
 /* Parsers for one /proc/sysvipc file's text (unit-tested).  0 or -errno. */
