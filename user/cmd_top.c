@@ -53,7 +53,7 @@ static const struct argp_option options[] = {
 	  "Tables only: no BPF tracing (no calls/s, p99 or queue waiters)", 0 },
 	{ "all-namespaces", OPT_ALLNS, NULL, 0,
 	  "Objects of every IPC namespace on the host, with an NS column; needs CAP_SYS_ADMIN; "
-	  "no wait graph (deadlocks, queue waiters)", 0 },
+	  "no deadlocks (ids collide across namespaces); waiters counted per namespace", 0 },
 	{ 0 },
 };
 
@@ -204,11 +204,26 @@ struct top_ctx {
 	struct nslist *nsl;             /* --all-namespaces: which namespaces exist */
 	struct wait_facts facts;
 	bool have_graph;
+	bool have_facts;                /* facts read this refresh (graph or not) */
 	/* the run: one refresh per tick of the session's run loop */
 	struct top_ui ui;
 	struct jsonw w;
 	long done;                      /* refreshes made */
 };
+
+/* Threads blocked on queue (ns, id): without a wait graph (--all-namespaces). */
+static uint32_t facts_queue_waiters(const struct wait_facts *f, uint32_t ns, int32_t id)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < f->nwaiters; i++) {
+		const struct wg_waiter *w = &f->waiters[i];
+
+		n += (w->call == CALL_MSGSND || w->call == CALL_MSGRCV) && w->id == id &&
+		     (!w->ipcns || w->ipcns == ns);
+	}
+	return n;
+}
 
 /* Calls/s, p99 and the creator seen while tracing. */
 static void add_stats(struct top_ctx *t, struct top_row *r)
@@ -288,7 +303,8 @@ static void add_rows(struct top_ctx *t, const struct ipc_snapshot *snap, uint32_
 	for (size_t i = 0; i < snap->nmsg; i++) {
 		const struct msg_obj *q = &snap->msg[i];
 		struct top_row *r;
-		uint32_t w = t->have_graph ? blocked_queue_waiters(t->an, q->c.id) : 0;
+		uint32_t w = t->have_graph ? blocked_queue_waiters(t->an, q->c.id)
+					   : t->have_facts ? facts_queue_waiters(&t->facts, ns, q->c.id) : 0;
 
 		m->msg_bytes += q->cbytes;
 		m->msg_count += q->qnum;
@@ -401,14 +417,13 @@ static int build(struct top_ctx *t)
 {
 	struct tables tb;
 	struct top_model *m = &t->m;
-	bool have_facts;
 	int err;
 
 	/* the blocked threads first: they also give the semaphores' wait counts
 	 * (with --all-namespaces every namespace's, but no graph: ids collide) */
-	have_facts = t->scan && waitscan_read(t->scan, &t->facts) == 0;
-	t->have_graph = have_facts && !t->o->all_ns;
-	err = read_tables(t, &tb, SNAP_ALL | SNAP_SEMVALS, have_facts ? &t->facts : NULL);
+	t->have_facts = t->scan && waitscan_read(t->scan, &t->facts) == 0;
+	t->have_graph = t->have_facts && !t->o->all_ns;
+	err = read_tables(t, &tb, SNAP_ALL | SNAP_SEMVALS, t->have_facts ? &t->facts : NULL);
 	if (err)
 		return err;
 	top_model_reset(m);

@@ -402,17 +402,22 @@ def test_top_all_namespaces(ipcns):
 def test_top_all_namespaces_counts_waiters_per_namespace(ipcns):
     """With --all-namespaces the blocked threads of every namespace are read
     once (a task iterator while tracing, /proc without) and counted against
-    their own namespace's set: set 0 here has a waiter, set 0 in the other
-    namespace has none."""
+    their own namespace's object: set 0 and queue 0 here have a waiter, set 0
+    and queue 0 in the other namespace have none."""
     from conftest import IpcNamespace
     other = IpcNamespace()
     try:
         blocked = ipcns.popen([workload("mkobjs"), "-s", "1", "-w"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
         mine = json.loads(blocked.stdout.readline())
+        qwait = ipcns.popen([workload("msgblock"), "empty"], stdout=subprocess.PIPE, text=True)
+        q = json.loads(qwait.stdout.readline())
         # ipcmk's set starts at 0: the waiter's semop would block on it too
         made = other.run(["ipcmk", "-S", "1"], check=True).stdout
-        assert mine["sem"] == [0] and re.search(r"id: 0\b", made), (mine, made)
+        made += other.run(["ipcmk", "-Q"], check=True).stdout
+        assert mine["sem"] == [0] and q["msqid"] == 0, (mine, q)
+        assert len(re.findall(r"id: 0\b", made)) == 2, made
+        time.sleep(0.2)    # msgblock printed just before blocking
         for extra, method in ((["--no-trace"], "/proc"), (["-p", str(other.pid)], "task iterator")):
             r = subprocess.run([IPCSCOPE, "top", "--all-namespaces", "-b", "-n", "1", "--json",
                                 "-v"] + extra, capture_output=True, text=True, timeout=60)
@@ -422,6 +427,8 @@ def test_top_all_namespaces_counts_waiters_per_namespace(ipcns):
             rows = {(row["ipcns"], row["kind"], row["id"]): row for row in doc["rows"]}
             assert rows[(ipcns.inode, "sem", 0)]["waiters"] == 1, (method, doc)
             assert rows[(other.inode, "sem", 0)]["waiters"] == 0, (method, doc)
+            assert rows[(ipcns.inode, "msg", 0)]["waiters"] == 1, (method, doc)
+            assert rows[(other.inode, "msg", 0)]["waiters"] == 0, (method, doc)
         blocked.stdin.close()
         blocked.wait(timeout=10)
     finally:
