@@ -113,8 +113,8 @@ struct {
 /*
  * LRU: removed sets' epochs must not fill it under churn; a set in use is
  * looked up at every semop, so the entries evicted are of sets nobody
- * uses (their balances then read as stale and go, which is what they are
- * unless the set comes back).
+ * uses (their balances then read as stale and go: an evicted set has no
+ * epoch, and its next semop draws a new one, see fresh_epoch()).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -509,14 +509,28 @@ static __always_inline __s32 shmdt_lookup(__u32 tgid, __u32 ppid, __u64 addr, bo
 #define SEM_SETVAL 16
 #define SEM_SETALL 17
 
+/*
+ * A new epoch for a set: random and never 0.  Not a counter: an entry that
+ * the LRU evicted (or a set removed and its id reused) would start again
+ * at a value its old balances carry and bring them back; a random one
+ * matches an old epoch of the same set with odds of 2^-31 per change, and
+ * only while userspace has not yet dropped that epoch's balances.
+ */
+static __always_inline __u32 fresh_epoch(void)
+{
+	return bpf_get_prandom_u32() | 1;
+}
+
 /* Balances from before IPC_RMID, SETVAL or SETALL no longer hold. */
 static __always_inline void bump_epoch(__u32 ipcns, __s32 semid)
 {
 	struct sem_epoch_key k = { .ipcns = ipcns, .semid = semid };
-	__u32 zero = 0, *e = ipcs_lookup_or_init(&sem_epochs, &k, &zero, &agg_lost);
+	__u32 e = fresh_epoch(), zero = 0;
+	__u64 *lost;
 
-	if (e)
-		__sync_fetch_and_add(e, 1);
+	if (bpf_map_update_elem(&sem_epochs, &k, &e, BPF_ANY) &&
+	    (lost = bpf_map_lookup_elem(&agg_lost, &zero)))
+		(*lost)++;
 }
 
 static __always_inline void add_holds(const struct inflight *in, __u32 ipcns, __s32 semid,
@@ -524,10 +538,18 @@ static __always_inline void add_holds(const struct inflight *in, __u32 ipcns, __
 {
 	struct sem_epoch_key ek = { .ipcns = ipcns, .semid = semid };
 	struct hold_key k = { .ipcns = ipcns, .semid = semid, .tgid = tgid };
-	__u32 *e = bpf_map_lookup_elem(&sem_epochs, &ek);
+	__u32 fresh, *e = bpf_map_lookup_elem(&sem_epochs, &ek);
 	__u32 n = in->nsops_copied;
 
-	k.epoch = e ? *e : 0;
+	/* a set without an epoch (never changed, or evicted) gets one: no
+	 * balance is ever recorded under 0, which userspace reads as none */
+	if (!e) {
+		fresh = fresh_epoch();
+		e = ipcs_lookup_or_init(&sem_epochs, &ek, &fresh, &agg_lost);
+		if (!e)
+			return;
+	}
+	k.epoch = *e;
 #pragma unroll
 	for (int i = 0; i < IPCS_MAX_SOPS; i++) {
 		__s64 zero = 0, *v;

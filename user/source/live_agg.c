@@ -86,7 +86,7 @@ static bool holder_gone(int32_t pid, int64_t net)
 
 int live_agg_holds(struct live_agg *a, struct wg_balance_ent **out, size_t *nout)
 {
-	struct hold_key key, next, *prev = NULL;
+	struct hold_key key, next, kept, *prev = NULL;
 	struct wg_balance_ent *v = NULL;
 	size_t n = 0, cap = 0;
 	int err = 0;
@@ -101,13 +101,17 @@ int live_agg_holds(struct live_agg *a, struct wg_balance_ent **out, size_t *nout
 			prev = NULL;    /* deleted meanwhile: start over is safe, just slower */
 			continue;
 		}
-		bpf_map_lookup_elem(a->epochs_fd, &ek, &epoch);
-		if (key.epoch != epoch || holder_gone((int32_t)key.tgid, net)) {
-			/* deleting the current key: the next one is found from the previous */
+		/* a set with no epoch (evicted, see bpf/ipcscope.bpf.c) has no
+		 * balances that hold */
+		if (bpf_map_lookup_elem(a->epochs_fd, &ek, &epoch) || key.epoch != epoch ||
+		    holder_gone((int32_t)key.tgid, net)) {
+			/* the next key is found from the last one kept (a deleted
+			 * key would send the walk back to the start) */
 			bpf_map_delete_elem(a->holds_fd, &key);
 			continue;
 		}
-		prev = &key;
+		kept = key;
+		prev = &kept;
 		if (!net)
 			continue;
 		if (vec_grow(v, n, cap)) {
