@@ -177,6 +177,63 @@ static void test_unwind_short_copy(void **state)
 	free(c);
 }
 
+__attribute__((noipa)) static int unwtest_other_path(struct capture *c, int x)
+{
+	int r = unwtest_leaf_captures(c, x + 7);
+
+	sink = r;
+	return r - 1;
+}
+
+/* Names of one unwind with an existing symbolizer (reused across calls). */
+static int names_with(struct symbolizer *sy, const struct capture *c, char names[][128],
+		      size_t max)
+{
+	struct unwind_ctx ctx;
+	uint64_t ips[UNWIND_MAX_FRAMES];
+	int n;
+
+	to_ctx(c, &ctx);
+	n = unwind_user(sy, &ctx, ips, UNWIND_MAX_FRAMES);
+	for (int i = 0; i < n && (size_t)i < max; i++) {
+		struct stack_frame f;
+
+		symbolize(sy, ips[i], i > 0, &f);
+		snprintf(names[i], 128, "%s", f.func);
+	}
+	return n;
+}
+
+/*
+ * One symbolizer serves many unwinds of its process (the resolver keeps it
+ * between creations): each call unwinds its own context, not the first.
+ */
+static void test_unwind_reuses_symbolizer(void **state)
+{
+	struct capture *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct symbolizer *sy = symbolizer_new(self_meta());
+	char names[UNWIND_MAX_FRAMES][128];
+	int n;
+
+	assert_non_null(sy);
+	unwtest_outer_caller(a, 3);
+	unwtest_other_path(b, 4);
+	for (int round = 0; round < 3; round++) {
+		n = names_with(sy, a, names, UNWIND_MAX_FRAMES);
+		assert_true(n >= 3);
+		assert_string_equal(names[1], "unwtest_middle_creator");
+		assert_string_equal(names[2], "unwtest_outer_caller");
+		n = names_with(sy, b, names, UNWIND_MAX_FRAMES);
+		assert_true(n >= 3);
+		assert_string_equal(names[0], "unwtest_leaf_captures");
+		assert_string_equal(names[1], "unwtest_other_path");
+		assert_string_equal(names[2], "test_unwind_reuses_symbolizer");
+	}
+	symbolizer_free(sy);
+	free(a);
+	free(b);
+}
+
 /* No mappings at all: one frame, the captured rip; no crash. */
 static void test_unwind_no_modules(void **state)
 {
@@ -319,6 +376,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unwind_own_stack),
 		cmocka_unit_test(test_unwind_short_copy),
+		cmocka_unit_test(test_unwind_reuses_symbolizer),
 		cmocka_unit_test(test_unwind_no_modules),
 		cmocka_unit_test(test_symbolize_self_and_libc),
 		cmocka_unit_test(test_symbolize_missing_binary),

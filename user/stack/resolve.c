@@ -59,6 +59,23 @@ static int fp_stack(struct stack_resolver *r, const struct proc_meta *m, int32_t
 	return n;
 }
 
+/* The symbolizer for m: the kept one if m is what it was built from. */
+static struct symbolizer *symbolizer_for(struct stack_resolver *r, const struct proc_meta *m)
+{
+	struct stack_sy_key k = { .pid = m->pid, .exited = m->exited, .gen = m->gen,
+				  .maps = m->maps, .nmaps = m->nmaps };
+	const struct stack_sy_key *o = &r->sy_key;
+
+	if (r->sy && o->pid == k.pid && o->exited == k.exited && o->gen == k.gen &&
+	    o->maps == k.maps && o->nmaps == k.nmaps)
+		return r->sy;
+	symbolizer_free(r->sy);
+	r->sy = symbolizer_new(m);
+	r->sy_key = k;
+	r->sy_built++;
+	return r->sy;
+}
+
 struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr *ev,
 				  size_t *n, const char **how)
 {
@@ -72,7 +89,7 @@ struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr 
 
 	*how = NULL;
 	*n = 0;
-	sy = symbolizer_new(m ? m : &none);
+	sy = symbolizer_for(r, m ? m : &none);
 	if (!sy)
 		return NULL;
 	if (ev->type == EV_CREATE) {
@@ -112,7 +129,6 @@ struct stack_frame *stack_resolve(struct stack_resolver *r, const struct ev_hdr 
 			symbolize(sy, ips[i], i > 0, &frames[i]);
 		*n = (size_t)got;
 	}
-	symbolizer_free(sy);
 	return frames;
 }
 
@@ -122,6 +138,7 @@ size_t stack_resolve_id(struct stack_resolver *r, int32_t pid, int32_t stack_id,
 	struct proc_meta none = { .pid = pid, .exited = true }, copy;
 	const struct proc_meta *m;
 	uint64_t ips[IPCS_STACK_DEPTH];
+	struct symbolizer *sy;
 	int n;
 
 	if (stack_id < 0 || !max)
@@ -132,16 +149,12 @@ size_t stack_resolve_id(struct stack_resolver *r, int32_t pid, int32_t stack_id,
 		return 0;
 	if ((size_t)n > max)
 		n = (int)max;
-	if (!r->sy || r->sy_pid != pid) {
-		symbolizer_free(r->sy);
-		r->sy = symbolizer_new(m ? m : &none);
-		r->sy_pid = pid;
-	}
+	sy = symbolizer_for(r, m ? m : &none);
 	for (int i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		out[i].addr = ips[i];
-		if (r->sy)
-			symbolize(r->sy, ips[i], i > 0, &out[i]);
+		if (sy)
+			symbolize(sy, ips[i], i > 0, &out[i]);
 	}
 	return (size_t)n;
 }

@@ -29,9 +29,20 @@ struct stack_resolver {
 	void (*refresh)(void *ctx);
 	void *ctx;
 	uint64_t dwarf, fp, bare;      /* stacks resolved, by method (for -v) */
-	/* stack_resolve_id()'s symbolizer, kept while the pid stays the same */
+	/*
+	 * The last symbolizer, kept while the process and what is known of its
+	 * mappings stay the same (pid, procmeta change counter, image, exited):
+	 * a burst of creations by one process reads its modules and CFI once.
+	 */
 	struct symbolizer *sy;
-	int32_t sy_pid;
+	struct stack_sy_key {
+		int32_t pid;
+		bool exited;
+		uint64_t gen;
+		const void *maps;
+		size_t nmaps;
+	} sy_key;
+	uint64_t sy_built;             /* symbolizers made (for the tests and -v) */
 };
 
 /* Free what the resolver keeps between calls. */

@@ -25,6 +25,7 @@ struct symbolizer {
 	Dwfl *dwfl;
 	struct proc_meta meta;     /* copy, maps owned */
 	size_t nmodules;
+	void *unwind_state;        /* owned, see symbolizer_unwind_state() */
 };
 
 static char *debuginfo_path;
@@ -208,8 +209,20 @@ void symbolizer_free(struct symbolizer *sy)
 		return;
 	if (sy->dwfl)
 		dwfl_end(sy->dwfl);
+	free(sy->unwind_state);
 	free(sy->meta.maps);
 	free(sy);
+}
+
+void *symbolizer_unwind_state(struct symbolizer *sy)
+{
+	return sy ? sy->unwind_state : NULL;
+}
+
+void symbolizer_set_unwind_state(struct symbolizer *sy, void *state)
+{
+	free(sy->unwind_state);
+	sy->unwind_state = state;
 }
 
 size_t symbolizer_modules(const struct symbolizer *sy)

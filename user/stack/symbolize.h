@@ -35,6 +35,14 @@ size_t symbolizer_modules(const struct symbolizer *sy);
 /* The libdw handle and the process it describes (used by the unwinder). */
 struct Dwfl *symbolizer_dwfl(struct symbolizer *sy);
 const struct proc_meta *symbolizer_proc(const struct symbolizer *sy);
+/*
+ * The unwinder's state (stack/unwind.c), attached to this address space
+ * once: libdw's dwfl_attach_state() takes one per Dwfl, for its life, so
+ * a symbolizer serves many unwinds of the same process by changing what
+ * the state points at.  NULL until set; set takes ownership (free()).
+ */
+void *symbolizer_unwind_state(struct symbolizer *sy);
+void symbolizer_set_unwind_state(struct symbolizer *sy, void *state);
 
 /*
  * Describe one address.  `is_return` says addr is a return address (every

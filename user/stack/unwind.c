@@ -5,15 +5,19 @@
  * the stack from sp, so reads elsewhere fail, which ends the walk cleanly.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <elfutils/libdwfl.h>
 
 #include "stack/unwind.h"
 
+/* Attached to the symbolizer's Dwfl once; each unwind points it at its context. */
 struct unwind_state {
 	const struct unwind_ctx *ctx;
 	pid_t pid;
+	bool attached;           /* false: libdw refused it (no architecture) */
 	uint64_t *ips;
 	size_t max, n;
 };
@@ -96,29 +100,49 @@ static int frame_cb(Dwfl_Frame *frame, void *arg)
 	return st->n < st->max ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
+/* The symbolizer's attached state, attaching it on first use; NULL: no memory. */
+static struct unwind_state *state_of(struct symbolizer *sy)
+{
+	const struct proc_meta *m = symbolizer_proc(sy);
+	struct unwind_state *st = symbolizer_unwind_state(sy);
+	Dwfl *dwfl = symbolizer_dwfl(sy);
+
+	if (st)
+		return st;
+	if (!(st = calloc(1, sizeof(*st))))
+		return NULL;
+	st->pid = m && m->pid > 0 ? m->pid : 1;
+	/* without modules libdw cannot pick an architecture */
+	st->attached = dwfl && symbolizer_modules(sy) &&
+		       dwfl_attach_state(dwfl, NULL, st->pid, &callbacks, st);
+	symbolizer_set_unwind_state(sy, st);
+	return st;
+}
+
 int unwind_user(struct symbolizer *sy, const struct unwind_ctx *ctx,
 		uint64_t *ips, size_t max)
 {
-	const struct proc_meta *m = symbolizer_proc(sy);
-	Dwfl *dwfl = symbolizer_dwfl(sy);
-	struct unwind_state st = { .ctx = ctx, .ips = ips, .max = max };
+	struct unwind_state *st;
+	size_t n;
 
-	if (!ctx || !ips || !max || !ctx->regs[16])
+	if (!sy || !ctx || !ips || !max || !ctx->regs[16])
 		return -EINVAL;
-	st.pid = m && m->pid > 0 ? m->pid : 1;
-	/*
-	 * Without modules libdw cannot pick an architecture: give back the
-	 * one frame we know.
-	 */
-	if (!dwfl || !symbolizer_modules(sy) ||
-	    !dwfl_attach_state(dwfl, NULL, st.pid, &callbacks, &st)) {
+	st = state_of(sy);
+	if (!st || !st->attached) {
+		ips[0] = ctx->regs[16];    /* the one frame we know */
+		return 1;
+	}
+	st->ctx = ctx;
+	st->ips = ips;
+	st->max = max;
+	st->n = 0;
+	dwfl_getthread_frames(symbolizer_dwfl(sy), st->pid, frame_cb, st);
+	n = st->n;
+	st->ctx = NULL;
+	st->ips = NULL;
+	if (!n) {
 		ips[0] = ctx->regs[16];
 		return 1;
 	}
-	dwfl_getthread_frames(dwfl, st.pid, frame_cb, &st);
-	if (!st.n) {
-		ips[0] = ctx->regs[16];
-		return 1;
-	}
-	return st.n;
+	return (int)n;
 }

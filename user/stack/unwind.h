@@ -32,8 +32,8 @@ void unwind_ctx_from_create(struct unwind_ctx *ctx, const struct ev_create *ev);
 
 /*
  * Unwind into ips[] (ips[0] = the captured rip, then return addresses).
- * A symbolizer can be attached to one context only: use a fresh one per
- * call.  Returns the number of frames (>= 1 when rip is known), or
+ * The symbolizer can serve any number of calls for its process (its CFI
+ * and modules are read once).  Returns the number of frames (>= 1 when rip is known), or
  * -EINVAL/-ENOENT when nothing could be unwound.  Frames stop at the first
  * one libdw cannot find (no CFI, or memory outside the copy).
  */
