@@ -14,32 +14,35 @@
 #include "ipcscope.h"
 #include "opts.h"
 #include "tables/ipcns.h"
+#include "tables/proc.h"
+
+struct open_job {
+	uint32_t inode;
+	int fd;
+};
+
+static int open_one(int32_t pid, uint32_t ipcns, void *ctx)
+{
+	struct open_job *j = ctx;
+	char path[64];
+
+	if (ipcns != j->inode)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", pid);
+	j->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (j->fd >= 0)
+		return 1;
+	j->fd = -errno;   /* exited meanwhile? another process may do */
+	return 0;
+}
 
 /* Any process whose IPC namespace has this inode. */
 static int open_by_inode(uint32_t inode)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int fd = -ENOENT;
+	struct open_job j = { .inode = inode, .fd = -ENOENT };
+	int err = proc_each_ipcns(open_one, &j);
 
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char path[300];
-		struct stat st;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/ipc", de->d_name);
-		if (stat(path, &st) || st.st_ino != inode)
-			continue;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			break;
-		fd = -errno;
-	}
-	closedir(d);
-	return fd;
+	return err < 0 ? err : j.fd;
 }
 
 int ipcns_enter(const char *arg)

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Which IPC namespaces exist (see nslist.h). */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +12,9 @@
 #include "ipcns_rec.h"
 #include "ipcns_iter.skel.h"
 
+#include "tables/iterread.h"
 #include "tables/nslist.h"
+#include "tables/proc.h"
 #include "util/vec.h"
 
 /* The initial PID namespace's inode (PROC_PID_INIT_INO): task->tgid is a pid here. */
@@ -97,100 +98,82 @@ void nslist_close(struct nslist *l)
 	free(l);
 }
 
+/* A reading: entries in the order found, duplicates removed at the end. */
+struct list_job {
+	struct ipcns_entry *v;
+	size_t n, cap;
+};
+
+static int add_rec(const void *rec, void *ctx)
+{
+	const struct ipcns_rec *r = rec;
+	struct list_job *j = ctx;
+
+	if (vec_grow(j->v, j->n, j->cap))
+		return -ENOMEM;
+	j->v[j->n] = (struct ipcns_entry){ .inode = r->inode, .pid = (int32_t)r->tgid };
+	memcpy(j->v[j->n].comm, r->comm, sizeof(j->v[j->n].comm));
+	j->v[j->n].comm[sizeof(j->v[j->n].comm) - 1] = 0;
+	j->n++;
+	return 0;
+}
+
 static int iter_read(struct nslist *l, struct ipcns_entry **out, size_t *n)
 {
-	struct ipcns_entry *v = NULL;
+	struct list_job j = { 0 };
 	struct ipcns_rec rec;
-	size_t cnt = 0, cap = 0, got = 0;
-	int fd, err = 0;
+	int err;
 
 	l->skel->bss->reading++;
-	fd = bpf_iter_create(bpf_link__fd(l->skel->links.dump_ipcns));
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t r = read(fd, (char *)&rec + got, sizeof(rec) - got);
-
-		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-		if (got < sizeof(rec))
-			continue;
-		got = 0;
-		if (vec_grow(v, cnt, cap)) {
-			err = -ENOMEM;
-			break;
-		}
-		v[cnt].inode = rec.inode;
-		v[cnt].pid = (int32_t)rec.tgid;
-		memcpy(v[cnt].comm, rec.comm, sizeof(v[cnt].comm));
-		v[cnt].comm[sizeof(v[cnt].comm) - 1] = 0;
-		cnt++;
-	}
-	close(fd);
+	err = iter_each_record(l->skel->links.dump_ipcns, &rec, sizeof(rec), add_rec, &j);
 	if (err) {
-		free(v);
+		free(j.v);
 		return err;
 	}
-	ipcns_entries_unique(v, &cnt);
-	*out = v;
-	*n = cnt;
+	ipcns_entries_unique(j.v, &j.n);
+	*out = j.v;
+	*n = j.n;
+	return 0;
+}
+
+static int list_one(int32_t pid, uint32_t ipcns, void *ctx)
+{
+	struct list_job *j = ctx;
+	char path[64];
+	FILE *f;
+
+	for (size_t i = 0; i < j->n; i++)
+		if (j->v[i].inode == ipcns)
+			return 0;
+	if (vec_grow(j->v, j->n, j->cap))
+		return -ENOMEM;
+	j->v[j->n] = (struct ipcns_entry){ .inode = ipcns, .pid = pid };
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	if ((f = fopen(path, "re"))) {
+		char *c = j->v[j->n].comm;
+
+		if (fgets(c, sizeof(j->v[j->n].comm), f))
+			c[strcspn(c, "\n")] = 0;
+		fclose(f);
+	}
+	j->n++;
 	return 0;
 }
 
 int ipcns_list(struct ipcns_entry **out, size_t *n)
 {
-	struct ipcns_entry *v = NULL;
-	size_t cnt = 0, cap = 0;
-	struct dirent *de;
-	DIR *d = opendir("/proc");
+	struct list_job j = { 0 };
+	int err = proc_each_ipcns(list_one, &j);
 
 	*out = NULL;
 	*n = 0;
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char path[64], *end;
-		long pid = strtol(de->d_name, &end, 10);
-		struct stat st;
-		bool seen = false;
-
-		if (*end || pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", pid);
-		if (stat(path, &st))
-			continue;
-		for (size_t i = 0; i < cnt && !seen; i++)
-			seen = v[i].inode == (uint32_t)st.st_ino;
-		if (seen)
-			continue;
-		if (vec_grow(v, cnt, cap)) {
-			free(v);
-			closedir(d);
-			return -ENOMEM;
-		}
-		v[cnt].inode = (uint32_t)st.st_ino;
-		v[cnt].pid = (int32_t)pid;
-		v[cnt].comm[0] = 0;
-		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-		FILE *f = fopen(path, "re");
-		if (f) {
-			if (fgets(v[cnt].comm, sizeof(v[cnt].comm), f))
-				v[cnt].comm[strcspn(v[cnt].comm, "\n")] = 0;
-			fclose(f);
-		}
-		cnt++;
+	if (err) {
+		free(j.v);
+		return err;
 	}
-	closedir(d);
-	ipcns_entries_unique(v, &cnt);
-	*out = v;
-	*n = cnt;
+	ipcns_entries_unique(j.v, &j.n);
+	*out = j.v;
+	*n = j.n;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Process facts from /proc/PID. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -124,4 +125,28 @@ int proc_info_read(int32_t pid, struct proc_info *pi)
 	if (!stat(path, &st))
 		pi->uid = st.st_uid;
 	return 0;
+}
+
+int proc_each_ipcns(int (*each)(int32_t pid, uint32_t ipcns, void *ctx), void *ctx)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return -errno;
+	while (!ret && (de = readdir(d))) {
+		char path[64], *end;
+		long pid = strtol(de->d_name, &end, 10);
+		struct stat st;
+
+		if (*end || pid <= 0 || pid > INT32_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", pid);
+		if (stat(path, &st))
+			continue;
+		ret = each((int32_t)pid, (uint32_t)st.st_ino, ctx);
+	}
+	closedir(d);
+	return ret;
 }

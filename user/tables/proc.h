@@ -25,6 +25,14 @@ struct proc_info {
 int proc_info_read(int32_t pid, struct proc_info *pi);
 /* Exists and has not exited: a zombie is not alive (the one liveness rule). */
 bool proc_alive(int32_t pid);
+/*
+ * Every process in /proc with the inode of its IPC namespace, in /proc's
+ * order: each(pid, ipcns, ctx) until it returns nonzero, which is
+ * returned.  A process that exits meanwhile, or whose namespace cannot be
+ * read (a kernel thread, no permission), is passed over.  0 or -errno (no
+ * /proc).  The one walk of /proc by namespace.
+ */
+int proc_each_ipcns(int (*each)(int32_t pid, uint32_t ipcns, void *ctx), void *ctx);
 /* Container id (docker/containerd/cri-o/podman/libpod) from a cgroup path,
  * whole (the one container-id rule); false if none. */
 bool cgroup_container_id(const char *cgroup, char *out, size_t len);

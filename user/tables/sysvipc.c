@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tables/proc.h"
 #include "tables/statwalk.h"
 #include "tables/sysvipc.h"
 #include "tables/waiters.h"
@@ -527,6 +528,46 @@ static dev_t shmem_dev(void)
 	return d;
 }
 
+struct attach_job {
+	struct ipc_snapshot *s;
+	dev_t shmdev;
+};
+
+static int attached_one(int32_t pid, uint32_t ipcns, void *ctx)
+{
+	struct attach_job *j = ctx;
+	char path[64], line[512];
+	FILE *f;
+
+	if (j->s->ipcns && ipcns != j->s->ipcns)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *sysv = strstr(line, " /SYSV");
+		unsigned long long ino;
+		unsigned int maj, min;
+		struct shm_obj key, *o;
+
+		if (!sysv)
+			continue;
+		/* addr perms offset dev inode path */
+		if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &ino) != 3)
+			continue;
+		key.c.id = (int32_t)ino;
+		o = bsearch(&key, j->s->shm, j->s->nshm, sizeof(*j->s->shm), cmp_shm);
+		if (!o)
+			continue;
+		add_attached(o, pid);
+		if (j->shmdev && makedev(maj, min) != j->shmdev)
+			o->hugetlb = true;
+	}
+	fclose(f);
+	return 0;
+}
+
 /*
  * SysV segments appear in /proc/PID/maps as "/SYSV<key> (deleted)" with the
  * shmid as the inode number (newseg sets i_ino to the id).  Ids repeat across
@@ -536,55 +577,9 @@ static dev_t shmem_dev(void)
  */
 static void read_attached(struct ipc_snapshot *s)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	char path[64], line[512], want[32], nsl[64];
-	dev_t shmdev = shmem_dev();
+	struct attach_job j = { .s = s, .shmdev = shmem_dev() };
 
-	if (!d)
-		return;
-	snprintf(want, sizeof(want), "ipc:[%u]", s->ipcns);
-	while ((de = readdir(d))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		ssize_t nl;
-		FILE *f;
-
-		if (*end || pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", pid);
-		nl = readlink(path, nsl, sizeof(nsl) - 1);
-		if (nl < 0)
-			continue;     /* exited, or a kernel thread we cannot inspect */
-		nsl[nl] = 0;
-		if (s->ipcns && strcmp(nsl, want))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/maps", pid);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			char *sysv = strstr(line, " /SYSV");
-			unsigned long long ino;
-			unsigned int maj, min;
-			struct shm_obj key, *o;
-
-			if (!sysv)
-				continue;
-			/* addr perms offset dev inode path */
-			if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &ino) != 3)
-				continue;
-			key.c.id = (int32_t)ino;
-			o = bsearch(&key, s->shm, s->nshm, sizeof(*s->shm), cmp_shm);
-			if (!o)
-				continue;
-			add_attached(o, (int32_t)pid);
-			if (shmdev && makedev(maj, min) != shmdev)
-				o->hugetlb = true;
-		}
-		fclose(f);
-	}
-	closedir(d);
+	proc_each_ipcns(attached_one, &j);
 }
 
 static int read_one(const char *path, struct ipc_snapshot *s,

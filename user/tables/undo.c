@@ -9,6 +9,7 @@
 
 #include "undo_rec.h"
 #include "undo_iter.skel.h"
+#include "tables/iterread.h"
 #include "tables/undo.h"
 
 struct undo_reader {
@@ -59,12 +60,41 @@ static bool asked(const struct undo_set *sets, size_t n, int32_t semid)
 	return false;
 }
 
+struct collect_job {
+	const struct undo_set *sets;
+	size_t nsets;
+	struct wait_facts *f;
+	int added;
+};
+
+/* One process's adjustments on one set: a hold per semaphore it moved. */
+static int add_rec(const void *p, void *ctx)
+{
+	const struct undo_rec *rec = p;
+	struct collect_job *j = ctx;
+	int err;
+
+	if (!asked(j->sets, j->nsets, rec->semid))
+		return 0;
+	for (uint32_t k = 0; k < rec->nsems && k < UNDO_MAX_SEMS; k++) {
+		struct wg_hold h = { (int32_t)rec->tgid, rec->ipcns, rec->semid, (uint16_t)k,
+				     rec->adj[k], EVID_UNDO };
+
+		if (!rec->adj[k])
+			continue;
+		if ((err = wait_facts_add_hold(j->f, &h)))
+			return err;
+		j->added++;
+	}
+	return 0;
+}
+
 int undo_collect(struct undo_reader *r, const struct undo_set *sets, size_t nsets,
 		 struct wait_facts *f)
 {
-	int map = bpf_map__fd(r->skel->maps.nsems_of), fd, added = 0, err = 0;
+	struct collect_job j = { .sets = sets, .nsets = nsets, .f = f };
+	int map = bpf_map__fd(r->skel->maps.nsems_of), err;
 	struct undo_rec rec;
-	size_t got = 0;
 	int32_t key;
 
 	/* the iterator reads only arrays it is told the size of */
@@ -74,39 +104,6 @@ int undo_collect(struct undo_reader *r, const struct undo_set *sets, size_t nset
 		return 0;
 	for (size_t i = 0; i < nsets; i++)
 		bpf_map_update_elem(map, &sets[i].semid, &sets[i].nsems, BPF_ANY);
-	fd = bpf_iter_create(bpf_link__fd(r->skel->links.dump_undo));
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, (char *)&rec + got, sizeof(rec) - got);
-
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got < sizeof(rec))
-			continue;
-		got = 0;
-		if (!asked(sets, nsets, rec.semid))
-			continue;
-		for (uint32_t j = 0; j < rec.nsems && j < UNDO_MAX_SEMS; j++) {
-			struct wg_hold h = { (int32_t)rec.tgid, rec.ipcns, rec.semid, (uint16_t)j,
-					     rec.adj[j], EVID_UNDO };
-
-			if (!rec.adj[j])
-				continue;
-			if ((err = wait_facts_add_hold(f, &h)))
-				break;
-			added++;
-		}
-		if (err)
-			break;
-	}
-	close(fd);
-	return err ? err : added;
+	err = iter_each_record(r->skel->links.dump_undo, &rec, sizeof(rec), add_rec, &j);
+	return err ? err : j.added;
 }

@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "tables/proc.h"
 #include "tables/waiters.h"
 
 /*
@@ -131,32 +132,30 @@ static int scan_process(long pid, uint32_t ipcns, struct wait_facts *f)
 	return found;
 }
 
+struct scan_job {
+	uint32_t ipcns;            /* 0: every namespace */
+	struct wait_facts *f;
+	int total;
+};
+
+static int scan_one(int32_t pid, uint32_t ipcns, void *ctx)
+{
+	struct scan_job *j = ctx;
+	int n;
+
+	if (j->ipcns && ipcns != j->ipcns)
+		return 0;
+	n = scan_process(pid, ipcns, j->f);
+	if (n < 0)
+		return n;
+	j->total += n;
+	return 0;
+}
+
 int waiters_scan(uint32_t ipcns, struct wait_facts *f)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int total = 0;
+	struct scan_job j = { .ipcns = ipcns, .f = f };
+	int err = proc_each_ipcns(scan_one, &j);
 
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		char path[64], *end;
-		long pid = strtol(de->d_name, &end, 10);
-		struct stat st;
-		int n;
-
-		if (*end || pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", pid);
-		if (stat(path, &st) || (ipcns && (uint32_t)st.st_ino != ipcns))
-			continue;
-		n = scan_process(pid, (uint32_t)st.st_ino, f);
-		if (n < 0) {
-			closedir(d);
-			return n;
-		}
-		total += n;
-	}
-	closedir(d);
-	return total;
+	return err < 0 ? err : j.total;
 }

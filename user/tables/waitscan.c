@@ -15,6 +15,7 @@
 #include "waiter_rec.h"
 #include "waiters_iter.skel.h"
 #include "tables/undo.h"
+#include "tables/iterread.h"
 #include "tables/waiters.h"
 #include "tables/waitscan.h"
 #include "util/vec.h"
@@ -164,41 +165,20 @@ static void from_rec(const struct waiter_rec *r, struct wg_waiter *w)
 	waiters_read_sops(w, sops);
 }
 
+static int add_rec(const void *rec, void *ctx)
+{
+	struct wg_waiter w;
+
+	from_rec(rec, &w);
+	return w.call ? wait_facts_add_waiter(ctx, &w) : 0;
+}
+
 static int iter_read(struct waitscan *ws, struct wait_facts *f)
 {
 	struct waiter_rec rec;
-	size_t got = 0;
-	int fd, err = 0;
 
-	fd = bpf_iter_create(bpf_link__fd(ws->skel->links.dump_waiters));
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, (char *)&rec + got, sizeof(rec) - got);
-		struct wg_waiter w;
-
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got < sizeof(rec))
-			continue;
-		got = 0;
-		from_rec(&rec, &w);
-		if (!w.call)
-			continue;
-		if ((err = wait_facts_add_waiter(f, &w)))
-			break;
-	}
-	close(fd);
-	return err;
+	return iter_each_record(ws->skel->links.dump_waiters, &rec, sizeof(rec), add_rec, f);
 }
-
 /* Values, GETPID and SEM_UNDO holders of the sets that have waiters. */
 static int read_sets(struct waitscan *ws, struct wait_facts *f)
 {
