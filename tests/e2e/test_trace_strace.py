@@ -78,10 +78,12 @@ def norm_ours(call, args, res):
 
 
 def run_both(ipcns, tmp_path, wl):
+    """wl: a workload's name, or a command (list)."""
     out = tmp_path / "trace.txt"
     st = tmp_path / "st"
+    cmd = [workload(wl)] if isinstance(wl, str) else list(wl)
     r = ipcns.run([IPCSCOPE, "trace", "-o", str(out), "--", "strace", "-qq", "-ff",
-                   "-e", "trace=ipc", "-e", "signal=none", "-o", str(st), workload(wl)],
+                   "-e", "trace=ipc", "-e", "signal=none", "-o", str(st)] + cmd,
                   timeout=120)
     assert r.returncode == 0, r.stderr
     ours = {}
