@@ -46,12 +46,15 @@ int dump_ipcns(struct bpf_iter__task *ctx)
 	last = bpf_map_lookup_elem(&seen, &rec.inode);
 	if (last && *last == now)
 		return 0;
+	rec.tgid = task->tgid;
+	BPF_CORE_READ_STR_INTO(&rec.comm, task, comm);
+	/* stamped only once written: a record that did not fit in the
+	 * reader's buffer is dropped by the kernel and this task shown again */
+	if (bpf_seq_write(seq, &rec, sizeof(rec)))
+		return 0;
 	if (last)
 		*last = now;
 	else
 		bpf_map_update_elem(&seen, &rec.inode, &now, BPF_ANY);
-	rec.tgid = task->tgid;
-	BPF_CORE_READ_STR_INTO(&rec.comm, task, comm);
-	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
 }

@@ -85,11 +85,13 @@ static int export_leaks(struct session *s, struct common_opts *o, struct folded 
 	l = leaks_new(&lo, s->start);
 	if (!l || ev_bus_add(&s->bus, fork_sink, s) || ev_bus_add(&s->bus, leaks_event, l)) {
 		leaks_free(l);
+		stack_resolver_fini(&res);
 		return errmsg(EX_OSERR, "out of memory");
 	}
 	status = session_drive(s, NULL);
 	if (!status && !s->end) {
 		leaks_free(l);
+		stack_resolver_fini(&res);
 		return errmsg(EX_DATAERR, "the recording has no IPC tables at the end: leaks cannot be told apart from objects still in use");
 	}
 	if (!status && leaks_find(l, s->end, &r) == 0) {
@@ -104,6 +106,7 @@ static int export_leaks(struct session *s, struct common_opts *o, struct folded 
 		leak_report_free(&r);
 	}
 	leaks_free(l);
+	stack_resolver_fini(&res);
 	return status;
 }
 

@@ -686,6 +686,7 @@ out_writer:
 	rec_writer_free(r.w);
 out_live:
 	leaks_free(r.pending);
+	stack_resolver_fini(&r.res);
 	if (r.scan)
 		waitscan_close(r.scan);
 	wait_facts_free(&r.facts);

@@ -399,6 +399,21 @@ def test_top_all_namespaces(ipcns):
     assert r.returncode == 64 and "exclude each other" in r.stderr
 
 
+def wait_asleep_in(pid, call, timeout=10):
+    """Until pid sleeps inside `call` (x86_64 msgrcv is 70; /proc/PID/syscall)."""
+    nr = {"msgrcv": 70, "msgsnd": 69, "semtimedop": 220}[call]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        with open(f"/proc/{pid}/syscall") as f:
+            sc = f.read().split()
+        if state == "S" and sc and sc[0] == str(nr):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"pid {pid} never slept in {call}")
+
+
 def test_top_all_namespaces_counts_waiters_per_namespace(ipcns):
     """With --all-namespaces the blocked threads of every namespace are read
     once (a task iterator while tracing, /proc without) and counted against
@@ -417,7 +432,7 @@ def test_top_all_namespaces_counts_waiters_per_namespace(ipcns):
         made += other.run(["ipcmk", "-Q"], check=True).stdout
         assert mine["sem"] == [0] and q["msqid"] == 0, (mine, q)
         assert len(re.findall(r"id: 0\b", made)) == 2, made
-        time.sleep(0.2)    # msgblock printed just before blocking
+        wait_asleep_in(q["pid"], "msgrcv")    # it printed just before blocking
         for extra, method in ((["--no-trace"], "/proc"), (["-p", str(other.pid)], "task iterator")):
             r = subprocess.run([IPCSCOPE, "top", "--all-namespaces", "-b", "-n", "1", "--json",
                                 "-v"] + extra, capture_output=True, text=True, timeout=60)

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "stack/symbolize.h"
+#include "stack/resolve.h"
 #include "stack/unwind.h"
 #include "tables/procmeta.h"
 
@@ -234,6 +235,59 @@ static void test_unwind_reuses_symbolizer(void **state)
 	free(b);
 }
 
+/* An EV_CREATE of this process carrying the captured context. */
+static struct ev_create *create_of(const struct capture *c)
+{
+	struct ev_create *ev = calloc(1, sizeof(*ev));
+
+	assert_non_null(ev);
+	ev->h.type = EV_CREATE;
+	ev->h.size = sizeof(*ev);
+	ev->h.pid = ev->h.tid = (uint32_t)getpid();
+	memcpy(ev->regs, c->regs, sizeof(c->regs));
+	ev->sp = c->sp;
+	ev->stack_len = c->len;
+	memcpy(ev->stack, c->stack, c->len);
+	ev->stack_id = -1;
+	return ev;
+}
+
+/*
+ * The resolver keeps one symbolizer while the creator's process model is
+ * unchanged, and builds a new one when it changes (here: captured again),
+ * so new mappings are never missed; every stack comes out whole either way.
+ */
+static void test_resolver_keeps_symbolizer_until_mappings_change(void **state)
+{
+	struct capture *c = calloc(1, sizeof(*c));
+	struct stack_resolver r = { .procs = cache, .live = true };
+	struct ev_create *ev;
+	struct stack_frame *f;
+	const char *how;
+	size_t n;
+
+	assert_non_null(c);
+	unwtest_outer_caller(c, 5);
+	ev = create_of(c);
+	self_meta();
+	for (int i = 0; i < 4; i++) {
+		if (i == 3)
+			self_meta();     /* /proc read again: the entry changed */
+		f = stack_resolve(&r, &ev->h, &n, &how);
+		assert_non_null(f);
+		assert_true(n >= 3);
+		assert_string_equal(how, "dwarf");
+		assert_string_equal(f[0].func, "unwtest_leaf_captures");
+		assert_string_equal(f[1].func, "unwtest_middle_creator");
+		assert_string_equal(f[2].func, "unwtest_outer_caller");
+		free(f);
+		assert_int_equal(r.sy_built, i < 3 ? 1 : 2);
+	}
+	stack_resolver_fini(&r);
+	free(ev);
+	free(c);
+}
+
 /* No mappings at all: one frame, the captured rip; no crash. */
 static void test_unwind_no_modules(void **state)
 {
@@ -377,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_unwind_own_stack),
 		cmocka_unit_test(test_unwind_short_copy),
 		cmocka_unit_test(test_unwind_reuses_symbolizer),
+		cmocka_unit_test(test_resolver_keeps_symbolizer_until_mappings_change),
 		cmocka_unit_test(test_unwind_no_modules),
 		cmocka_unit_test(test_symbolize_self_and_libc),
 		cmocka_unit_test(test_symbolize_missing_binary),

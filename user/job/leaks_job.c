@@ -235,13 +235,16 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 	lo.describe = creator_describe;
 	lo.stack_ctx = &g;
 	g.l = leaks_new(&lo, s->start);
-	if (!g.l)
+	if (!g.l) {
+		stack_resolver_fini(&g.res);
 		return errmsg(EX_OSERR, "out of memory");
+	}
 	if (!s->start)
 		warnmsg("no table snapshot from the start: objects that existed before "
 			"may be counted as created by whoever opened them");
 	if (ev_bus_add(&s->bus, fork_sink, &g) || ev_bus_add(&s->bus, leaks_event, g.l)) {
 		leaks_free(g.l);
+		stack_resolver_fini(&g.res);
 		return errmsg(EX_SOFTWARE, "too many event consumers: report this bug");
 	}
 	if (rl) {
@@ -259,8 +262,8 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 	if (!status)
 		status = current_report(&g);
 	debugmsg("creator stacks: %" PRIu64 " unwound with CFI, %" PRIu64
-		 " from frame pointers, %" PRIu64 " with one frame only",
-		 g.res.dwarf, g.res.fp, g.res.bare);
+		 " from frame pointers, %" PRIu64 " with one frame only; %" PRIu64
+		 " address spaces built", g.res.dwarf, g.res.fp, g.res.bare, g.res.sy_built);
 	if (s->lost_events)
 		warnmsg("%" PRIu64 " events were lost: creators of some objects may be "
 			"unknown; use filters to trace less", s->lost_events);
@@ -268,6 +271,7 @@ int leaks_session(struct session *s, struct common_opts *o, struct run_loop *rl)
 		warnmsg("%" PRIu64 " mapping records were lost: some stacks may be "
 			"incomplete", mmaptrack_lost(s->mt));
 	leaks_free(g.l);
+	stack_resolver_fini(&g.res);
 	if (!status && g.fail && g.last_found)
 		status = EXIT_FINDINGS;
 	return status;

@@ -305,6 +305,7 @@ int procmeta_end_image(struct procmeta_cache *c, int32_t pid, uint64_t ts_ns)
 	if (drop) {
 		memmove(e->old, e->old + drop, (e->nold - drop) * sizeof(*e->old));
 		e->nold -= drop;
+		touch(c, e);   /* the old images moved: a kept view of them is stale */
 	}
 	if (e->nmaps) {
 		v = realloc(e->old, (e->nold + e->nmaps) * sizeof(*v));
