@@ -174,6 +174,39 @@ static void *prefetch_btf(void *arg)
 	return NULL;
 }
 
+/*
+ * The clock every latency is measured with (bpf_ktime_get_ns() reads the
+ * kernel's clocksource twice per call).  On a VM it is a paravirtual clock,
+ * and those two reads are most of latency's own cost per call
+ * (docs/performance.md, the lower bound of `make bench-progcost`).
+ */
+static void check_clock(struct report *r)
+{
+	const char *path = "/sys/devices/system/clocksource/clocksource0/current_clocksource";
+	char cs[64] = "";
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		if (fgets(cs, sizeof(cs), f))
+			cs[strcspn(cs, "\n")] = 0;
+		fclose(f);
+	}
+	if (!cs[0])
+		add(r, "clock", ST_INFO, NULL, "clocksource unknown (%s unreadable)", path);
+	else if (!strcmp(cs, "tsc"))
+		add(r, "clock", ST_OK, NULL, "clocksource tsc: the cheapest timestamps");
+	else if (!strcmp(cs, "hpet") || !strcmp(cs, "acpi_pm"))
+		add(r, "clock", ST_WARN,
+		    "every timed call reads this slow clock twice (a microsecond or more per "
+		    "call under latency, trace, top and metrics); the tsc clocksource, where "
+		    "the kernel trusts it, avoids that",
+		    "clocksource %s", cs);
+	else
+		add(r, "clock", ST_INFO, NULL,
+		    "clocksource %s (paravirtual): each call's two timestamps are most of "
+		    "latency's own cost per call here (docs/performance.md)", cs);
+}
+
 static int run_checks(struct report *r, bool *core_ok)
 {
 	pthread_t prefetch;
@@ -286,6 +319,7 @@ static int run_checks(struct report *r, bool *core_ok)
 		    "32-bit programs cannot run here (exec of an i386 ELF: %s; "
 		    "CONFIG_IA32_EMULATION=%c): no 32-bit callers to miss",
 		    errstr(e), ia32 ? ia32 : '?');
+	check_clock(r);
 	return 0;
 }
 

@@ -26,8 +26,12 @@ def test_doctor_json_lists_every_hook():
                  "tp_btf/sched_process_exec", "ringbuf", "btf", "privileges", "iter/task"):
         assert checks[hook]["status"] == "ok", checks[hook]
     # extras and ia32 are reported either way; anything missing says what it costs
-    for name in ("fentry", "kprobes", "ia32"):
+    for name in ("fentry", "kprobes", "ia32", "clock"):
         assert checks[name]["status"] in ("ok", "missing", "warn", "info")
+    # the clocksource every timed call reads twice
+    with open("/sys/devices/system/clocksource/clocksource0/current_clocksource") as f:
+        cs = f.read().strip()
+    assert f"clocksource {cs}" in checks["clock"]["detail"], checks["clock"]
     for c in d["checks"]:
         if c["status"] in ("missing", "warn"):
             assert c.get("cost"), c
