@@ -66,13 +66,18 @@ int BPF_PROG(floor_exit, struct task_struct *task)
 /*
  * The lower bound of any latency histogram (bench/floor -c): a start taken
  * from the clock into a per-CPU slot at the entry, the clock read again at
- * the exit and the difference added to a per-CPU sum.  No filter, no
- * histogram slots, no off-CPU split, semtimedop only: what is left of a
- * latency tool's cost when everything that is ours is taken away.
+ * the exit and the difference added to a per-CPU sum, for the command's
+ * process only (lb_tgid).  No other filter, no histogram slots, no off-CPU
+ * split, semtimedop only: what is left of a latency tool's cost when
+ * everything that is ours is taken away.
  */
 /* 0: the lower bound; 1: the two clock reads only; 2: the slot and sum only
  * (no clock): which of the two the lower bound's cost is */
 const volatile int lb_part = 0;
+/* The command's process (set by bench/floor after the fork): the lower
+ * bound times its calls only, as any tool on a shared machine must filter
+ * (latency's -- CMD does the same with its -p decision). */
+__u32 lb_tgid = 0;
 
 struct lb_cpu {
 	__u64 start;
@@ -91,6 +96,11 @@ struct {
 static __always_inline __u64 lb_now(__u64 fake)
 {
 	return lb_part == 2 ? fake : bpf_ktime_get_ns();
+}
+
+static __always_inline bool lb_ours(void)
+{
+	return bpf_get_current_pid_tgid() >> 32 == lb_tgid;
 }
 
 static __always_inline int lb_start(void)
@@ -119,19 +129,19 @@ static __always_inline int lb_end(void)
 }
 
 SEC("tracepoint/syscalls/sys_enter_semtimedop")
-int lb_enter_semtimedop(void *ctx) { return lb_start(); }
+int lb_enter_semtimedop(void *ctx) { return lb_ours() ? lb_start() : 0; }
 
 SEC("tracepoint/syscalls/sys_exit_semtimedop")
-int lb_exit_semtimedop(void *ctx) { return lb_end(); }
+int lb_exit_semtimedop(void *ctx) { return lb_ours() ? lb_end() : 0; }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(lb_raw_enter, struct pt_regs *regs, long nr)
 {
-	return nr == 220 ? lb_start() : 0;   /* x86_64 semtimedop */
+	return nr == 220 && lb_ours() ? lb_start() : 0;   /* x86_64 semtimedop */
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(lb_raw_exit, struct pt_regs *regs, long ret)
 {
-	return regs->orig_ax == 220 ? lb_end() : 0;
+	return regs->orig_ax == 220 && lb_ours() ? lb_end() : 0;
 }

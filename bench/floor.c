@@ -91,6 +91,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "floor: cannot execute '%s': %s\n", argv[arg], strerror(errno));
 		_exit(127);
 	}
+	/* the lower bound times the command's calls only (the parent's write:
+	 * the child shares the mapping until it execs) */
+	skel->bss->lb_tgid = (__u32)pid;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	floor_bpf__destroy(skel);

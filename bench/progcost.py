@@ -168,8 +168,9 @@ def render(res, rounds):
              "what bpftrace's histogram costs (last column: of bpftrace's programs' run "
              "time per call). The lower bound (`bench/floor -c`) is the least any latency "
              "histogram does: the clock read at the entry into a per-CPU slot, read again "
-             "at the exit, the difference added to a per-CPU sum; no filter, no histogram "
-             "slots.", "",
+             "at the exit, the difference added to a per-CPU sum, for the workload's "
+             "process only (a pid test, as any tool on a shared machine needs); no other "
+             "filter, no histogram slots.", "",
              "| programs | ns per call | over the floor | ns per run (enter+exit) | over the floor "
              "| over the floor / bpftrace hist |",
              "|---|---:|---:|---:|---:|---:|"]
