@@ -12,6 +12,7 @@
 #include "events.h"
 #include "ipcscope.h"
 #include "opts.h"
+#include "tables/proc.h"
 
 enum {
 	OPT_JSON = 0x1000,
@@ -83,18 +84,9 @@ int parse_kinds(const char *s)
 	return mask ? (int)mask : -1;
 }
 
-static uint32_t ns_inode_of(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st))
-		return 0;
-	return (uint32_t)st.st_ino;
-}
-
 uint32_t self_ipcns(void)
 {
-	return ns_inode_of("/proc/self/ns/ipc");
+	return proc_self_ipcns();
 }
 
 int resolve_ipcns(const char *arg, uint32_t *inode)

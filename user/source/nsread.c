@@ -13,6 +13,7 @@
 #include "ipcscope.h"
 #include "record/codec.h"
 #include "source/nsread.h"
+#include "tables/proc.h"
 
 /* The caller's namespace's tables, with the wait counts from `given` if any. */
 static int read_here(struct ipc_snapshot *s, unsigned int what, const struct wait_facts *given)
@@ -128,8 +129,7 @@ int snapshot_read_all_ns(struct nslist *l, unsigned int what, const struct wait_
 {
 	struct ipcns_entry *ns = NULL;
 	struct ipc_snapshot *v;
-	struct stat st;
-	uint32_t self = stat("/proc/self/ns/ipc", &st) ? 0 : (uint32_t)st.st_ino;
+	uint32_t self = proc_self_ipcns();
 	size_t cnt = 0, k = 0;
 	int err;
 

@@ -104,6 +104,21 @@ struct list_job {
 	size_t n, cap;
 };
 
+/* The end of a reading: its entries, one per namespace, or err (none). */
+static int list_done(struct list_job *j, int err, struct ipcns_entry **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (err) {
+		free(j->v);
+		return err;
+	}
+	ipcns_entries_unique(j->v, &j->n);
+	*out = j->v;
+	*n = j->n;
+	return 0;
+}
+
 static int add_rec(const void *rec, void *ctx)
 {
 	const struct ipcns_rec *r = rec;
@@ -126,14 +141,7 @@ static int iter_read(struct nslist *l, struct ipcns_entry **out, size_t *n)
 
 	l->skel->bss->reading++;
 	err = iter_each_record(l->skel->links.dump_ipcns, &rec, sizeof(rec), add_rec, &j);
-	if (err) {
-		free(j.v);
-		return err;
-	}
-	ipcns_entries_unique(j.v, &j.n);
-	*out = j.v;
-	*n = j.n;
-	return 0;
+	return list_done(&j, err, out, n);
 }
 
 static int list_one(int32_t pid, uint32_t ipcns, void *ctx)
@@ -163,18 +171,8 @@ static int list_one(int32_t pid, uint32_t ipcns, void *ctx)
 int ipcns_list(struct ipcns_entry **out, size_t *n)
 {
 	struct list_job j = { 0 };
-	int err = proc_each_ipcns(list_one, &j);
 
-	*out = NULL;
-	*n = 0;
-	if (err) {
-		free(j.v);
-		return err;
-	}
-	ipcns_entries_unique(j.v, &j.n);
-	*out = j.v;
-	*n = j.n;
-	return 0;
+	return list_done(&j, proc_each_ipcns(list_one, &j), out, n);
 }
 
 int nslist_read(struct nslist *l, struct ipcns_entry **out, size_t *n)

@@ -127,6 +127,13 @@ int proc_info_read(int32_t pid, struct proc_info *pi)
 	return 0;
 }
 
+uint32_t proc_self_ipcns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/ipc", &st) ? 0 : (uint32_t)st.st_ino;
+}
+
 int proc_each_ipcns(int (*each)(int32_t pid, uint32_t ipcns, void *ctx), void *ctx)
 {
 	DIR *d = opendir("/proc");

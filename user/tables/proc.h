@@ -25,6 +25,8 @@ struct proc_info {
 int proc_info_read(int32_t pid, struct proc_info *pi);
 /* Exists and has not exited: a zombie is not alive (the one liveness rule). */
 bool proc_alive(int32_t pid);
+/* The inode of this process's IPC namespace, 0 if /proc cannot tell. */
+uint32_t proc_self_ipcns(void);
 /*
  * Every process in /proc with the inode of its IPC namespace, in /proc's
  * order: each(pid, ipcns, ctx) until it returns nonzero, which is

@@ -14,6 +14,7 @@
 
 #include "waiter_rec.h"
 #include "waiters_iter.skel.h"
+#include "tables/proc.h"
 #include "tables/undo.h"
 #include "tables/iterread.h"
 #include "tables/waiters.h"
@@ -34,12 +35,6 @@ struct waitscan {
 	size_t capvals;
 };
 
-static uint32_t own_ipcns(void)
-{
-	struct stat st;
-
-	return stat("/proc/self/ns/ipc", &st) ? 0 : (uint32_t)st.st_ino;
-}
 
 static struct waiters_iter_bpf *iter_open(const struct waitscan_config *cfg, bool *starts)
 {
@@ -77,7 +72,7 @@ struct waitscan *waitscan_open(const struct waitscan_config *cfg)
 	if (!ws)
 		return NULL;
 	ws->cfg = *cfg;
-	ws->self_ns = own_ipcns();
+	ws->self_ns = proc_self_ipcns();
 	if (cfg->bpf) {
 		ws->skel = iter_open(cfg, &ws->starts);
 		ws->starts &= ws->skel != NULL;
@@ -179,6 +174,7 @@ static int iter_read(struct waitscan *ws, struct wait_facts *f)
 
 	return iter_each_record(ws->skel->links.dump_waiters, &rec, sizeof(rec), add_rec, f);
 }
+
 /* Values, GETPID and SEM_UNDO holders of the sets that have waiters. */
 static int read_sets(struct waitscan *ws, struct wait_facts *f)
 {
